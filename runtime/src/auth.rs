@@ -1,0 +1,349 @@
+//! Credentials per service, applied the way each operation's security
+//! requirement says.
+//!
+//! Configuration holds the secret ([`Credentials`]); the spec says where it
+//! goes ([`AuthScheme`]). A [`TokenProvider`] supplies rotating bearer tokens
+//! and may refresh once when the upstream answers 401.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::request::Security;
+use crate::secret::Secret;
+
+/// Where the spec puts an API key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiKeyLocation {
+    /// In a request header.
+    Header,
+    /// In a query parameter.
+    Query,
+    /// In a cookie.
+    Cookie,
+}
+
+/// One security scheme from the spec's `securitySchemes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthScheme {
+    /// `Authorization: Bearer <token>` (HTTP bearer, OAuth 2, OpenID Connect).
+    Bearer,
+    /// `Authorization: Basic <base64(user:password)>`.
+    Basic,
+    /// An API key in a header, query parameter or cookie called `name`.
+    ApiKey {
+        /// Where the key goes.
+        location: ApiKeyLocation,
+        /// The header, parameter or cookie name.
+        name: &'static str,
+    },
+}
+
+impl AuthScheme {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Bearer => "a bearer token",
+            Self::Basic => "basic credentials",
+            Self::ApiKey { .. } => "an API key",
+        }
+    }
+
+    fn env_suffix(self) -> &'static str {
+        match self {
+            Self::Bearer => "TOKEN",
+            Self::Basic => "USERNAME and _PASSWORD",
+            Self::ApiKey { .. } => "API_KEY",
+        }
+    }
+}
+
+/// The error type a [`TokenProvider`] returns.
+pub type TokenError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The future a [`TokenProvider`] returns.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Secret, TokenError>> + Send + 'a>>;
+
+/// A source of bearer tokens that may rotate, such as an OAuth client.
+pub trait TokenProvider: Send + Sync + 'static {
+    /// The current token.
+    fn token(&self) -> TokenFuture<'_>;
+
+    /// A fresh token after the upstream answered 401, or `None` when this
+    /// provider cannot refresh. The call is retried once with the new token.
+    fn refresh(&self) -> Option<TokenFuture<'_>> {
+        None
+    }
+}
+
+/// The secret a service's calls authenticate with.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// A bearer token.
+    Bearer(Secret),
+    /// An API key; the spec says where it goes.
+    ApiKey(Secret),
+    /// A user name and password for HTTP basic authentication.
+    Basic {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: Secret,
+    },
+    /// Bearer tokens from a provider.
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl Credentials {
+    /// A static bearer token.
+    pub fn bearer(token: impl Into<String>) -> Self {
+        Self::Bearer(Secret::new(token))
+    }
+
+    /// A static API key.
+    pub fn api_key(key: impl Into<String>) -> Self {
+        Self::ApiKey(Secret::new(key))
+    }
+
+    /// HTTP basic credentials.
+    pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self::Basic {
+            username: username.into(),
+            password: Secret::new(password),
+        }
+    }
+
+    /// Bearer tokens from `provider`.
+    pub fn provider(provider: impl TokenProvider) -> Self {
+        Self::Provider(Arc::new(provider))
+    }
+
+    fn satisfies(&self, scheme: AuthScheme) -> bool {
+        matches!(
+            (self, scheme),
+            (Self::Bearer(_) | Self::Provider(_), AuthScheme::Bearer)
+                | (Self::Basic { .. }, AuthScheme::Basic)
+                | (Self::ApiKey(_), AuthScheme::ApiKey { .. })
+        )
+    }
+
+    /// The provider, when these credentials can refresh.
+    pub(crate) fn provider_ref(&self) -> Option<&dyn TokenProvider> {
+        match self {
+            Self::Provider(provider) => Some(provider.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bearer(_) => f.write_str("Bearer(***)"),
+            Self::ApiKey(_) => f.write_str("ApiKey(***)"),
+            Self::Basic { username, .. } => write!(f, "Basic({username}:***)"),
+            Self::Provider(_) => f.write_str("Provider(..)"),
+        }
+    }
+}
+
+/// Where a credential lands on the wire for one attempt.
+#[derive(Debug)]
+pub(crate) enum Placement {
+    /// Send nothing.
+    Anonymous,
+    /// A header, always marked sensitive.
+    Header(&'static str, Secret),
+    /// A query parameter.
+    Query(&'static str, Secret),
+    /// A cookie `name=value`.
+    Cookie(&'static str, Secret),
+}
+
+/// Why credentials could not be applied.
+#[derive(Debug)]
+pub(crate) enum AuthFailure {
+    /// The spec requires credentials that are not configured.
+    Missing { accepted: String, hint: String },
+    /// The provider failed.
+    Provider(TokenError),
+}
+
+/// Chooses how an attempt authenticates. `refreshed` is a token the caller
+/// already refreshed after a 401.
+pub(crate) async fn place(
+    security: &Security,
+    credentials: Option<&Credentials>,
+    service: &str,
+    refreshed: Option<&Secret>,
+) -> Result<Placement, AuthFailure> {
+    let chosen = credentials.and_then(|credentials| {
+        security
+            .schemes
+            .iter()
+            .find(|scheme| credentials.satisfies(**scheme))
+            .map(|scheme| (credentials, *scheme))
+    });
+    let Some((credentials, scheme)) = chosen else {
+        if security.optional || security.schemes.is_empty() {
+            return Ok(Placement::Anonymous);
+        }
+        return Err(missing(security, service));
+    };
+    Ok(match (credentials, scheme) {
+        (Credentials::Bearer(token), _) => bearer(token),
+        (Credentials::Provider(provider), _) => match refreshed {
+            Some(token) => bearer(token),
+            None => bearer(&provider.token().await.map_err(AuthFailure::Provider)?),
+        },
+        (Credentials::Basic { username, password }, _) => {
+            let pair = format!("{username}:{}", password.expose());
+            Placement::Header(
+                "authorization",
+                Secret::new(format!("Basic {}", base64(pair.as_bytes()))),
+            )
+        }
+        (Credentials::ApiKey(key), AuthScheme::ApiKey { location, name }) => match location {
+            ApiKeyLocation::Header => Placement::Header(name, key.clone()),
+            ApiKeyLocation::Query => Placement::Query(name, key.clone()),
+            ApiKeyLocation::Cookie => Placement::Cookie(name, key.clone()),
+        },
+        (Credentials::ApiKey(_), _) => Placement::Anonymous,
+    })
+}
+
+fn bearer(token: &Secret) -> Placement {
+    Placement::Header(
+        "authorization",
+        Secret::new(format!("Bearer {}", token.expose())),
+    )
+}
+
+fn missing(security: &Security, service: &str) -> AuthFailure {
+    let accepted = security
+        .schemes
+        .iter()
+        .map(|scheme| scheme.describe())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let prefix = crate::config::service_env_prefix(service);
+    let hint = security
+        .schemes
+        .iter()
+        .map(|scheme| format!("{prefix}_SERVICE_{}", scheme.env_suffix()))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    AuthFailure::Missing { accepted, hint }
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let sextets = [n >> 18, n >> 12, n >> 6, n];
+        for (i, sextet) in sextets.iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(sextet & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BEARER_OR_KEY: Security = Security {
+        schemes: &[
+            AuthScheme::Bearer,
+            AuthScheme::ApiKey {
+                location: ApiKeyLocation::Query,
+                name: "api_key",
+            },
+        ],
+        optional: false,
+    };
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected);
+        }
+    }
+
+    #[test]
+    fn api_key_goes_where_the_spec_says() {
+        let credentials = Credentials::api_key("k-1");
+        let placed = block_on(place(&BEARER_OR_KEY, Some(&credentials), "audit", None));
+        assert!(
+            matches!(placed, Ok(Placement::Query("api_key", ref key)) if key.expose() == "k-1")
+        );
+    }
+
+    #[test]
+    fn missing_credentials_name_the_variables() {
+        let placed = block_on(place(&BEARER_OR_KEY, None, "leaves_wallet", None));
+        let Err(AuthFailure::Missing { accepted, hint }) = placed else {
+            panic!("expected missing credentials, got {placed:?}");
+        };
+        assert_eq!(accepted, "a bearer token or an API key");
+        assert_eq!(
+            hint,
+            "LEAVES_WALLET_SERVICE_TOKEN or LEAVES_WALLET_SERVICE_API_KEY"
+        );
+    }
+
+    #[test]
+    fn optional_security_sends_anonymously() {
+        let security = Security {
+            optional: true,
+            ..BEARER_OR_KEY
+        };
+        let placed = block_on(place(&security, None, "auth", None));
+        assert!(matches!(placed, Ok(Placement::Anonymous)));
+    }
+
+    #[test]
+    fn basic_credentials_are_encoded_and_redacted() {
+        let credentials = Credentials::basic("svc", "pa:ss");
+        let security = Security {
+            schemes: &[AuthScheme::Basic],
+            optional: false,
+        };
+        let placed = block_on(place(&security, Some(&credentials), "config", None));
+        let Ok(Placement::Header("authorization", value)) = placed else {
+            panic!("expected a header, got {placed:?}");
+        };
+        assert_eq!(value.expose(), "Basic c3ZjOnBhOnNz");
+        assert_eq!(format!("{credentials:?}"), "Basic(svc:***)");
+    }
+}

@@ -1,0 +1,413 @@
+//! One circuit breaker per upstream service.
+//!
+//! Closed: calls flow and outcomes are counted over a sliding window. When at
+//! least `minimum_calls` were made and the failure ratio reaches the
+//! threshold, the breaker opens. Open: calls fail fast, with no network I/O,
+//! for `open_duration`. Half-open: up to `half_open_probes` calls go through;
+//! if they all succeed the breaker closes, and the first failure reopens it.
+//!
+//! Failures are network errors, timeouts and 5xx answers; a 4xx is the
+//! caller's problem and never counts against the upstream.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Thresholds of a circuit breaker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BreakerConfig {
+    /// Failure ratio in `(0, 1]` at which the breaker opens.
+    pub failure_ratio: f64,
+    /// Calls the window must hold before the ratio is trusted.
+    pub minimum_calls: u32,
+    /// How far back outcomes are counted.
+    pub window: Duration,
+    /// How long the breaker stays open before it lets probes through.
+    pub open_duration: Duration,
+    /// Probes admitted while half-open; all must succeed to close.
+    pub half_open_probes: u32,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self {
+            failure_ratio: 0.5,
+            minimum_calls: 10,
+            window: Duration::from_secs(30),
+            open_duration: Duration::from_secs(5),
+            half_open_probes: 2,
+        }
+    }
+}
+
+/// The observable state of a breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BreakerState {
+    /// Calls flow.
+    Closed,
+    /// Calls fail fast.
+    Open,
+    /// A few probes decide whether to close again.
+    HalfOpen,
+}
+
+/// How a call went, for the breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallVerdict {
+    /// The upstream is healthy (any 1xx-4xx answer).
+    Healthy,
+    /// The upstream failed (network error, timeout, 5xx).
+    Failed,
+}
+
+impl CallVerdict {
+    /// The verdict for an HTTP status.
+    pub fn from_status(status: u16) -> Self {
+        if status >= 500 {
+            Self::Failed
+        } else {
+            Self::Healthy
+        }
+    }
+}
+
+const SLOTS: usize = 10;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    period: u64,
+    calls: u32,
+    failures: u32,
+}
+
+#[derive(Debug)]
+enum State {
+    Closed { slots: [Slot; SLOTS] },
+    Open { until: Instant },
+    HalfOpen { admitted: u32, succeeded: u32 },
+}
+
+#[derive(Debug)]
+struct Inner {
+    origin: Instant,
+    state: State,
+    /// Bumped on every transition, so a late verdict from an older state is
+    /// ignored.
+    generation: u64,
+}
+
+/// A circuit breaker, shared by every client of one service.
+#[derive(Debug)]
+pub struct CircuitBreaker {
+    config: BreakerConfig,
+    slot_length: Duration,
+    inner: Mutex<Inner>,
+}
+
+/// Refusal of a call by an open breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("circuit breaker is open; next probe in {}ms", retry_in.as_millis())]
+pub struct BreakerOpen {
+    /// Time until the breaker admits a probe.
+    pub retry_in: Duration,
+}
+
+/// Permission to make one call; report its verdict with
+/// [`CircuitBreaker::record`]. Dropping it unreported (a cancelled call)
+/// frees a half-open probe slot without counting anything.
+#[derive(Debug)]
+pub struct Permit {
+    breaker: Arc<CircuitBreaker>,
+    generation: u64,
+    probe: bool,
+    reported: bool,
+}
+
+impl CircuitBreaker {
+    /// A closed breaker whose window starts at `now`.
+    pub fn new(config: BreakerConfig, now: Instant) -> Self {
+        Self {
+            config,
+            slot_length: (config.window / SLOTS as u32).max(Duration::from_millis(1)),
+            inner: Mutex::new(Inner {
+                origin: now,
+                state: State::Closed {
+                    slots: [Slot::default(); SLOTS],
+                },
+                generation: 0,
+            }),
+        }
+    }
+
+    /// The breaker's thresholds.
+    pub fn config(&self) -> BreakerConfig {
+        self.config
+    }
+
+    /// The state at `now` (an open breaker whose cool-down is over reports
+    /// half-open).
+    pub fn state(&self, now: Instant) -> BreakerState {
+        match self.lock().state {
+            State::Closed { .. } => BreakerState::Closed,
+            State::Open { until } if now < until => BreakerState::Open,
+            State::Open { .. } | State::HalfOpen { .. } => BreakerState::HalfOpen,
+        }
+    }
+
+    /// Asks to make a call at `now`.
+    pub fn try_acquire(self: &Arc<Self>, now: Instant) -> Result<Permit, BreakerOpen> {
+        let mut inner = self.lock();
+        let probes = self.config.half_open_probes.max(1);
+        let probe = match &mut inner.state {
+            State::Closed { .. } => false,
+            State::Open { until } if now < *until => {
+                return Err(BreakerOpen {
+                    retry_in: *until - now,
+                });
+            }
+            State::Open { .. } => {
+                inner.generation += 1;
+                inner.state = State::HalfOpen {
+                    admitted: 1,
+                    succeeded: 0,
+                };
+                true
+            }
+            State::HalfOpen { admitted, .. } if *admitted < probes => {
+                *admitted += 1;
+                true
+            }
+            State::HalfOpen { .. } => {
+                return Err(BreakerOpen {
+                    retry_in: Duration::ZERO,
+                });
+            }
+        };
+        Ok(Permit {
+            breaker: Arc::clone(self),
+            generation: inner.generation,
+            probe,
+            reported: false,
+        })
+    }
+
+    /// Reports how the call behind `permit` went, at `now`.
+    pub fn record(&self, mut permit: Permit, verdict: CallVerdict, now: Instant) {
+        permit.reported = true;
+        let mut inner = self.lock();
+        if inner.generation != permit.generation {
+            return;
+        }
+        let period = self.period(&inner, now);
+        match &mut inner.state {
+            State::Closed { slots } => {
+                let slot = slot_mut(slots, period);
+                slot.calls += 1;
+                if verdict == CallVerdict::Failed {
+                    slot.failures += 1;
+                }
+                if self.should_open(slots, period) {
+                    self.open(&mut inner, now);
+                }
+            }
+            State::HalfOpen { succeeded, .. } => match verdict {
+                CallVerdict::Failed => self.open(&mut inner, now),
+                CallVerdict::Healthy => {
+                    *succeeded += 1;
+                    if *succeeded >= self.config.half_open_probes.max(1) {
+                        inner.generation += 1;
+                        inner.state = State::Closed {
+                            slots: [Slot::default(); SLOTS],
+                        };
+                    }
+                }
+            },
+            State::Open { .. } => {}
+        }
+    }
+
+    fn should_open(&self, slots: &[Slot; SLOTS], period: u64) -> bool {
+        let (calls, failures) = slots
+            .iter()
+            .filter(|slot| slot.period + SLOTS as u64 > period)
+            .fold((0u32, 0u32), |(calls, failures), slot| {
+                (calls + slot.calls, failures + slot.failures)
+            });
+        calls >= self.config.minimum_calls.max(1)
+            && f64::from(failures) >= self.config.failure_ratio * f64::from(calls)
+    }
+
+    fn open(&self, inner: &mut Inner, now: Instant) {
+        inner.generation += 1;
+        inner.state = State::Open {
+            until: now + self.config.open_duration,
+        };
+    }
+
+    fn release_probe(&self, generation: u64) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        if let State::HalfOpen { admitted, .. } = &mut inner.state {
+            *admitted = admitted.saturating_sub(1);
+        }
+    }
+
+    fn period(&self, inner: &Inner, now: Instant) -> u64 {
+        let elapsed = now.saturating_duration_since(inner.origin);
+        (elapsed.as_nanos() / self.slot_length.as_nanos()) as u64
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn slot_mut(slots: &mut [Slot; SLOTS], period: u64) -> &mut Slot {
+    let slot = &mut slots[(period % SLOTS as u64) as usize];
+    if slot.period != period {
+        *slot = Slot {
+            period,
+            ..Slot::default()
+        };
+    }
+    slot
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if !self.reported && self.probe {
+            self.breaker.release_probe(self.generation);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker(now: Instant) -> Arc<CircuitBreaker> {
+        Arc::new(CircuitBreaker::new(
+            BreakerConfig {
+                failure_ratio: 0.5,
+                minimum_calls: 4,
+                window: Duration::from_secs(10),
+                open_duration: Duration::from_secs(5),
+                half_open_probes: 2,
+            },
+            now,
+        ))
+    }
+
+    fn call(breaker: &Arc<CircuitBreaker>, verdict: CallVerdict, now: Instant) {
+        let permit = breaker.try_acquire(now).expect("admitted");
+        breaker.record(permit, verdict, now);
+    }
+
+    fn open_it(breaker: &Arc<CircuitBreaker>, now: Instant) {
+        for _ in 0..4 {
+            call(breaker, CallVerdict::Failed, now);
+        }
+        assert_eq!(breaker.state(now), BreakerState::Open);
+    }
+
+    #[test]
+    fn stays_closed_below_the_minimum_number_of_calls() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        for _ in 0..3 {
+            call(&breaker, CallVerdict::Failed, now);
+        }
+        assert_eq!(breaker.state(now), BreakerState::Closed);
+    }
+
+    #[test]
+    fn stays_closed_below_the_failure_ratio() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        for i in 0..20 {
+            let verdict = if i % 4 == 0 {
+                CallVerdict::Failed
+            } else {
+                CallVerdict::Healthy
+            };
+            call(&breaker, verdict, now);
+        }
+        assert_eq!(breaker.state(now), BreakerState::Closed);
+    }
+
+    #[test]
+    fn four_xx_never_counts_as_failure() {
+        assert_eq!(CallVerdict::from_status(404), CallVerdict::Healthy);
+        assert_eq!(CallVerdict::from_status(429), CallVerdict::Healthy);
+        assert_eq!(CallVerdict::from_status(500), CallVerdict::Failed);
+        assert_eq!(CallVerdict::from_status(503), CallVerdict::Failed);
+    }
+
+    #[test]
+    fn opens_then_fails_fast_until_the_cool_down_ends() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        open_it(&breaker, now);
+        let refused = breaker
+            .try_acquire(now + Duration::from_secs(2))
+            .expect_err("open breaker refuses");
+        assert_eq!(refused.retry_in, Duration::from_secs(3));
+        assert_eq!(
+            breaker.state(now + Duration::from_secs(5)),
+            BreakerState::HalfOpen
+        );
+    }
+
+    #[test]
+    fn half_open_admits_a_few_probes_and_closes_on_their_success() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        open_it(&breaker, now);
+        let later = now + Duration::from_secs(5);
+        let first = breaker.try_acquire(later).expect("probe 1");
+        let second = breaker.try_acquire(later).expect("probe 2");
+        assert!(breaker.try_acquire(later).is_err(), "only two probes");
+        breaker.record(first, CallVerdict::Healthy, later);
+        assert_eq!(breaker.state(later), BreakerState::HalfOpen);
+        breaker.record(second, CallVerdict::Healthy, later);
+        assert_eq!(breaker.state(later), BreakerState::Closed);
+    }
+
+    #[test]
+    fn a_failed_probe_reopens() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        open_it(&breaker, now);
+        let later = now + Duration::from_secs(6);
+        call(&breaker, CallVerdict::Failed, later);
+        assert_eq!(breaker.state(later), BreakerState::Open);
+        assert!(breaker.try_acquire(later + Duration::from_secs(4)).is_err());
+        assert!(breaker.try_acquire(later + Duration::from_secs(5)).is_ok());
+    }
+
+    #[test]
+    fn a_dropped_probe_frees_its_slot() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        open_it(&breaker, now);
+        let later = now + Duration::from_secs(5);
+        let first = breaker.try_acquire(later).expect("probe 1");
+        let _second = breaker.try_acquire(later).expect("probe 2");
+        assert!(breaker.try_acquire(later).is_err());
+        drop(first);
+        assert!(breaker.try_acquire(later).is_ok());
+    }
+
+    #[test]
+    fn old_failures_slide_out_of_the_window() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        for _ in 0..3 {
+            call(&breaker, CallVerdict::Failed, now);
+        }
+        let later = now + Duration::from_secs(11);
+        call(&breaker, CallVerdict::Failed, later);
+        assert_eq!(breaker.state(later), BreakerState::Closed);
+    }
+}

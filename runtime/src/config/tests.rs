@@ -1,0 +1,194 @@
+use std::time::Duration;
+
+use super::*;
+use crate::auth::Credentials;
+
+fn vars(pairs: &[(&str, &str)]) -> Result<RuntimeConfig, ConfigError> {
+    RuntimeConfig::from_vars(pairs.iter().copied())
+}
+
+fn invalid_variable(pairs: &[(&str, &str)]) -> String {
+    match vars(pairs) {
+        Ok(config) => panic!("expected an error for {pairs:?}, got {config:?}"),
+        Err(error) => {
+            let variable = error.variable().unwrap_or_default().to_owned();
+            assert!(
+                error.to_string().starts_with(&variable),
+                "message names the variable: {error}"
+            );
+            variable
+        }
+    }
+}
+
+#[test]
+fn defaults_with_an_empty_environment() {
+    let config = vars(&[]).expect("defaults are valid");
+    assert_eq!(config.frontend_url(), "http://localhost:3000");
+    assert_eq!(
+        config.auth_callback_url().as_str(),
+        "http://localhost:3000/auth/callback"
+    );
+    assert_eq!(config.timeouts(), Timeouts::default());
+    assert_eq!(config.retry().max_attempts(), 3);
+    assert_eq!(config.max_body_bytes(), 4 * 1024 * 1024);
+    assert_eq!(config.service_names().count(), 0);
+}
+
+#[test]
+fn reads_every_service_and_setting() {
+    let config = vars(&[
+        ("FRONTEND_URL", "https://hr.example.com/app/"),
+        ("AUTH_SERVICE_URL", "http://auth.internal:8080"),
+        ("CONFIG_SERVICE_URL", "http://config.internal"),
+        ("NOTIFICATION_SERVICE_URL", "http://notify.internal/v1"),
+        ("LEAVES_WALLET_SERVICE_URL", "http://leaves.internal"),
+        ("EXPENSIVE_WALLET_SERVICE_URL", "http://expenses.internal"),
+        ("AUDIT_SERVICE_URL", "https://audit.internal"),
+        ("BILLING_SERVICE_URL", "https://billing.internal"),
+        ("AUTH_SERVICE_TOKEN", "tok"),
+        ("AUDIT_SERVICE_USERNAME", "svc"),
+        ("AUDIT_SERVICE_PASSWORD", "pw"),
+        ("CLIENTGEN_ATTEMPT_TIMEOUT_MS", "1500"),
+        ("CLIENTGEN_MAX_ATTEMPTS", "5"),
+        ("CLIENTGEN_BREAKER_MINIMUM_CALLS", "20"),
+        ("CLIENTGEN_RETRY_BUDGET_RATIO", "0.1"),
+        ("UNRELATED", "ignored"),
+    ])
+    .expect("valid");
+    assert_eq!(config.frontend_url(), "https://hr.example.com/app");
+    assert_eq!(
+        config.auth_callback_url().as_str(),
+        "https://hr.example.com/app/auth/callback"
+    );
+    let names: Vec<_> = config.service_names().collect();
+    assert_eq!(
+        names,
+        [
+            "audit",
+            "auth",
+            "billing",
+            "config",
+            "expensive_wallet",
+            "leaves_wallet",
+            "notification"
+        ]
+    );
+    let leaves = config.service("leaves-wallet").expect("normalised lookup");
+    assert_eq!(leaves.base_url().as_str(), "http://leaves.internal/");
+    assert!(matches!(
+        config.service("auth").and_then(ServiceConfig::credentials),
+        Some(Credentials::Bearer(_))
+    ));
+    assert!(matches!(
+        config.service("audit").and_then(ServiceConfig::credentials),
+        Some(Credentials::Basic { .. })
+    ));
+    assert_eq!(config.timeouts().attempt, Duration::from_millis(1500));
+    assert_eq!(config.retry().max_attempts(), 5);
+    assert_eq!(config.breaker().minimum_calls, 20);
+    assert!((config.budget().ratio - 0.1).abs() < f64::EPSILON);
+}
+
+#[test]
+fn every_bad_value_names_its_variable() {
+    let cases: &[(&str, &str)] = &[
+        ("FRONTEND_URL", "not a url"),
+        ("FRONTEND_URL", "ftp://files.example"),
+        ("FRONTEND_URL", "https://user:pw@hr.example.com"),
+        ("FRONTEND_URL", "https://hr.example.com/app?x=1"),
+        ("AUTH_CALLBACK_URL", "/relative/callback"),
+        ("AUTH_CALLBACK_URL", "javascript:alert(1)"),
+        ("AUTH_SERVICE_URL", "auth.internal:8080"),
+        ("AUTH_SERVICE_URL", "http://user:secret@auth.internal"),
+        ("AUTH_SERVICE_URL", "http://auth.internal/?x=1"),
+        ("LEAVES_WALLET_SERVICE_URL", "mailto:x@y.z"),
+        ("AUTH_SERVICE_TOKEN", "  "),
+        ("AUTH_SERVICE_API_KEY", ""),
+        ("CLIENTGEN_CONNECT_TIMEOUT_MS", "fast"),
+        ("CLIENTGEN_CONNECT_TIMEOUT_MS", "0"),
+        ("CLIENTGEN_ATTEMPT_TIMEOUT_MS", "-1"),
+        ("CLIENTGEN_DEADLINE_MS", "0"),
+        ("CLIENTGEN_MAX_ATTEMPTS", "0"),
+        ("CLIENTGEN_MAX_ATTEMPTS", "11"),
+        ("CLIENTGEN_BACKOFF_BASE_MS", "0"),
+        ("CLIENTGEN_RETRY_AFTER_CAP_MS", "1.5"),
+        ("CLIENTGEN_RETRY_BUDGET_RATIO", "1.5"),
+        ("CLIENTGEN_RETRY_BUDGET_RATIO", "NaN"),
+        ("CLIENTGEN_RETRY_BUDGET_MIN_PER_SECOND", "-3"),
+        ("CLIENTGEN_BREAKER_FAILURE_RATIO", "0"),
+        ("CLIENTGEN_BREAKER_MINIMUM_CALLS", "0"),
+        ("CLIENTGEN_BREAKER_WINDOW_MS", "0"),
+        ("CLIENTGEN_BREAKER_OPEN_MS", "0"),
+        ("CLIENTGEN_BREAKER_HALF_OPEN_PROBES", "0"),
+        ("CLIENTGEN_MAX_BODY_BYTES", "0"),
+        ("CLIENTGEN_MAX_BODY_BYTES", "lots"),
+        ("CLIENTGEN_MAX_ATTEMPS", "3"),
+    ];
+    for (variable, value) in cases {
+        assert_eq!(
+            invalid_variable(&[(variable, value)]),
+            *variable,
+            "{variable}={value:?}"
+        );
+    }
+    assert_eq!(
+        invalid_variable(&[
+            ("CLIENTGEN_BACKOFF_BASE_MS", "500"),
+            ("CLIENTGEN_BACKOFF_MAX_MS", "100")
+        ]),
+        "CLIENTGEN_BACKOFF_MAX_MS"
+    );
+    assert_eq!(
+        invalid_variable(&[("AUDIT_SERVICE_USERNAME", "svc")]),
+        "AUDIT_SERVICE_PASSWORD"
+    );
+}
+
+#[test]
+fn error_messages_never_repeat_secret_values() {
+    let error = vars(&[("AUTH_SERVICE_URL", "http://user:hunter2@auth.internal")])
+        .expect_err("userinfo refused");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+}
+
+#[test]
+fn secrets_are_absent_from_debug() {
+    let config = vars(&[
+        ("AUTH_SERVICE_URL", "http://auth.internal"),
+        ("AUTH_SERVICE_TOKEN", "tok-hunter2"),
+        ("AUDIT_SERVICE_URL", "http://audit.internal"),
+        ("AUDIT_SERVICE_API_KEY", "key-hunter2"),
+        ("CONFIG_SERVICE_URL", "http://config.internal"),
+        ("CONFIG_SERVICE_USERNAME", "svc"),
+        ("CONFIG_SERVICE_PASSWORD", "pw-hunter2"),
+    ])
+    .expect("valid");
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("auth.internal"));
+}
+
+#[test]
+fn missing_service_names_its_variable() {
+    let error = RuntimeConfig::missing_service("leaves-wallet");
+    assert_eq!(error.variable(), Some("LEAVES_WALLET_SERVICE_URL"));
+    assert_eq!(
+        error.to_string(),
+        "LEAVES_WALLET_SERVICE_URL is not set: set it to the base URL of the leaves_wallet service"
+    );
+}
+
+#[test]
+fn builder_uses_the_variable_names_too() {
+    let error = RuntimeConfig::builder()
+        .attempt_timeout(Duration::ZERO)
+        .build()
+        .expect_err("zero timeout");
+    assert_eq!(error.variable(), Some("CLIENTGEN_ATTEMPT_TIMEOUT_MS"));
+    let error = RuntimeConfig::builder()
+        .service_url("billing", "billing.internal")
+        .build()
+        .expect_err("relative URL");
+    assert_eq!(error.variable(), Some("BILLING_SERVICE_URL"));
+}

@@ -1,0 +1,79 @@
+//! The runtime every clientgen-generated client stands on.
+//!
+//! One call goes through the layers in this order: overall deadline -> retry
+//! (policy, budget, backoff) -> circuit breaker -> per-attempt timeout ->
+//! pooled HTTP send -> bounded body read -> status and error mapping.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`config`] | `FRONTEND_URL`, service URLs, timeouts, retry and breaker settings |
+//! | [`session`] | the one pooled HTTP client, per-service handles |
+//! | [`retry`] | retry policy, backoff, `Retry-After`, retry budget |
+//! | [`breaker`] | one circuit breaker per upstream service |
+//! | [`error`] | [`MicroserviceError`] and its categories |
+//! | [`links`] | the `FRONTEND_URL` link resolver |
+//! | [`auth`] | credentials and how they are applied |
+//! | [`options`] | per-call overrides |
+//!
+//! Callers never see an HTTP-stack type: only this crate's own.
+//!
+//! A generated method describes its request and hands it to one runtime call:
+//!
+//! ```no_run
+//! use clientgen_runtime::codegen::{self, Method, Operation, Request};
+//! use clientgen_runtime::{MicroserviceError, RuntimeConfig, Session};
+//!
+//! #[derive(Debug, serde::Deserialize)]
+//! struct User {
+//!     id: String,
+//!     name: String,
+//! }
+//!
+//! struct AuthClient {
+//!     inner: codegen::ServiceClient,
+//! }
+//!
+//! impl AuthClient {
+//!     async fn get_user(&self, user_id: &str) -> Result<User, MicroserviceError> {
+//!         static OPERATION: Operation = Operation::new("getUser", Method::Get, "/users/{user_id}");
+//!         let request = Request::new(&OPERATION).path_param("user_id", user_id);
+//!         self.inner.execute(request).await?.json()
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let session = Session::new(RuntimeConfig::from_env()?)?;
+//! let auth = AuthClient { inner: session.service("auth")? };
+//! let user = auth.get_user("42").await?;
+//! println!("{} is {}", user.id, user.name);
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod auth;
+mod body;
+pub mod breaker;
+mod call;
+#[doc(hidden)]
+pub mod codegen;
+pub mod config;
+pub mod error;
+pub mod links;
+pub mod options;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod secret;
+pub mod session;
+mod target_url;
+mod telemetry;
+
+pub use auth::{Credentials, TokenProvider};
+pub use breaker::{BreakerConfig, BreakerState};
+pub use config::{ConfigError, RuntimeConfig, RuntimeConfigBuilder};
+pub use error::{ErrorCategory, MicroserviceError};
+pub use links::{LinkError, LinkResolver};
+pub use options::CallOptions;
+pub use retry::{BudgetConfig, RetryPolicy};
+pub use secret::Secret;
+pub use session::{ServiceClient, Session};

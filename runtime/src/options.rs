@@ -1,0 +1,64 @@
+//! Per-call overrides: timeouts, retry policy, idempotency key and extra
+//! headers, without building a new client.
+
+use std::time::Duration;
+
+use crate::retry::RetryPolicy;
+
+/// Overrides for the calls made through one client handle.
+///
+/// ```
+/// use std::time::Duration;
+/// use clientgen_runtime::CallOptions;
+///
+/// let options = CallOptions::new()
+///     .timeout(Duration::from_secs(2))
+///     .header("X-Request-ID", "req-7f3a");
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The overall deadline of each call, retries included.
+    pub fn timeout(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The timeout of each attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy (e.g. [`RetryPolicy::never`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The idempotency key for operations that declare an idempotency
+    /// header; it replaces one the caller passed as a parameter.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Adds a header to every call (e.g. `X-Request-ID` propagation).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}

@@ -1,0 +1,302 @@
+//! How a generated method describes a request: a static [`Operation`] for
+//! what the spec says, and a [`Request`] for one call's values.
+//!
+//! The description is plain data; the session turns it into HTTP. Building it
+//! never fails: a bad value is remembered and reported by the call, so that
+//! generated code stays a straight line.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::auth::AuthScheme;
+use crate::error::{ErrorBody, InvalidRequestReason};
+
+/// An HTTP method, without exposing the HTTP crate's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `HEAD`
+    Head,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `OPTIONS`
+    Options,
+    /// `PATCH`
+    Patch,
+    /// `TRACE`
+    Trace,
+}
+
+impl Method {
+    /// The method's name as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Head => "HEAD",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+            Self::Options => "OPTIONS",
+            Self::Patch => "PATCH",
+            Self::Trace => "TRACE",
+        }
+    }
+
+    /// Whether RFC 9110 defines the method as idempotent, so that sending it
+    /// twice has the effect of sending it once.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Self::Post | Self::Patch)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The security requirement of an operation: any one of `schemes` satisfies
+/// it; when `optional`, the call may also go out without credentials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Security {
+    /// Accepted schemes, in the spec's order of preference.
+    pub schemes: &'static [AuthScheme],
+    /// Whether the spec also allows anonymous calls (an empty requirement).
+    pub optional: bool,
+}
+
+impl Security {
+    /// No credentials are needed.
+    pub const NONE: Security = Security {
+        schemes: &[],
+        optional: true,
+    };
+}
+
+/// Decodes the typed error body the spec declares for a status, if any.
+pub type ErrorDecoder = fn(status: u16, body: &[u8]) -> Option<Box<dyn ErrorBody>>;
+
+/// What the spec says about one operation. Generated code keeps one in a
+/// `static` per method.
+#[derive(Clone, Copy, Debug)]
+pub struct Operation {
+    /// The operation id, e.g. `getUser`.
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The URL template relative to the service's base URL, e.g.
+    /// `/users/{user_id}`.
+    pub path: &'static str,
+    /// Declared idempotent (e.g. `x-idempotent: true`), so a POST or PATCH may
+    /// be retried without a key.
+    pub idempotent: bool,
+    /// The header that carries an idempotency key, e.g. `Idempotency-Key`.
+    /// When set and the caller gives no key, the runtime generates one and
+    /// keeps it across attempts.
+    pub idempotency_header: Option<&'static str>,
+    /// Credentials the operation needs.
+    pub security: Security,
+    /// JSON pointers of body fields that are frontend links, resolved
+    /// against `FRONTEND_URL` before the request is sent.
+    pub link_fields: &'static [&'static str],
+    /// Decoder of typed error bodies.
+    pub error_decoder: Option<ErrorDecoder>,
+}
+
+impl Operation {
+    /// An operation with no credentials, links or error bodies.
+    pub const fn new(id: &'static str, method: Method, path: &'static str) -> Self {
+        Self {
+            id,
+            method,
+            path,
+            idempotent: false,
+            idempotency_header: None,
+            security: Security::NONE,
+            link_fields: &[],
+            error_decoder: None,
+        }
+    }
+
+    /// Marks the operation idempotent whatever its method.
+    pub const fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Names the header that carries the idempotency key.
+    pub const fn idempotency_header(mut self, header: &'static str) -> Self {
+        self.idempotency_header = Some(header);
+        self
+    }
+
+    /// Sets the credentials the operation needs.
+    pub const fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Declares the body's frontend link fields (JSON pointers).
+    pub const fn link_fields(mut self, fields: &'static [&'static str]) -> Self {
+        self.link_fields = fields;
+        self
+    }
+
+    /// Sets the typed error body decoder.
+    pub const fn error_decoder(mut self, decoder: ErrorDecoder) -> Self {
+        self.error_decoder = Some(decoder);
+        self
+    }
+}
+
+/// A request body ready to send.
+#[derive(Clone, Debug)]
+pub(crate) struct Body {
+    pub(crate) content_type: &'static str,
+    pub(crate) bytes: Bytes,
+    /// Whether `bytes` is JSON whose link fields still need resolving.
+    pub(crate) json: bool,
+}
+
+/// One call's values for an [`Operation`].
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) operation: &'static Operation,
+    pub(crate) path_params: Vec<(&'static str, String)>,
+    pub(crate) query: Vec<(Cow<'static, str>, String)>,
+    pub(crate) headers: Vec<(Cow<'static, str>, String)>,
+    pub(crate) body: Option<Body>,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) problem: Option<(InvalidRequestReason, Option<String>)>,
+}
+
+impl Request {
+    /// Starts describing a call of `operation`.
+    pub fn new(operation: &'static Operation) -> Self {
+        Self {
+            operation,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            idempotency_key: None,
+            problem: None,
+        }
+    }
+
+    /// The operation this request calls.
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
+    }
+
+    /// Sets the path parameter `name` (percent-encoded as one segment).
+    pub fn path_param(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.path_params.push((name, value.to_string()));
+        self
+    }
+
+    /// Adds the query parameter `name=value`.
+    pub fn query(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.query.push((Cow::Borrowed(name), value.to_string()));
+        self
+    }
+
+    /// Adds `name=value` when `value` is present.
+    pub fn query_opt<T: fmt::Display>(self, name: &'static str, value: Option<T>) -> Self {
+        match value {
+            Some(value) => self.query(name, value),
+            None => self,
+        }
+    }
+
+    /// Adds an array query parameter: `name=a&name=b` when `explode`, else
+    /// `name=a,b` (the OpenAPI `form` style).
+    pub fn query_array<I>(mut self, name: &'static str, values: I, explode: bool) -> Self
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        if explode {
+            for value in values {
+                self = self.query(name, value);
+            }
+            return self;
+        }
+        let joined = values
+            .into_iter()
+            .map(|value| value.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.query(name, joined)
+    }
+
+    /// Adds a query parameter whose name is only known at run time (e.g. a
+    /// `deepObject` key).
+    pub fn query_dynamic(mut self, name: String, value: impl fmt::Display) -> Self {
+        self.query.push((Cow::Owned(name), value.to_string()));
+        self
+    }
+
+    /// Adds the header `name: value`. A value with CR, LF or other control
+    /// characters makes the call fail before anything is sent.
+    pub fn header(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.headers.push((Cow::Borrowed(name), value.to_string()));
+        self
+    }
+
+    /// Adds the header when `value` is present.
+    pub fn header_opt<T: fmt::Display>(self, name: &'static str, value: Option<T>) -> Self {
+        match value {
+            Some(value) => self.header(name, value),
+            None => self,
+        }
+    }
+
+    /// Sets the idempotency key sent in the operation's idempotency header,
+    /// the same on every attempt; with a key, a POST or PATCH may be retried.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Some(Body {
+                    content_type: "application/json",
+                    bytes: bytes.into(),
+                    json: true,
+                });
+            }
+            Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
+        }
+        self
+    }
+
+    /// Sets a raw body with its content type.
+    pub fn raw_body(mut self, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
+        self.body = Some(Body {
+            content_type,
+            bytes: bytes.into(),
+            json: false,
+        });
+        self
+    }
+
+    /// Records the first problem found while describing the request.
+    fn fail(&mut self, reason: InvalidRequestReason, detail: Option<String>) {
+        if self.problem.is_none() {
+            self.problem = Some((reason, detail));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! A successful response, and decoding its body.
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::error::{CallContext, DecodeReason, MicroserviceError};
+
+/// A 2xx response whose body has been read (within the size limit).
+#[derive(Debug)]
+pub struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) context: CallContext,
+    pub(crate) attempts: u32,
+}
+
+impl Response {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// A response header's value, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The raw body, by value.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// How many attempts the call took.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Decodes the JSON body as `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, MicroserviceError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|error| self.decode_error(DecodeReason::Json, Some(Box::new(error))))
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> Result<String, MicroserviceError> {
+        String::from_utf8(self.body.to_vec())
+            .map_err(|error| self.decode_error(DecodeReason::Text, Some(Box::new(error))))
+    }
+
+    fn decode_error(
+        &self,
+        reason: DecodeReason,
+        source: Option<crate::error::BoxError>,
+    ) -> MicroserviceError {
+        let mut error = MicroserviceError::decode(
+            self.context.clone(),
+            self.status,
+            reason,
+            &self.body,
+            source,
+        );
+        if let MicroserviceError::Decode(decode) = &mut error {
+            decode.attempts = self.attempts;
+        }
+        error
+    }
+}

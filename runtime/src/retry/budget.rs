@@ -1,0 +1,212 @@
+//! A retry budget: retries may add at most a fraction of recent calls, plus a
+//! small floor, so that a failing upstream is never hit by a retry storm.
+//!
+//! The idea comes from Finagle's `RetryBudget` and Envoy's retry budgets:
+//! every call deposits `ratio` of a token, every retry withdraws a whole one,
+//! and both are counted over a sliding window.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How large the budget is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BudgetConfig {
+    /// Retries allowed per call made, e.g. `0.2` for 20%.
+    pub ratio: f64,
+    /// Retries allowed per second of the window even with no calls, so that a
+    /// quiet client can still retry.
+    pub min_per_second: u32,
+    /// How far back calls and retries are counted.
+    pub window: Duration,
+}
+
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        Self {
+            ratio: 0.2,
+            min_per_second: 1,
+            window: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Number of slots the window is divided into.
+const SLOTS: usize = 10;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    /// Which slot-length period since the budget's origin this slot counts.
+    period: u64,
+    calls: u32,
+    retries: u32,
+}
+
+#[derive(Debug)]
+struct Window {
+    origin: Instant,
+    slots: [Slot; SLOTS],
+}
+
+/// A thread-safe retry budget over a sliding window.
+#[derive(Debug)]
+pub struct RetryBudget {
+    config: BudgetConfig,
+    slot_length: Duration,
+    window: Mutex<Window>,
+}
+
+impl RetryBudget {
+    /// A budget whose window starts at `now`.
+    pub fn new(config: BudgetConfig, now: Instant) -> Self {
+        let slot_length = (config.window / SLOTS as u32).max(Duration::from_millis(1));
+        Self {
+            config,
+            slot_length,
+            window: Mutex::new(Window {
+                origin: now,
+                slots: [Slot::default(); SLOTS],
+            }),
+        }
+    }
+
+    /// The budget's configuration.
+    pub fn config(&self) -> BudgetConfig {
+        self.config
+    }
+
+    /// Records a call (a first attempt).
+    pub fn deposit(&self, now: Instant) {
+        self.with_slot(now, |slot| slot.calls = slot.calls.saturating_add(1));
+    }
+
+    /// Takes one retry from the budget; `false` when it is spent.
+    pub fn try_withdraw(&self, now: Instant) -> bool {
+        let mut window = self.lock();
+        let period = self.period(&window, now);
+        if self.balance_of(&window, period) < 1.0 {
+            return false;
+        }
+        let slot = Self::slot_mut(&mut window, period);
+        slot.retries = slot.retries.saturating_add(1);
+        true
+    }
+
+    /// Retries currently available.
+    pub fn balance(&self, now: Instant) -> f64 {
+        let window = self.lock();
+        let period = self.period(&window, now);
+        self.balance_of(&window, period)
+    }
+
+    fn balance_of(&self, window: &Window, period: u64) -> f64 {
+        let (calls, retries) = window
+            .slots
+            .iter()
+            .filter(|slot| slot.period + SLOTS as u64 > period)
+            .fold((0u64, 0u64), |(calls, retries), slot| {
+                (
+                    calls + u64::from(slot.calls),
+                    retries + u64::from(slot.retries),
+                )
+            });
+        let floor = f64::from(self.config.min_per_second) * self.config.window.as_secs_f64();
+        floor + self.config.ratio * calls as f64 - retries as f64
+    }
+
+    fn with_slot(&self, now: Instant, update: impl FnOnce(&mut Slot)) {
+        let mut window = self.lock();
+        let period = self.period(&window, now);
+        update(Self::slot_mut(&mut window, period));
+    }
+
+    fn period(&self, window: &Window, now: Instant) -> u64 {
+        let elapsed = now.saturating_duration_since(window.origin);
+        (elapsed.as_nanos() / self.slot_length.as_nanos()) as u64
+    }
+
+    /// The slot for `period`, cleared if it last counted an older period.
+    fn slot_mut(window: &mut Window, period: u64) -> &mut Slot {
+        let slot = &mut window.slots[(period % SLOTS as u64) as usize];
+        if slot.period != period {
+            *slot = Slot {
+                period,
+                ..Slot::default()
+            };
+        }
+        slot
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+        self.window
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(min_per_second: u32) -> BudgetConfig {
+        BudgetConfig {
+            ratio: 0.2,
+            min_per_second,
+            window: Duration::from_secs(10),
+        }
+    }
+
+    #[test]
+    fn floor_allows_retries_with_no_traffic() {
+        let start = Instant::now();
+        let budget = RetryBudget::new(config(1), start);
+        let granted = (0..100).filter(|_| budget.try_withdraw(start)).count();
+        assert_eq!(granted, 10);
+    }
+
+    #[test]
+    fn retries_are_capped_at_the_ratio_of_calls() {
+        let start = Instant::now();
+        let budget = RetryBudget::new(config(0), start);
+        let mut granted = 0;
+        for _ in 0..1_000 {
+            budget.deposit(start);
+            if budget.try_withdraw(start) {
+                granted += 1;
+            }
+        }
+        assert_eq!(granted, 200);
+        assert!(!budget.try_withdraw(start));
+    }
+
+    #[test]
+    fn spent_budget_refills_as_the_window_slides() {
+        let start = Instant::now();
+        let budget = RetryBudget::new(config(0), start);
+        for _ in 0..50 {
+            budget.deposit(start);
+        }
+        while budget.try_withdraw(start) {}
+        assert!(budget.balance(start) < 1.0);
+        // Still inside the window: nothing comes back.
+        let later = start + Duration::from_secs(9);
+        assert!(!budget.try_withdraw(later));
+        // New calls deposit again.
+        for _ in 0..5 {
+            budget.deposit(later);
+        }
+        assert!(budget.try_withdraw(later));
+        // Once the old slot leaves the window its retries no longer count.
+        let much_later = start + Duration::from_secs(11);
+        let balance = budget.balance(much_later);
+        assert!((balance - 0.0).abs() < 1e-9, "balance {balance}");
+    }
+
+    #[test]
+    fn a_quiet_period_restores_the_floor() {
+        let start = Instant::now();
+        let budget = RetryBudget::new(config(2), start);
+        while budget.try_withdraw(start) {}
+        assert!(!budget.try_withdraw(start + Duration::from_secs(5)));
+        assert!((budget.balance(start + Duration::from_secs(10)) - 20.0).abs() < 1e-9);
+    }
+}

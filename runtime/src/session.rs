@@ -1,0 +1,212 @@
+//! The one pooled HTTP session every service client shares.
+//!
+//! A [`Session`] owns a single keep-alive connection pool and, per upstream
+//! service, one circuit breaker and one retry budget. Cloning a session, or a
+//! [`ServiceClient`] made from it, shares all of them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use crate::auth::Credentials;
+use crate::breaker::{BreakerState, CircuitBreaker};
+use crate::config::{ConfigError, RuntimeConfig, service_key};
+use crate::links::LinkError;
+use crate::options::CallOptions;
+use crate::retry::RetryBudget;
+
+/// A pooled HTTP session for all upstream services.
+///
+/// ```
+/// use clientgen_runtime::{RuntimeConfig, Session};
+///
+/// let config = RuntimeConfig::builder()
+///     .service_url("auth", "http://127.0.0.1:9")
+///     .build()?;
+/// let session = Session::new(config)?;
+/// let auth = session.service("auth")?;
+/// assert_eq!(auth.name(), "auth");
+/// assert!(session.service("billing").is_err()); // BILLING_SERVICE_URL is not set
+/// # Ok::<(), clientgen_runtime::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    http: reqwest::Client,
+    config: RuntimeConfig,
+    services: Mutex<BTreeMap<String, Arc<ServiceState>>>,
+}
+
+/// What a session keeps per service.
+pub(crate) struct ServiceState {
+    pub(crate) name: Arc<str>,
+    /// The base URL without a trailing slash.
+    pub(crate) base: String,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) breaker: Arc<CircuitBreaker>,
+    pub(crate) budget: RetryBudget,
+}
+
+impl Session {
+    /// A session over `config`.
+    pub fn new(config: RuntimeConfig) -> Result<Self, ConfigError> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeouts.connect)
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("clientgen-runtime/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|error| ConfigError::Client {
+                reason: error.to_string(),
+            })?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                http,
+                config,
+                services: Mutex::new(BTreeMap::new()),
+            }),
+        })
+    }
+
+    /// A session configured from the environment ([`RuntimeConfig::from_env`]).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::new(RuntimeConfig::from_env()?)
+    }
+
+    /// The session's configuration.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.shared.config
+    }
+
+    /// The handle generated clients use to call `service`. Every handle of
+    /// one service shares its breaker and retry budget.
+    pub fn service(&self, service: &str) -> Result<ServiceClient, ConfigError> {
+        let key = service_key(service);
+        let mut services = self
+            .shared
+            .services
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let state = match services.get(&key) {
+            Some(state) => Arc::clone(state),
+            None => {
+                let state = Arc::new(self.new_state(&key)?);
+                services.insert(key, Arc::clone(&state));
+                state
+            }
+        };
+        Ok(ServiceClient {
+            session: self.clone(),
+            state,
+            options: None,
+        })
+    }
+
+    fn new_state(&self, key: &str) -> Result<ServiceState, ConfigError> {
+        let config = &self.shared.config;
+        let service = config
+            .service(key)
+            .ok_or_else(|| RuntimeConfig::missing_service(key))?;
+        let url = service.base_url();
+        let now = Instant::now();
+        Ok(ServiceState {
+            name: Arc::from(key),
+            base: url.as_str().trim_end_matches('/').to_owned(),
+            host: url.host_str().unwrap_or_default().to_owned(),
+            port: url.port_or_known_default().unwrap_or_default(),
+            credentials: service.credentials().cloned(),
+            breaker: Arc::new(CircuitBreaker::new(config.breaker, now)),
+            budget: RetryBudget::new(config.budget, now),
+        })
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.shared.http
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Uses ring for TLS unless the application installed another provider.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another installer is fine: one is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// A session's handle on one upstream service: what a generated client
+/// holds. Cheap to clone.
+#[derive(Clone)]
+pub struct ServiceClient {
+    pub(crate) session: Session,
+    pub(crate) state: Arc<ServiceState>,
+    pub(crate) options: Option<Arc<CallOptions>>,
+}
+
+impl ServiceClient {
+    /// The service's name.
+    pub fn name(&self) -> &str {
+        &self.state.name
+    }
+
+    /// The session this handle belongs to.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// A handle whose calls use `options`; it shares the pool, breaker and
+    /// budget with this one.
+    pub fn with_options(&self, options: CallOptions) -> Self {
+        Self {
+            session: self.session.clone(),
+            state: Arc::clone(&self.state),
+            options: Some(Arc::new(options)),
+        }
+    }
+
+    /// The options this handle's calls use, if any were set.
+    pub fn options(&self) -> Option<&CallOptions> {
+        self.options.as_deref()
+    }
+
+    /// The state of the service's circuit breaker now.
+    pub fn breaker_state(&self) -> BreakerState {
+        self.state.breaker.state(now())
+    }
+
+    /// Resolves a frontend link against `FRONTEND_URL`.
+    pub fn resolve_link(&self, link: &str) -> Result<String, LinkError> {
+        self.session.config().links().resolve(link)
+    }
+}
+
+impl fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("service", &self.state.name)
+            .field("base_url", &self.state.base)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The current instant, following tokio's clock so that tests with a paused
+/// clock drive breakers and budgets too.
+pub(crate) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}

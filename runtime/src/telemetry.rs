@@ -1,0 +1,49 @@
+//! Tracing spans with OpenTelemetry's HTTP client attribute names.
+//!
+//! One `http.client.call` span per call and one `http.client.attempt` span
+//! per attempt. Attributes: `http.request.method`, `server.address`,
+//! `server.port`, `url.template`, `http.response.status_code`, `error.type`,
+//! plus `service`, `operation` and `attempt`. No concrete URL, header or body
+//! is ever recorded.
+
+use tracing::Span;
+use tracing::field::Empty;
+
+use crate::request::Operation;
+
+/// The span of one call.
+pub(crate) fn call_span(service: &str, host: &str, port: u16, operation: &Operation) -> Span {
+    tracing::info_span!(
+        "http.client.call",
+        otel.kind = "client",
+        service = service,
+        operation = operation.id,
+        http.request.method = operation.method.as_str(),
+        server.address = host,
+        server.port = port,
+        url.template = operation.path,
+        http.response.status_code = Empty,
+        error.type = Empty,
+        attempts = Empty,
+    )
+}
+
+/// The span of one attempt.
+pub(crate) fn attempt_span(attempt: u32) -> Span {
+    tracing::debug_span!(
+        "http.client.attempt",
+        attempt = attempt,
+        http.response.status_code = Empty,
+        error.type = Empty,
+    )
+}
+
+/// Records the outcome of an attempt or call on `span`.
+pub(crate) fn record_outcome(span: &Span, status: Option<u16>, error_type: Option<&str>) {
+    if let Some(status) = status {
+        span.record("http.response.status_code", status);
+    }
+    if let Some(error_type) = error_type {
+        span.record("error.type", error_type);
+    }
+}

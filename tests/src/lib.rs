@@ -1,0 +1,3 @@
+//! Test support: real HTTP servers on 127.0.0.1 with ephemeral ports.
+
+pub mod server;
