@@ -210,3 +210,85 @@ impl fmt::Debug for ServiceClient {
 pub(crate) fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::breaker::{BreakerConfig, CallVerdict};
+    use crate::error::{MicroserviceError, UnavailableReason};
+    use crate::request::{Method, Operation, Request};
+    use crate::retry::BudgetConfig;
+
+    static PING: Operation = Operation::new("ping", Method::Get, "/ping");
+
+    fn service() -> ServiceClient {
+        let config = RuntimeConfig::builder()
+            .service_url("svc", "http://127.0.0.1:9")
+            .breaker(BreakerConfig {
+                minimum_calls: 2,
+                open_duration: Duration::from_secs(30),
+                ..BreakerConfig::default()
+            })
+            .retry_budget(BudgetConfig {
+                ratio: 0.5,
+                min_per_second: 0,
+                window: Duration::from_secs(10),
+            })
+            .build()
+            .expect("valid config");
+        Session::new(config)
+            .and_then(|session| session.service("svc"))
+            .expect("service")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_open_breaker_refuses_without_io_and_half_opens_on_the_paused_clock() {
+        let svc = service();
+        for _ in 0..2 {
+            let permit = svc.state.breaker.try_acquire(now()).expect("closed");
+            svc.state.breaker.record(permit, CallVerdict::Failed, now());
+        }
+        assert_eq!(svc.breaker_state(), BreakerState::Open);
+        let error = svc.execute(Request::new(&PING)).await.expect_err("refused");
+        let MicroserviceError::Unavailable(unavailable) = &error else {
+            panic!("expected unavailable, got {error:?}");
+        };
+        assert_eq!(unavailable.reason(), UnavailableReason::CircuitOpen);
+        assert_eq!(unavailable.attempts(), 0);
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert_eq!(svc.breaker_state(), BreakerState::Open);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(svc.breaker_state(), BreakerState::HalfOpen);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_refills_on_the_paused_clock() {
+        let svc = service();
+        let budget = &svc.state.budget;
+        for _ in 0..10 {
+            budget.deposit(now());
+        }
+        let granted = (0..10).filter(|_| budget.try_withdraw(now())).count();
+        assert_eq!(granted, 5);
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(!budget.try_withdraw(now()), "still inside the window");
+        tokio::time::advance(Duration::from_secs(6)).await;
+        budget.deposit(now());
+        budget.deposit(now());
+        assert!(budget.try_withdraw(now()), "old retries left the window");
+    }
+
+    #[test]
+    fn services_share_one_breaker_per_name() {
+        let svc = service();
+        let again = svc.session().service("SVC").expect("same service");
+        assert!(Arc::ptr_eq(&svc.state, &again.state));
+        let error = svc
+            .session()
+            .service("billing")
+            .expect_err("not configured");
+        assert_eq!(error.variable(), Some("BILLING_SERVICE_URL"));
+    }
+}

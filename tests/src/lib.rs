@@ -1,3 +1,4 @@
 //! Test support: real HTTP servers on 127.0.0.1 with ephemeral ports.
 
+pub mod fixtures;
 pub mod server;

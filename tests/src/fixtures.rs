@@ -1,0 +1,34 @@
+//! Runtime configurations pointed at local test servers.
+#![allow(clippy::panic)] // Test support: a bad fixture is a bug in the test.
+
+use std::time::Duration;
+
+use clientgen_runtime::{RuntimeConfig, RuntimeConfigBuilder, ServiceClient, Session};
+
+/// The service name the runtime tests call.
+pub const SERVICE: &str = "svc";
+
+/// A builder with `service` at `url` and fast retries (1-5 ms backoff), so
+/// tests exercise retries without waiting.
+pub fn fast_config(service: &str, url: &str) -> RuntimeConfigBuilder {
+    RuntimeConfig::builder()
+        .service_url(service, url)
+        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// A handle on [`SERVICE`] at `url`, with fast retries and `tweak` applied.
+///
+/// # Panics
+///
+/// Panics if the configuration is invalid.
+pub fn client(
+    url: &str,
+    tweak: impl FnOnce(RuntimeConfigBuilder) -> RuntimeConfigBuilder,
+) -> ServiceClient {
+    let config = tweak(fast_config(SERVICE, url))
+        .build()
+        .unwrap_or_else(|error| panic!("test configuration is invalid: {error}"));
+    Session::new(config)
+        .and_then(|session| session.service(SERVICE))
+        .unwrap_or_else(|error| panic!("test session could not be built: {error}"))
+}

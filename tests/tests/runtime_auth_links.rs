@@ -1,0 +1,181 @@
+//! Credentials, frontend links and secrets, against a real local server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use clientgen_runtime::auth::{ApiKeyLocation, AuthScheme, TokenFuture};
+use clientgen_runtime::codegen::{Method, Operation, Request, Security};
+use clientgen_runtime::error::InvalidRequestReason;
+use clientgen_runtime::{Credentials, MicroserviceError, Secret, TokenProvider};
+use clientgen_tests::fixtures::client;
+use clientgen_tests::server::{Reply, TestServer};
+use serde_json::json;
+
+const BEARER: Security = Security {
+    schemes: &[AuthScheme::Bearer],
+    optional: false,
+};
+const KEY_IN_QUERY: Security = Security {
+    schemes: &[AuthScheme::ApiKey {
+        location: ApiKeyLocation::Query,
+        name: "api_key",
+    }],
+    optional: false,
+};
+
+static ME: Operation = Operation::new("getCurrentUser", Method::Get, "/me").security(BEARER);
+static EVENTS: Operation =
+    Operation::new("listEvents", Method::Get, "/events").security(KEY_IN_QUERY);
+static NOTIFY: Operation = Operation::new("sendNotification", Method::Post, "/notifications")
+    .link_fields(&["/action_url", "/actions/*/url"]);
+
+#[tokio::test]
+async fn a_bearer_token_is_sent_as_authorization() {
+    let server = TestServer::start(|_| Reply::status(200)).await;
+    let svc = client(&server.url(), |config| {
+        config.credentials("svc", Credentials::bearer("tok-1"))
+    });
+    svc.execute(Request::new(&ME)).await.unwrap();
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some("Bearer tok-1")
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_goes_where_the_spec_says_and_never_into_errors() {
+    let server = TestServer::start(|_| Reply::json(500, json!({"detail": "boom"}))).await;
+    let svc = client(&server.url(), |config| {
+        config
+            .max_attempts(1)
+            .credentials("svc", Credentials::api_key("key-hunter2"))
+    });
+    let error = svc.execute(Request::new(&EVENTS)).await.unwrap_err();
+    let seen = &server.requests()[0];
+    assert!(
+        seen.query_pairs()
+            .contains(&("api_key".to_owned(), "key-hunter2".to_owned()))
+    );
+    assert!(seen.header("authorization").is_none());
+    let shown = format!("{error} {error:?} {:?}", std::error::Error::source(&error));
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[tokio::test]
+async fn missing_credentials_are_refused_before_sending() {
+    let server = TestServer::start(|_| Reply::status(200)).await;
+    let svc = client(&server.url(), |config| config);
+    let error = svc.execute(Request::new(&ME)).await.unwrap_err();
+    let MicroserviceError::InvalidRequest(invalid) = &error else {
+        panic!("expected an invalid request, got {error:?}");
+    };
+    assert_eq!(
+        invalid.reason(),
+        &InvalidRequestReason::MissingCredentials {
+            accepted: "a bearer token".to_owned(),
+            hint: "SVC_SERVICE_TOKEN".to_owned(),
+        }
+    );
+    assert_eq!(server.request_count(), 0);
+}
+
+/// Hands out `old` until refreshed, then `new`.
+struct Rotating {
+    refreshed: AtomicUsize,
+}
+
+impl TokenProvider for Rotating {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async { Ok(Secret::new("old")) })
+    }
+
+    fn refresh(&self) -> Option<TokenFuture<'_>> {
+        self.refreshed.fetch_add(1, Ordering::SeqCst);
+        Some(Box::pin(async { Ok(Secret::new("new")) }))
+    }
+}
+
+#[tokio::test]
+async fn a_refreshable_provider_gets_one_refresh_on_401() {
+    let server = TestServer::start(|request| match request.header("authorization") {
+        Some("Bearer new") => Reply::status(200),
+        _ => Reply::status(401),
+    })
+    .await;
+    let provider = Arc::new(Rotating {
+        refreshed: AtomicUsize::new(0),
+    });
+    let svc = client(&server.url(), |config| {
+        config.credentials("svc", Credentials::Provider(provider.clone()))
+    });
+    svc.execute(Request::new(&ME)).await.unwrap();
+    assert_eq!(server.request_count(), 2);
+    assert_eq!(provider.refreshed.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_second_401_after_refresh_is_unauthorized() {
+    let server = TestServer::start(|_| Reply::status(401)).await;
+    let provider = Arc::new(Rotating {
+        refreshed: AtomicUsize::new(0),
+    });
+    let svc = client(&server.url(), |config| {
+        config.credentials("svc", Credentials::Provider(provider.clone()))
+    });
+    let error = svc.execute(Request::new(&ME)).await.unwrap_err();
+    assert!(error.is_unauthorized());
+    assert_eq!(server.request_count(), 2);
+    assert_eq!(provider.refreshed.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn link_fields_are_made_absolute_against_frontend_url_with_its_base_path() {
+    let server = TestServer::start(|_| Reply::status(202)).await;
+    let svc = client(&server.url(), |config| {
+        config.frontend_url("https://hr.example.com/app")
+    });
+    svc.execute(Request::new(&NOTIFY).json(&json!({
+        "recipient": "u-1",
+        "action_url": "/approvals/42",
+        "actions": [{"url": "/approvals/42/reject"}, {"url": null}],
+    })))
+    .await
+    .unwrap();
+    assert_eq!(
+        server.requests()[0].json(),
+        json!({
+            "recipient": "u-1",
+            "action_url": "https://hr.example.com/app/approvals/42",
+            "actions": [{"url": "https://hr.example.com/app/approvals/42/reject"}, {"url": null}],
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_hostile_link_is_refused_before_any_request() {
+    let server = TestServer::start(|_| Reply::status(202)).await;
+    let svc = client(&server.url(), |config| config);
+    for link in [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/approvals/42",
+        "javascript:alert(1)",
+        "/%2F/evil.example",
+    ] {
+        let error = svc
+            .execute(Request::new(&NOTIFY).json(&json!({"action_url": link})))
+            .await
+            .unwrap_err();
+        let MicroserviceError::InvalidRequest(invalid) = &error else {
+            panic!("{link}: expected an invalid request, got {error:?}");
+        };
+        assert_eq!(
+            invalid.reason(),
+            &InvalidRequestReason::Link {
+                field: "/action_url".to_owned()
+            }
+        );
+    }
+    assert_eq!(server.request_count(), 0);
+}
