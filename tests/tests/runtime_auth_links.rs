@@ -1,8 +1,8 @@
 //! Credentials, frontend links and secrets, against a real local server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use clientgen_runtime::auth::{ApiKeyLocation, AuthScheme, TokenFuture};
 use clientgen_runtime::codegen::{Method, Operation, Request, Security};
