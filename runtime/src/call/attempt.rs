@@ -1,0 +1,245 @@
+//! One attempt: per-attempt timeout, pooled send, bounded body read, and
+//! the mapping of how it ended.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::time::Instant;
+
+use super::prepare::{Prepared, header_pair};
+use crate::auth::Placement;
+use crate::body::{self, Read};
+use crate::breaker::CallVerdict;
+use crate::error::{
+    BoxError, DecodeReason, MicroserviceError, ResponseDetails, UnavailableReason, excerpt,
+};
+use crate::response::Response;
+use crate::retry::{AttemptOutcome, retry_after};
+use crate::session::ServiceClient;
+
+/// How one attempt ended.
+pub(super) enum Attempt {
+    /// The upstream answered and the body was read.
+    Answered {
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+    /// The upstream answered with a body over the limit; `prefix` holds its
+    /// first bytes.
+    TooLarge {
+        status: u16,
+        headers: HeaderMap,
+        prefix: Bytes,
+    },
+    /// No answer.
+    Failed {
+        reason: UnavailableReason,
+        source: Option<BoxError>,
+    },
+}
+
+impl Attempt {
+    pub(super) fn status(&self) -> Option<u16> {
+        match self {
+            Self::Answered { status, .. } | Self::TooLarge { status, .. } => Some(*status),
+            Self::Failed { .. } => None,
+        }
+    }
+
+    pub(super) fn verdict(&self) -> CallVerdict {
+        self.status()
+            .map_or(CallVerdict::Failed, CallVerdict::from_status)
+    }
+
+    pub(super) fn outcome(&self) -> AttemptOutcome {
+        match self {
+            Self::Answered {
+                status, headers, ..
+            }
+            | Self::TooLarge {
+                status, headers, ..
+            } => AttemptOutcome::Status {
+                status: *status,
+                retry_after: retry_after_of(headers),
+            },
+            Self::Failed { reason, .. } => match reason {
+                UnavailableReason::Connect => AttemptOutcome::Connect,
+                UnavailableReason::ConnectionReset => AttemptOutcome::Reset,
+                _ => AttemptOutcome::Timeout,
+            },
+        }
+    }
+}
+
+fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    retry_after::parse(value, std::time::SystemTime::now())
+}
+
+impl ServiceClient {
+    pub(super) async fn attempt(
+        &self,
+        prepared: &Prepared,
+        placement: Placement,
+        attempt_timeout: Duration,
+        deadline: Instant,
+    ) -> Attempt {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let (limit, deadline_bound) = if remaining <= attempt_timeout {
+            (remaining, true)
+        } else {
+            (attempt_timeout, false)
+        };
+        let mut url = prepared.url.clone();
+        let mut headers = prepared.headers.clone();
+        match placement {
+            Placement::Anonymous => {}
+            Placement::Header(name, secret) => {
+                if let Ok((name, mut value)) = header_pair(name, secret.expose()) {
+                    value.set_sensitive(true);
+                    headers.insert(name, value);
+                }
+            }
+            Placement::Query(name, secret) => {
+                url.query_pairs_mut().append_pair(name, secret.expose());
+            }
+            Placement::Cookie(name, secret) => {
+                let cookie = format!("{name}={}", secret.expose());
+                if let Ok(mut value) = HeaderValue::from_str(&cookie) {
+                    value.set_sensitive(true);
+                    headers.append(header::COOKIE, value);
+                }
+            }
+        }
+        let mut builder = self
+            .session
+            .http()
+            .request(prepared.method.clone(), url)
+            .headers(headers);
+        if let Some(body) = &prepared.body {
+            builder = builder.body(body.clone());
+        }
+        let limit_bytes = self.session.config().max_body_bytes;
+        let exchange = async move {
+            let mut response = match builder.send().await {
+                Ok(response) => response,
+                Err(error) => {
+                    return Attempt::Failed {
+                        reason: transport_reason(&error),
+                        source: Some(Box::new(error.without_url())),
+                    };
+                }
+            };
+            let status = response.status().as_u16();
+            let headers = std::mem::take(response.headers_mut());
+            match body::read_limited(response, limit_bytes).await {
+                Read::Complete(body) => Attempt::Answered {
+                    status,
+                    headers,
+                    body,
+                },
+                Read::TooLarge(prefix) => Attempt::TooLarge {
+                    status,
+                    headers,
+                    prefix,
+                },
+                Read::Broken(error) => Attempt::Failed {
+                    reason: UnavailableReason::ConnectionReset,
+                    source: Some(Box::new(error.without_url())),
+                },
+            }
+        };
+        match tokio::time::timeout(limit, exchange).await {
+            Ok(attempt) => attempt,
+            Err(_) => Attempt::Failed {
+                reason: if deadline_bound {
+                    UnavailableReason::DeadlineExceeded
+                } else {
+                    UnavailableReason::AttemptTimeout
+                },
+                source: None,
+            },
+        }
+    }
+
+    /// Maps how the last attempt ended to the call's result.
+    pub(super) fn finish(
+        &self,
+        prepared: &Prepared,
+        attempt: Attempt,
+        attempts: u32,
+    ) -> Result<Response, MicroserviceError> {
+        let context = prepared.context.clone();
+        match attempt {
+            Attempt::Answered {
+                status,
+                headers,
+                body,
+            } if (200..300).contains(&status) => Ok(Response {
+                status,
+                headers,
+                body,
+                context,
+                attempts,
+            }),
+            Attempt::TooLarge { status, prefix, .. } if (200..300).contains(&status) => {
+                let mut error = MicroserviceError::decode(
+                    context,
+                    status,
+                    DecodeReason::BodyTooLarge,
+                    &prefix,
+                    None,
+                );
+                if let MicroserviceError::Decode(decode) = &mut error {
+                    decode.attempts = attempts;
+                }
+                Err(error)
+            }
+            Attempt::Answered {
+                status,
+                headers,
+                body,
+            } => {
+                let decoded = prepared
+                    .operation
+                    .error_decoder
+                    .and_then(|decode| decode(status, &body));
+                Err(MicroserviceError::from_status(ResponseDetails {
+                    context,
+                    status,
+                    excerpt: excerpt(&body),
+                    body: decoded,
+                    retry_after: retry_after_of(&headers),
+                    attempts,
+                }))
+            }
+            Attempt::TooLarge {
+                status,
+                headers,
+                prefix,
+            } => Err(MicroserviceError::from_status(ResponseDetails {
+                context,
+                status,
+                excerpt: excerpt(&prefix),
+                body: None,
+                retry_after: retry_after_of(&headers),
+                attempts,
+            })),
+            Attempt::Failed { reason, source } => Err(MicroserviceError::unavailable(
+                context, reason, attempts, source,
+            )),
+        }
+    }
+}
+
+fn transport_reason(error: &reqwest::Error) -> UnavailableReason {
+    if error.is_connect() {
+        UnavailableReason::Connect
+    } else if error.is_timeout() {
+        UnavailableReason::AttemptTimeout
+    } else {
+        UnavailableReason::ConnectionReset
+    }
+}

@@ -1,0 +1,156 @@
+//! Turning a request description into HTTP terms, once per call.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::{BoxError, CallContext, InvalidRequestReason, MicroserviceError};
+use crate::request::{Method, Operation, Request};
+use crate::session::ServiceClient;
+use crate::{links, target_url};
+
+/// The header an idempotency key goes in when the spec names none.
+const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// A request turned into HTTP terms, reused by every attempt.
+pub(super) struct Prepared {
+    pub(super) operation: &'static Operation,
+    pub(super) context: CallContext,
+    pub(super) method: reqwest::Method,
+    pub(super) url: url::Url,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Option<Bytes>,
+    pub(super) replayable: bool,
+}
+
+impl ServiceClient {
+    pub(super) fn prepare(&self, request: Request) -> Result<Prepared, MicroserviceError> {
+        let operation = request.operation;
+        let context = CallContext::new(
+            Arc::clone(&self.state.name),
+            operation.id,
+            operation.method,
+            operation.path,
+        );
+        let invalid = |reason, source: Option<BoxError>| {
+            MicroserviceError::invalid(context.clone(), reason, source)
+        };
+        if let Some((reason, detail)) = request.problem {
+            return Err(invalid(reason, detail.map(BoxError::from)));
+        }
+        let url = target_url::build(
+            &self.state.base,
+            operation.path,
+            &request.path_params,
+            &request.query,
+        )
+        .map_err(|reason| invalid(reason, None))?;
+        let url = url::Url::parse(&url)
+            .map_err(|error| invalid(InvalidRequestReason::Url, Some(Box::new(error))))?;
+
+        let options = self.options.as_deref();
+        let mut headers = HeaderMap::new();
+        let extra = options.into_iter().flat_map(|options| {
+            options
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+        });
+        for (name, value) in request
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_ref(), value.as_str()))
+            .chain(extra)
+        {
+            let (name, value) = header_pair(name, value).map_err(|reason| invalid(reason, None))?;
+            headers.append(name, value);
+        }
+
+        let key = options
+            .and_then(|options| options.idempotency_key.clone())
+            .or(request.idempotency_key)
+            .or_else(|| operation.idempotency_header.map(|_| generate_key()));
+        if let Some(key) = &key {
+            let header = operation
+                .idempotency_header
+                .unwrap_or(DEFAULT_IDEMPOTENCY_HEADER);
+            let (name, value) = header_pair(header, key).map_err(|reason| invalid(reason, None))?;
+            headers.insert(name, value);
+        }
+
+        let body = match request.body {
+            None => None,
+            Some(body) => {
+                let bytes = if body.json && !operation.link_fields.is_empty() {
+                    links::resolve_json_fields(
+                        &body.bytes,
+                        operation.link_fields,
+                        self.session.config().links(),
+                    )
+                    .map_err(|(field, error)| {
+                        invalid(InvalidRequestReason::Link { field }, error)
+                    })?
+                } else {
+                    body.bytes
+                };
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(body.content_type),
+                );
+                Some(bytes)
+            }
+        };
+
+        Ok(Prepared {
+            operation,
+            context,
+            method: http_method(operation.method),
+            url,
+            headers,
+            body,
+            replayable: operation.method.is_idempotent() || operation.idempotent || key.is_some(),
+        })
+    }
+}
+
+/// Validates a header pair; the value is never shown in the error.
+pub(super) fn header_pair(
+    name: &str,
+    value: &str,
+) -> Result<(HeaderName, HeaderValue), InvalidRequestReason> {
+    let problem = || InvalidRequestReason::Header {
+        name: name.to_owned(),
+    };
+    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| problem())?;
+    let value = HeaderValue::from_str(value).map_err(|_| problem())?;
+    Ok((name, value))
+}
+
+fn http_method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Head => reqwest::Method::HEAD,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+        Method::Options => reqwest::Method::OPTIONS,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Trace => reqwest::Method::TRACE,
+    }
+}
+
+/// A random version-4 UUID, used as an idempotency key when the caller gives
+/// none.
+fn generate_key() -> String {
+    let high = fastrand::u64(..);
+    let low = fastrand::u64(..);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0x0fff,
+        ((low >> 48) & 0x3fff) | 0x8000,
+        low & 0xffff_ffff_ffff,
+    )
+}
