@@ -1,9 +1,319 @@
-//! clientgen: turns OpenAPI 3.0/3.1 specs into typed Rust clients that run on
-//! `clientgen-runtime`.
+//! clientgen: typed, resilient Rust clients from OpenAPI 3.0 and 3.1 specs.
 //!
-//! The generation pipeline (load -> validate -> IR -> emit) lands with the
-//! generator issue; this crate currently exposes the version that generated
-//! files will name in their `@generated` header.
+//! The pipeline, one module per stage:
+//! [`load`] (YAML/JSON, version check) -> [`validate`] (unsupported
+//! constructs, all at once) -> [`lower`] (to the [`ir`]) -> [`emit`] (Rust
+//! via `quote!`, `syn` and prettyplease) -> [`output`] (write if changed).
+//!
+//! ```no_run
+//! // build.rs or a tool: regenerate `generated/src` from `specs/`.
+//! let summary = clientgen::Generator::new("generated/src")
+//!     .specs_dir("specs")?
+//!     .write()?;
+//! println!("{summary}");
+//! # Ok::<(), clientgen::GenerateError>(())
+//! ```
+
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod naming;
+pub mod output;
+pub mod spec;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use diagnostics::{Diagnostic, Severity};
 
 /// The generator's version, written into every generated file's header.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GenerateError {
+    /// A file or folder could not be read or written.
+    #[error("cannot access {}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No spec was given or found.
+    #[error("no spec files (*.yaml, *.yml, *.json) in {}", dir.display())]
+    NoSpecs {
+        /// Where they were looked for.
+        dir: PathBuf,
+    },
+    /// Specs the generator cannot handle; every diagnostic is listed.
+    #[error("{}", render_diagnostics(.0))]
+    Spec(Vec<Diagnostic>),
+    /// Two specs map to the same module name.
+    #[error("{first} and {second} would both generate module `{module}`; rename one")]
+    DuplicateModule {
+        /// The module name.
+        module: String,
+        /// One spec.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// Emitted tokens did not form valid Rust (a generator bug).
+    #[error("internal error emitting {source_file}: {reason}; please report it with the spec")]
+    Emit {
+        /// The spec being emitted.
+        source_file: String,
+        /// What `syn` reported.
+        reason: String,
+    },
+}
+
+impl GenerateError {
+    /// The diagnostics, when the specs were the problem.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Self::Spec(diagnostics) => diagnostics,
+            _ => &[],
+        }
+    }
+}
+
+fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let mut text = format!("{errors} error(s) in the specs");
+    for diagnostic in diagnostics {
+        text.push_str("\n\n");
+        text.push_str(&diagnostic.to_string());
+    }
+    text
+}
+
+/// Generates a client crate's sources from specs.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    specs: Vec<PathBuf>,
+    out: PathBuf,
+    source_label: String,
+}
+
+/// Generated sources, not yet written.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// File name (relative to the output folder) -> content.
+    pub files: BTreeMap<String, String>,
+    /// The services, in module order.
+    pub services: Vec<ir::Service>,
+    /// Warnings about constructs that were skipped.
+    pub warnings: Vec<Diagnostic>,
+    /// Time spent.
+    pub elapsed: Duration,
+}
+
+/// What [`Generator::write`] did.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Services generated.
+    pub services: usize,
+    /// Operations generated.
+    pub operations: usize,
+    /// Named types generated.
+    pub types: usize,
+    /// Files written.
+    pub written: usize,
+    /// Files already up to date.
+    pub unchanged: usize,
+    /// Warnings.
+    pub warnings: Vec<Diagnostic>,
+    /// Time spent, writing included.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "clientgen: {} services, {} operations, {} types; {} files written, {} unchanged; {} warnings; {:.1} ms",
+            self.services,
+            self.operations,
+            self.types,
+            self.written,
+            self.unchanged,
+            self.warnings.len(),
+            self.elapsed.as_secs_f64() * 1000.0
+        )
+    }
+}
+
+impl Generator {
+    /// A generator writing into `out`.
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        Self {
+            specs: Vec::new(),
+            out: out.into(),
+            source_label: String::new(),
+        }
+    }
+
+    /// Adds one spec file.
+    pub fn spec(mut self, path: impl Into<PathBuf>) -> Self {
+        self.specs.push(path.into());
+        self
+    }
+
+    /// Adds every `*.yaml`, `*.yml` and `*.json` file of `dir`, sorted.
+    pub fn specs_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, GenerateError> {
+        let dir = dir.as_ref();
+        let entries = std::fs::read_dir(dir).map_err(|source| GenerateError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+            })
+            .collect();
+        if found.is_empty() {
+            return Err(GenerateError::NoSpecs {
+                dir: dir.to_owned(),
+            });
+        }
+        found.sort();
+        self.specs.extend(found);
+        self.source_label = format!("{}/", display_path(dir));
+        Ok(self)
+    }
+
+    /// The output folder.
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Generates every file in memory.
+    pub fn render(&self) -> Result<Rendered, GenerateError> {
+        let started = Instant::now();
+        let mut services = Vec::new();
+        let mut warnings = Vec::new();
+        let mut errors = Vec::new();
+        let mut modules: BTreeMap<String, String> = BTreeMap::new();
+        for path in &self.specs {
+            let file = display_path(path);
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("service");
+            match generate_one(path, &file, stem) {
+                Ok((service, found)) => {
+                    if let Some(first) = modules.insert(service.module.clone(), file.clone()) {
+                        return Err(GenerateError::DuplicateModule {
+                            module: service.module,
+                            first,
+                            second: file,
+                        });
+                    }
+                    warnings.extend(found);
+                    services.push(service);
+                }
+                Err(found) => errors.extend(found),
+            }
+        }
+        if !errors.is_empty() {
+            errors.extend(warnings);
+            return Err(GenerateError::Spec(errors));
+        }
+        if services.is_empty() {
+            return Err(GenerateError::NoSpecs {
+                dir: self.out.clone(),
+            });
+        }
+        services.sort_by(|a, b| a.module.cmp(&b.module));
+        let mut files = BTreeMap::new();
+        for service in &services {
+            files.insert(
+                format!("{}.rs", service.module),
+                emit::emit_service(service)?,
+            );
+        }
+        let label = if self.source_label.is_empty() {
+            services
+                .iter()
+                .map(|s| s.source.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            self.source_label.clone()
+        };
+        files.insert("lib.rs".to_owned(), emit::emit_root(&services, &label)?);
+        Ok(Rendered {
+            files,
+            services,
+            warnings,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Generates and writes the files that changed.
+    pub fn write(&self) -> Result<Summary, GenerateError> {
+        let started = Instant::now();
+        let rendered = self.render()?;
+        let report = output::write_files(&self.out, &rendered.files)?;
+        Ok(Summary {
+            services: rendered.services.len(),
+            operations: rendered.services.iter().map(|s| s.operations.len()).sum(),
+            types: rendered.services.iter().map(|s| s.types.len()).sum(),
+            written: report.written.len(),
+            unchanged: report.unchanged.len(),
+            warnings: rendered.warnings,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// A diff of the files under the output folder that are stale (empty when
+    /// everything is fresh).
+    pub fn check(&self) -> Result<String, GenerateError> {
+        let rendered = self.render()?;
+        Ok(output::stale_diff(&self.out, &rendered.files))
+    }
+}
+
+/// Loads, validates and lowers one spec; returns the service and warnings,
+/// or every diagnostic.
+fn generate_one(
+    path: &Path,
+    file: &str,
+    stem: &str,
+) -> Result<(ir::Service, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut document = load::load_file(path).map_err(|d| vec![d])?;
+    document.file = file.to_owned();
+    let found: Vec<Diagnostic> = validate::validate(&document.root)
+        .into_iter()
+        .map(|d| d.in_file(file))
+        .collect();
+    let (errors, warnings): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let service = lower::lower(&document, stem).map_err(|d| vec![d.in_file(file)])?;
+    Ok((service, warnings))
+}
+
+/// A path with `/` separators, as given (relative paths stay relative).
+fn display_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}

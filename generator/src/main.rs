@@ -1,11 +1,65 @@
 //! The `clientgen` command-line interface.
 
+mod cli;
+
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use clap::Parser as _;
+use clientgen::Generator;
+
+use cli::{Cli, Command, Inputs};
+
 fn main() -> ExitCode {
-    eprintln!(
-        "clientgen {}: code generation is not available in this build yet",
-        clientgen::VERSION
-    );
-    ExitCode::FAILURE
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)] // The diff of `check` is the command's output.
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Generate(inputs) => {
+            let summary = generator(&inputs)?.write()?;
+            for warning in &summary.warnings {
+                eprintln!("{warning}\n");
+            }
+            eprintln!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(inputs) => {
+            let generator = generator(&inputs)?;
+            let diff = generator.check()?;
+            if diff.is_empty() {
+                eprintln!("clientgen: {} is up to date", generator.out().display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                print!("{diff}");
+                eprintln!(
+                    "clientgen: {} is stale; run `cargo run -p clientgen -- generate`",
+                    generator.out().display()
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+}
+
+fn generator(inputs: &Inputs) -> anyhow::Result<Generator> {
+    let generator = Generator::new(&inputs.out);
+    if inputs.files.is_empty() {
+        generator
+            .specs_dir(&inputs.specs)
+            .with_context(|| format!("reading specs from {}", inputs.specs.display()))
+    } else {
+        Ok(inputs
+            .files
+            .iter()
+            .fold(generator, |generator, file| generator.spec(file)))
+    }
 }

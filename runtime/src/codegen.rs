@@ -2,8 +2,17 @@
 //! depends on `clientgen-runtime` alone. Not a stable API for hand-written
 //! code: its shape follows the generator.
 
+pub use std::collections::BTreeMap;
+
+pub use bytes::Bytes;
+pub use chrono;
 pub use serde;
+pub use serde::{Deserialize, Serialize};
 pub use serde_json;
+pub use uuid;
+
+pub use crate::data::Base64;
+pub use crate::options::CallOptions;
 
 pub use crate::auth::{ApiKeyLocation, AuthScheme};
 pub use crate::config::ConfigError;
@@ -21,4 +30,24 @@ where
     serde_json::from_slice::<T>(body)
         .ok()
         .map(|decoded| Box::new(decoded) as Box<dyn ErrorBody>)
+}
+
+/// `date-time` values.
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+
+/// `date` values.
+pub type Date = chrono::NaiveDate;
+
+/// `uuid` values.
+pub type Uuid = uuid::Uuid;
+
+/// Values of any JSON type.
+pub type Json = serde_json::Value;
+
+/// JSON objects with arbitrary keys (`additionalProperties`).
+pub type Map<T> = BTreeMap<String, T>;
+
+/// A date-time as RFC 3339 text, for query and header parameters.
+pub fn rfc3339(value: &DateTime) -> String {
+    value.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }

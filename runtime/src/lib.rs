@@ -57,6 +57,7 @@ mod call;
 #[doc(hidden)]
 pub mod codegen;
 pub mod config;
+mod data;
 pub mod error;
 pub mod links;
 pub mod options;

@@ -268,6 +268,15 @@ impl Request {
         self
     }
 
+    /// Sets the idempotency key when one is given; without one, the runtime
+    /// generates a key for operations that declare an idempotency header.
+    pub fn idempotency_key_opt(self, key: Option<&str>) -> Self {
+        match key {
+            Some(key) => self.idempotency_key(key),
+            None => self,
+        }
+    }
+
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_json::to_vec(body) {

@@ -1,0 +1,137 @@
+//! Lowering a validated document to the IR ([`crate::ir::Service`]).
+//!
+//! - [`types`]: JSON Schemas to named Rust types (objects, enums, unions,
+//!   `allOf`, nullables, maps, arrays).
+//! - [`operations`]: paths to methods (parameters, bodies, responses,
+//!   security, idempotency, link fields).
+//! - Recursive types are boxed here, after everything is named.
+
+mod operations;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostics::Diagnostic;
+use crate::ir::{Service, TypeDef, TypeKind, TypeRef};
+use crate::load::Document;
+use crate::naming::{pascal, snake};
+
+/// Names the generated module defines besides its models.
+const RESERVED: &[&str] = &["codegen"];
+
+/// Lowers `document` to a service called `name` (the module and
+/// configuration name).
+pub fn lower(document: &Document, name: &str) -> Result<Service, Diagnostic> {
+    let root = &document.root;
+    let client = format!("{}Client", pascal(name));
+    let mut reserved: Vec<&str> = RESERVED.to_vec();
+    reserved.push(&client);
+    let mut types = types::Types::new(root, &reserved);
+    types.lower_components()?;
+    let operations = operations::lower_operations(root, &mut types)?;
+    let mut defs = std::mem::take(&mut types.defs);
+    box_cycles(&mut defs);
+    let info = root.get("info");
+    let text = |key: &str| {
+        info.and_then(|info| info.get(key))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    Ok(Service {
+        module: snake(name),
+        service_name: snake(name),
+        client,
+        source: document.file.clone(),
+        title: text("title").unwrap_or_else(|| name.to_owned()),
+        version: text("version").unwrap_or_default(),
+        docs: text("description"),
+        operations,
+        types: defs.into_values().collect(),
+    })
+}
+
+/// Boxes every field or variant that closes a cycle of types containing
+/// each other by value (through `Vec` and maps no box is needed).
+fn box_cycles(defs: &mut BTreeMap<String, TypeDef>) {
+    let edges: BTreeMap<String, BTreeSet<String>> = defs
+        .iter()
+        .map(|(name, def)| (name.clone(), direct_targets(&def.kind)))
+        .collect();
+    let reaches = |from: &str, to: &str| -> bool {
+        let mut stack = vec![from.to_owned()];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = stack.pop() {
+            if current == to {
+                return true;
+            }
+            if seen.insert(current.clone())
+                && let Some(next) = edges.get(&current)
+            {
+                stack.extend(next.iter().cloned());
+            }
+        }
+        false
+    };
+    let mut boxed: Vec<(String, String)> = Vec::new();
+    for (name, targets) in &edges {
+        for target in targets {
+            if reaches(target, name) {
+                boxed.push((name.clone(), target.clone()));
+            }
+        }
+    }
+    for (name, target) in boxed {
+        if let Some(def) = defs.get_mut(&name) {
+            for ty in kind_types_mut(&mut def.kind) {
+                box_named(ty, &target);
+            }
+        }
+    }
+}
+
+/// Named types a type holds by value.
+fn direct_targets(kind: &TypeKind) -> BTreeSet<String> {
+    let mut targets = BTreeSet::new();
+    let mut add = |ty: &TypeRef| {
+        if let Some(name) = by_value_name(ty) {
+            targets.insert(name.to_owned());
+        }
+    };
+    match kind {
+        TypeKind::Struct { fields } => fields.iter().for_each(|f| add(&f.ty)),
+        TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| add(&v.ty)),
+        TypeKind::Untagged { variants } => variants.iter().for_each(|v| add(&v.ty)),
+        TypeKind::Alias(ty) => add(ty),
+        TypeKind::Enum { .. } => {}
+    }
+    targets
+}
+
+fn by_value_name(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Nullable(inner) => by_value_name(inner),
+        _ => None,
+    }
+}
+
+fn kind_types_mut(kind: &mut TypeKind) -> Vec<&mut TypeRef> {
+    match kind {
+        TypeKind::Struct { fields } => fields.iter_mut().map(|f| &mut f.ty).collect(),
+        TypeKind::Tagged { variants, .. } => variants.iter_mut().map(|v| &mut v.ty).collect(),
+        TypeKind::Untagged { variants } => variants.iter_mut().map(|v| &mut v.ty).collect(),
+        TypeKind::Alias(_) | TypeKind::Enum { .. } => Vec::new(),
+    }
+}
+
+/// Wraps the by-value occurrence of `target` in `ty` in a `Box`.
+fn box_named(ty: &mut TypeRef, target: &str) {
+    match ty {
+        TypeRef::Named(name) if name == target => {
+            let inner = std::mem::replace(ty, TypeRef::Json);
+            *ty = TypeRef::Boxed(Box::new(inner));
+        }
+        TypeRef::Nullable(inner) => box_named(inner, target),
+        _ => {}
+    }
+}

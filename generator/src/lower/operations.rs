@@ -1,0 +1,506 @@
+//! Lowering paths and operations: parameters, bodies, responses, security,
+//! idempotency and link fields.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::types::{Types, description};
+use crate::diagnostics::Diagnostic;
+use crate::ir::{
+    Body, ErrorBody, HttpMethod, Media, Operation, Param, ParamLocation, SecurityScheme,
+    StatusMatch, Success, SuccessVariant, TypeRef,
+};
+use crate::naming::{Names, pascal, snake};
+use crate::spec::{At, resolve};
+
+/// Method names a generated client defines itself.
+pub(crate) const CLIENT_METHODS: &[&str] = &["new", "from_service", "with_options", "service"];
+
+/// Lowers every operation of the document, in document order.
+pub(crate) fn lower_operations<'a>(
+    root: &'a Value,
+    types: &mut Types<'a>,
+) -> Result<Vec<Operation>, Diagnostic> {
+    let doc = At::root(root);
+    let mut methods = Names::with_taken(CLIENT_METHODS.iter().copied());
+    let global_security = doc.get("security");
+    let mut operations = Vec::new();
+    for (path, item) in doc.entries("paths") {
+        let item = resolve(root, item)?;
+        let shared = item.items("parameters");
+        for (key, operation) in item.object_entries() {
+            let Some(method) = HttpMethod::from_key(key) else {
+                continue;
+            };
+            let context = OperationContext {
+                root,
+                path,
+                method,
+                shared: &shared,
+                global_security: global_security.as_ref(),
+            };
+            operations.push(context.lower(&operation, types, &mut methods)?);
+        }
+    }
+    Ok(operations)
+}
+
+struct OperationContext<'a, 'b> {
+    root: &'a Value,
+    path: &'a str,
+    method: HttpMethod,
+    shared: &'b [At<'a>],
+    global_security: Option<&'b At<'a>>,
+}
+
+impl<'a> OperationContext<'a, '_> {
+    fn lower(
+        &self,
+        at: &At<'a>,
+        types: &mut Types<'a>,
+        methods: &mut Names,
+    ) -> Result<Operation, Diagnostic> {
+        let id = at
+            .str("operationId")
+            .map_or_else(|| derived_id(self.method, self.path), str::to_owned);
+        let method_name = methods.unique(&snake(&id));
+        let type_prefix = pascal(&id);
+        let params = self.params(at, types, &type_prefix)?;
+        let body = self.body(at, types, &type_prefix)?;
+        let (success, errors) = self.responses(at, types, &type_prefix)?;
+        let (security, security_optional) = self.security(at)?;
+        let idempotency_header = params
+            .iter()
+            .find(|param| {
+                param.location == ParamLocation::Header
+                    && param.wire.eq_ignore_ascii_case("idempotency-key")
+            })
+            .map(|param| param.wire.clone());
+        let link_fields = body
+            .as_ref()
+            .map(|body| link_pointers(&body.ty, types, "", 0))
+            .unwrap_or_default();
+        Ok(Operation {
+            id,
+            method_name,
+            http_method: self.method,
+            path: self.path.to_owned(),
+            docs: operation_docs(at),
+            deprecated: at.flag("deprecated"),
+            params,
+            body,
+            success,
+            errors,
+            idempotent: at.flag("x-idempotent"),
+            idempotency_header,
+            security,
+            security_optional,
+            link_fields,
+        })
+    }
+
+    fn params(
+        &self,
+        at: &At<'a>,
+        types: &mut Types<'a>,
+        prefix: &str,
+    ) -> Result<Vec<Param>, Diagnostic> {
+        // Operation parameters override path-level ones with the same name and location.
+        let mut all: Vec<At<'a>> = Vec::new();
+        let own = at.items("parameters");
+        let mut keys = BTreeSet::new();
+        for param in own.iter().chain(self.shared) {
+            let resolved = resolve(self.root, param.clone())?;
+            let key = (
+                resolved.str("name").unwrap_or_default().to_owned(),
+                resolved.str("in").unwrap_or_default().to_owned(),
+            );
+            if keys.insert(key) {
+                all.push(resolved);
+            }
+        }
+        let mut names = Names::with_taken(["body", "self"]);
+        let mut lowered = Vec::new();
+        for param in all {
+            let Some(wire) = param.str("name") else {
+                return Err(Diagnostic::error(
+                    param.pointer(),
+                    "a parameter has no `name`",
+                    "give every parameter a `name`",
+                ));
+            };
+            let location = match param.str("in") {
+                Some("path") => ParamLocation::Path,
+                Some("query") => ParamLocation::Query,
+                Some("header") => ParamLocation::Header,
+                other => {
+                    return Err(Diagnostic::error(
+                        param.pointer(),
+                        format!("parameters in `{}` are not supported", other.unwrap_or("?")),
+                        "use a path, query or header parameter",
+                    ));
+                }
+            };
+            let Some(schema) = param.get("schema") else {
+                return Err(Diagnostic::error(
+                    param.pointer(),
+                    format!("parameter `{wire}` has no `schema`"),
+                    "describe the parameter with `schema:` (parameters with `content:` are not supported)",
+                ));
+            };
+            let ty = types.type_of(&schema, &format!("{prefix}{}", pascal(wire)))?;
+            let ty = match ty {
+                TypeRef::Nullable(inner) => *inner,
+                other => other,
+            };
+            if !types.is_scalar_like(&ty, true) {
+                return Err(Diagnostic::error(
+                    param.pointer(),
+                    format!(
+                        "parameter `{wire}` is an object, which cannot be sent as a plain value"
+                    ),
+                    "use a scalar, an enum or an array of them (object parameters such as `deepObject` are not supported yet)",
+                ));
+            }
+            lowered.push(Param {
+                name: names.unique(&snake(wire)),
+                wire: wire.to_owned(),
+                location,
+                ty,
+                required: location == ParamLocation::Path || param.flag("required"),
+                explode: param
+                    .value
+                    .get("explode")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
+                docs: description(param.value),
+            });
+        }
+        // Path parameters first, in template order; the rest keep spec order.
+        let order = |param: &Param| match param.location {
+            ParamLocation::Path => self
+                .path
+                .find(&format!("{{{}}}", param.wire))
+                .unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        };
+        lowered.sort_by_key(|param| (param.location != ParamLocation::Path, order(param)));
+        Ok(lowered)
+    }
+
+    fn body(
+        &self,
+        at: &At<'a>,
+        types: &mut Types<'a>,
+        prefix: &str,
+    ) -> Result<Option<Body>, Diagnostic> {
+        let Some(body) = at.get("requestBody") else {
+            return Ok(None);
+        };
+        let body = resolve(self.root, body)?;
+        let Some((media, content)) = pick_media(&body)? else {
+            return Ok(None);
+        };
+        let ty = match (media, content.get("schema")) {
+            (Media::Json, Some(schema)) => types.type_of(&schema, &format!("{prefix}Body"))?,
+            (Media::Json, None) => TypeRef::Json,
+            (Media::Text, _) => TypeRef::String,
+            (Media::Binary, _) => TypeRef::Bytes,
+        };
+        Ok(Some(Body {
+            ty,
+            media,
+            required: body.flag("required"),
+        }))
+    }
+
+    fn responses(
+        &self,
+        at: &At<'a>,
+        types: &mut Types<'a>,
+        prefix: &str,
+    ) -> Result<(Success, Vec<ErrorBody>), Diagnostic> {
+        let mut successes = Vec::new();
+        let mut errors = Vec::new();
+        let entries = at.entries("responses");
+        let success_count = entries
+            .iter()
+            .filter(|(status, _)| status.starts_with('2'))
+            .count();
+        for (status, response) in entries {
+            let response = resolve(self.root, response)?;
+            let Some(matcher) = status_match(status) else {
+                return Err(Diagnostic::error(
+                    response.pointer(),
+                    format!("`{status}` is not a status code"),
+                    "use a code such as `200`, a class such as `4XX`, or `default`",
+                ));
+            };
+            let is_success = matches!(
+                matcher,
+                StatusMatch::Code(200..=299) | StatusMatch::Class(2)
+            );
+            let hint = if is_success && success_count == 1 {
+                format!("{prefix}Response")
+            } else {
+                format!("{prefix}Response{}", status.to_ascii_uppercase())
+            };
+            let body = match pick_media(&response)? {
+                None => None,
+                Some((media, content)) => Some((
+                    media,
+                    match (media, content.get("schema")) {
+                        (Media::Json, Some(schema)) => types.type_of(&schema, &hint)?,
+                        (Media::Json, None) => TypeRef::Json,
+                        (Media::Text, _) => TypeRef::String,
+                        (Media::Binary, _) => TypeRef::Bytes,
+                    },
+                )),
+            };
+            if is_success {
+                let code = match matcher {
+                    StatusMatch::Code(code) => code,
+                    _ => 200,
+                };
+                successes.push((code, body));
+            } else if let Some((Media::Json, ty)) = body {
+                errors.push(ErrorBody {
+                    status: matcher,
+                    ty,
+                });
+            }
+        }
+        Ok((success(successes, prefix), errors))
+    }
+
+    fn security(&self, at: &At<'a>) -> Result<(Vec<SecurityScheme>, bool), Diagnostic> {
+        let Some(requirements) = at.get("security").or_else(|| self.global_security.cloned())
+        else {
+            return Ok((Vec::new(), true));
+        };
+        let schemes = At::root(self.root)
+            .get("components")
+            .and_then(|components| components.get("securitySchemes"));
+        let mut accepted = Vec::new();
+        let mut optional = false;
+        for requirement in array_items(&requirements) {
+            let names = requirement.object_entries();
+            if names.is_empty() {
+                optional = true;
+            }
+            for (name, _) in names {
+                let Some(scheme) = schemes.as_ref().and_then(|schemes| schemes.get(name)) else {
+                    return Err(Diagnostic::error(
+                        requirement.pointer(),
+                        format!("security scheme `{name}` is not defined"),
+                        "define it under `components/securitySchemes`",
+                    ));
+                };
+                let scheme = resolve(self.root, scheme)?;
+                if let Some(lowered) = lower_scheme(&scheme)
+                    && !accepted.contains(&lowered)
+                {
+                    accepted.push(lowered);
+                }
+            }
+        }
+        Ok((
+            accepted,
+            optional || requirements.value.as_array().is_some_and(Vec::is_empty),
+        ))
+    }
+}
+
+/// The items of an array node.
+fn array_items<'a>(at: &At<'a>) -> Vec<At<'a>> {
+    match at.value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, value)| At {
+                value,
+                pointer: format!("{}/{i}", at.pointer()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn lower_scheme(scheme: &At<'_>) -> Option<SecurityScheme> {
+    match scheme.str("type")? {
+        "http" => match scheme.str("scheme")?.to_ascii_lowercase().as_str() {
+            "bearer" => Some(SecurityScheme::Bearer),
+            "basic" => Some(SecurityScheme::Basic),
+            _ => None,
+        },
+        "oauth2" | "openIdConnect" => Some(SecurityScheme::Bearer),
+        "apiKey" => {
+            let name = scheme.str("name")?.to_owned();
+            match scheme.str("in")? {
+                "header" => Some(SecurityScheme::ApiKeyHeader(name)),
+                "query" => Some(SecurityScheme::ApiKeyQuery(name)),
+                "cookie" => Some(SecurityScheme::ApiKeyCookie(name)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The media type to use from a `content` map: JSON first, then text, then
+/// binary. `None` when there is no content.
+fn pick_media<'a>(at: &At<'a>) -> Result<Option<(Media, At<'a>)>, Diagnostic> {
+    let content = at.entries("content");
+    if content.is_empty() {
+        return Ok(None);
+    }
+    let classify = |media: &str| {
+        let media = media
+            .split(';')
+            .next()
+            .unwrap_or(media)
+            .trim()
+            .to_ascii_lowercase();
+        if media == "application/json" || media.ends_with("+json") || media == "*/*" {
+            Some(Media::Json)
+        } else if media.starts_with("text/plain") {
+            Some(Media::Text)
+        } else if media == "application/octet-stream" {
+            Some(Media::Binary)
+        } else {
+            None
+        }
+    };
+    for wanted in [Media::Json, Media::Text, Media::Binary] {
+        if let Some((_, node)) = content
+            .iter()
+            .find(|(media, _)| classify(media) == Some(wanted))
+        {
+            return Ok(Some((wanted, node.clone())));
+        }
+    }
+    let (media, node) = &content[0];
+    Err(Diagnostic::error(
+        node.pointer(),
+        format!("media type `{media}` is not supported"),
+        "use application/json, text/plain or application/octet-stream",
+    ))
+}
+
+fn status_match(status: &str) -> Option<StatusMatch> {
+    if status == "default" {
+        return Some(StatusMatch::Default);
+    }
+    let upper = status.to_ascii_uppercase();
+    if let Some(class) = upper.strip_suffix("XX") {
+        return class
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (1..=5).contains(c))
+            .map(StatusMatch::Class);
+    }
+    status
+        .parse::<u16>()
+        .ok()
+        .filter(|code| (100..=599).contains(code))
+        .map(StatusMatch::Code)
+}
+
+fn success(mut successes: Vec<(u16, Option<(Media, TypeRef)>)>, prefix: &str) -> Success {
+    successes.sort_by_key(|(code, _)| *code);
+    let distinct: BTreeSet<_> = successes
+        .iter()
+        .map(|(_, body)| body.as_ref().map(|(_, ty)| ty.clone()))
+        .collect();
+    match successes.as_slice() {
+        [] => Success::Empty,
+        _ if distinct.len() == 1 => match successes.swap_remove(0).1 {
+            None => Success::Empty,
+            Some((media, ty)) => Success::One { ty, media },
+        },
+        _ => Success::Several {
+            name: format!("{prefix}Response"),
+            variants: successes
+                .into_iter()
+                .map(|(status, body)| SuccessVariant {
+                    status,
+                    name: status_name(status),
+                    media: body.as_ref().map_or(Media::Json, |(media, _)| *media),
+                    ty: body.map(|(_, ty)| ty),
+                })
+                .collect(),
+        },
+    }
+}
+
+fn status_name(status: u16) -> String {
+    match status {
+        200 => "Ok".to_owned(),
+        201 => "Created".to_owned(),
+        202 => "Accepted".to_owned(),
+        203 => "NonAuthoritative".to_owned(),
+        204 => "NoContent".to_owned(),
+        206 => "PartialContent".to_owned(),
+        other => format!("Status{other}"),
+    }
+}
+
+/// A stable name for an operation without an id: `get /users/{id}/posts`
+/// -> `get_users_by_id_posts`.
+fn derived_id(method: HttpMethod, path: &str) -> String {
+    let mut parts = vec![method.variant().to_ascii_lowercase()];
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => parts.push(format!("by_{param}")),
+            None => parts.push(segment.to_owned()),
+        }
+    }
+    parts.join("_")
+}
+
+fn operation_docs(at: &At<'_>) -> Option<String> {
+    let summary = at.str("summary").map(str::trim).filter(|s| !s.is_empty());
+    let description = description(at.value);
+    match (summary, description) {
+        (Some(summary), Some(description)) if description != summary => {
+            Some(format!("{summary}\n\n{description}"))
+        }
+        (Some(summary), _) => Some(summary.to_owned()),
+        (None, description) => description,
+    }
+}
+
+/// JSON pointers of the link fields inside a value of type `ty`.
+fn link_pointers(ty: &TypeRef, types: &Types<'_>, prefix: &str, depth: usize) -> Vec<String> {
+    if depth > 8 {
+        return Vec::new();
+    }
+    match ty {
+        TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => {
+            link_pointers(inner, types, prefix, depth)
+        }
+        TypeRef::Array(item) | TypeRef::Map(item) => {
+            link_pointers(item, types, &format!("{prefix}/*"), depth + 1)
+        }
+        TypeRef::Named(name) => match types.defs.get(name).map(|def| &def.kind) {
+            Some(crate::ir::TypeKind::Struct { fields }) => fields
+                .iter()
+                .flat_map(|field| {
+                    let pointer =
+                        format!("{prefix}/{}", crate::diagnostics::escape_token(&field.wire));
+                    if field.link {
+                        vec![pointer]
+                    } else {
+                        link_pointers(&field.ty, types, &pointer, depth + 1)
+                    }
+                })
+                .collect(),
+            Some(crate::ir::TypeKind::Alias(inner)) => {
+                link_pointers(inner, types, prefix, depth + 1)
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,520 @@
+//! Lowering JSON Schemas to IR types: where a `oneOf`, an `allOf`, a
+//! nullable or an enum becomes Rust.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::diagnostics::Diagnostic;
+use crate::ir::{EnumVariant, Field, TaggedVariant, TypeDef, TypeKind, TypeRef, UntaggedVariant};
+use crate::naming::{Names, pascal, snake};
+use crate::spec::{At, lookup, resolve};
+
+/// The state of lowering one document's schemas.
+pub(crate) struct Types<'a> {
+    root: &'a Value,
+    /// Rust names of component schemas, by pointer, assigned up front.
+    named: BTreeMap<String, String>,
+    /// Discriminator properties to leave out of variant structs, by pointer.
+    tags: BTreeMap<String, String>,
+    /// Names in use.
+    names: Names,
+    /// Lowered types, by name.
+    pub(crate) defs: BTreeMap<String, TypeDef>,
+    /// Component pointers being lowered (for recursion).
+    lowering: BTreeSet<String>,
+}
+
+impl<'a> Types<'a> {
+    /// Names every component schema of `root`.
+    pub(crate) fn new(root: &'a Value, reserved: &[&str]) -> Self {
+        let mut names = Names::with_taken(reserved.iter().copied());
+        let mut named = BTreeMap::new();
+        for (key, schema) in At::root(root)
+            .get("components")
+            .map_or_else(Vec::new, |c| c.entries("schemas"))
+        {
+            named.insert(schema.pointer().to_owned(), names.unique(&pascal(key)));
+        }
+        let mut tags = BTreeMap::new();
+        collect_tags(root, root, &mut tags);
+        Self {
+            root,
+            named,
+            tags,
+            names,
+            defs: BTreeMap::new(),
+            lowering: BTreeSet::new(),
+        }
+    }
+
+    /// Whether values of `ty` print as one parameter value (scalars and
+    /// string enums), or, when `arrays`, as a list of them.
+    pub(crate) fn is_scalar_like(&self, ty: &TypeRef, arrays: bool) -> bool {
+        match ty {
+            TypeRef::Array(item) if arrays => self.is_scalar_like(item, false),
+            TypeRef::Named(name) => match self.defs.get(name).map(|def| &def.kind) {
+                Some(TypeKind::Enum { .. }) => true,
+                Some(TypeKind::Alias(inner)) => self.is_scalar_like(inner, arrays),
+                _ => false,
+            },
+            TypeRef::Array(_)
+            | TypeRef::Map(_)
+            | TypeRef::Json
+            | TypeRef::Nullable(_)
+            | TypeRef::Boxed(_)
+            | TypeRef::Base64
+            | TypeRef::Bytes => false,
+            _ => true,
+        }
+    }
+
+    /// Lowers every component schema.
+    pub(crate) fn lower_components(&mut self) -> Result<(), Diagnostic> {
+        let components: Vec<(String, String)> = self
+            .named
+            .iter()
+            .map(|(pointer, name)| (pointer.clone(), name.clone()))
+            .collect();
+        for (pointer, name) in components {
+            self.ensure_component(&pointer, &name)?;
+        }
+        Ok(())
+    }
+
+    fn ensure_component(&mut self, pointer: &str, name: &str) -> Result<(), Diagnostic> {
+        if self.defs.contains_key(name) || self.lowering.contains(pointer) {
+            return Ok(());
+        }
+        let at = lookup(self.root, pointer, "#")?;
+        self.lowering.insert(pointer.to_owned());
+        let result = self.lower_definition(&at, name);
+        self.lowering.remove(pointer);
+        let def = result?;
+        self.defs.insert(name.to_owned(), def);
+        Ok(())
+    }
+
+    /// The type of the schema at `at`; inline objects, enums and unions
+    /// become named types called `hint`.
+    pub(crate) fn type_of(&mut self, at: &At<'a>, hint: &str) -> Result<TypeRef, Diagnostic> {
+        let nullable = is_nullable(at.value);
+        let ty = self.non_null_type(at, hint)?;
+        Ok(
+            if nullable && !matches!(ty, TypeRef::Nullable(_) | TypeRef::Json) {
+                TypeRef::Nullable(Box::new(ty))
+            } else {
+                ty
+            },
+        )
+    }
+
+    fn non_null_type(&mut self, at: &At<'a>, hint: &str) -> Result<TypeRef, Diagnostic> {
+        if let Some(reference) = at.str("$ref") {
+            let target = lookup(self.root, reference, at.pointer())?;
+            if let Some(name) = self.named.get(target.pointer()).cloned() {
+                self.ensure_component(target.pointer(), &name)?;
+                return Ok(TypeRef::Named(name));
+            }
+            let target = resolve(self.root, target)?;
+            return self.type_of(&target, hint);
+        }
+        let value = at.value;
+        if let Some(members) = union_members(at) {
+            let non_null: Vec<At<'a>> = members
+                .into_iter()
+                .filter(|member| !is_null_schema(member.value))
+                .collect();
+            if non_null.len() == 1 && at.get("discriminator").is_none() {
+                return self.type_of(&non_null[0], hint);
+            }
+            if non_null.is_empty() {
+                return Ok(TypeRef::Json);
+            }
+            return self.named_inline(at, hint);
+        }
+        if at.get("allOf").is_some() {
+            let members = at.items("allOf");
+            if members.len() == 1 && !has_properties(value) {
+                return self.type_of(&members[0], hint);
+            }
+            return self.named_inline(at, hint);
+        }
+        if is_string_enum(value) {
+            return self.named_inline(at, hint);
+        }
+        match primary_type(value) {
+            Some("string") => Ok(string_type(value)),
+            Some("integer") => Ok(match value.get("format").and_then(Value::as_str) {
+                Some("int32") => TypeRef::I32,
+                Some("uint32") => TypeRef::U32,
+                Some("uint64") => TypeRef::U64,
+                _ => TypeRef::I64,
+            }),
+            Some("number") => Ok(match value.get("format").and_then(Value::as_str) {
+                Some("float") => TypeRef::F32,
+                _ => TypeRef::F64,
+            }),
+            Some("boolean") => Ok(TypeRef::Bool),
+            Some("null") => Ok(TypeRef::Json),
+            Some("array") => {
+                let item = match at.get("items") {
+                    Some(items) => self.type_of(&items, &format!("{hint}Item"))?,
+                    None => TypeRef::Json,
+                };
+                Ok(TypeRef::Array(Box::new(item)))
+            }
+            Some("object") | None if has_properties(value) => self.named_inline(at, hint),
+            Some("object") | None => match at.get("additionalProperties") {
+                Some(extra) if extra.value.is_object() => {
+                    let item = self.type_of(&extra, &format!("{hint}Value"))?;
+                    Ok(TypeRef::Map(Box::new(item)))
+                }
+                _ if primary_type(value) == Some("object") => {
+                    Ok(TypeRef::Map(Box::new(TypeRef::Json)))
+                }
+                _ => Ok(TypeRef::Json),
+            },
+            Some(_) => Ok(TypeRef::Json),
+        }
+    }
+
+    /// A named type for an inline schema.
+    fn named_inline(&mut self, at: &At<'a>, hint: &str) -> Result<TypeRef, Diagnostic> {
+        let name = self.names.unique(&pascal(hint));
+        let def = self.lower_definition(at, &name)?;
+        self.defs.insert(name.clone(), def);
+        Ok(TypeRef::Named(name))
+    }
+
+    /// The definition of the type called `name` for the schema at `at`.
+    fn lower_definition(&mut self, at: &At<'a>, name: &str) -> Result<TypeDef, Diagnostic> {
+        let docs = description(at.value);
+        let kind = self.lower_kind(at, name)?;
+        Ok(TypeDef {
+            name: name.to_owned(),
+            docs,
+            kind,
+        })
+    }
+
+    fn lower_kind(&mut self, at: &At<'a>, name: &str) -> Result<TypeKind, Diagnostic> {
+        if at.str("$ref").is_some() {
+            return Ok(TypeKind::Alias(self.type_of(at, &format!("{name}Target"))?));
+        }
+        if let Some(members) = union_members(at) {
+            let non_null: Vec<At<'a>> = members
+                .into_iter()
+                .filter(|member| !is_null_schema(member.value))
+                .collect();
+            if let Some(discriminator) = at.get("discriminator") {
+                return self.lower_tagged(&discriminator, &non_null, name);
+            }
+            if non_null.len() == 1 {
+                return Ok(TypeKind::Alias(
+                    self.type_of(&non_null[0], &format!("{name}Value"))?,
+                ));
+            }
+            return self.lower_untagged(&non_null, name);
+        }
+        if is_string_enum(at.value) {
+            return Ok(lower_enum(at.value));
+        }
+        if at.get("allOf").is_some() || has_properties(at.value) {
+            return self.lower_struct(at, name);
+        }
+        Ok(TypeKind::Alias(
+            self.non_null_type(at, &format!("{name}Value"))?,
+        ))
+    }
+
+    fn lower_struct(&mut self, at: &At<'a>, name: &str) -> Result<TypeKind, Diagnostic> {
+        let mut properties = Vec::new();
+        let mut required = BTreeSet::new();
+        self.collect_properties(at, &mut properties, &mut required, 0)?;
+        let skip = self.tags.get(at.pointer()).cloned();
+        let mut names = Names::default();
+        let mut fields = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (wire, property) in properties {
+            if skip.as_deref() == Some(wire.as_str()) || !seen.insert(wire.clone()) {
+                continue;
+            }
+            let ty = self.type_of(&property, &format!("{name}{}", pascal(&wire)))?;
+            let link = property.flag("x-frontend-link");
+            let docs = description(property.value).or_else(|| {
+                resolve(self.root, property.clone())
+                    .ok()
+                    .and_then(|target| description(target.value))
+            });
+            fields.push(Field {
+                name: names.unique(&snake(&wire)),
+                required: required.contains(&wire),
+                wire,
+                ty,
+                docs,
+                link,
+            });
+        }
+        Ok(TypeKind::Struct { fields })
+    }
+
+    /// Properties of an object schema, merging `allOf` members in order.
+    fn collect_properties(
+        &mut self,
+        at: &At<'a>,
+        properties: &mut Vec<(String, At<'a>)>,
+        required: &mut BTreeSet<String>,
+        depth: usize,
+    ) -> Result<(), Diagnostic> {
+        if depth > 32 {
+            return Err(Diagnostic::error(
+                at.pointer(),
+                "`allOf` nests more than 32 levels (a cycle through `allOf`?)",
+                "an object cannot contain itself through `allOf`; break the cycle",
+            ));
+        }
+        let at = resolve(self.root, at.clone())?;
+        for member in at.items("allOf") {
+            self.collect_properties(&member, properties, required, depth + 1)?;
+        }
+        for (key, property) in at.entries("properties") {
+            properties.push((key.to_owned(), property));
+        }
+        for item in at.items("required") {
+            if let Some(key) = item.value.as_str() {
+                required.insert(key.to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    fn lower_tagged(
+        &mut self,
+        discriminator: &At<'a>,
+        members: &[At<'a>],
+        name: &str,
+    ) -> Result<TypeKind, Diagnostic> {
+        let Some(tag) = discriminator.str("propertyName") else {
+            return Err(Diagnostic::error(
+                discriminator.pointer(),
+                "a discriminator needs a `propertyName`",
+                "add `propertyName:` naming the property that tells the variants apart",
+            ));
+        };
+        let mapping = mapping_by_target(discriminator);
+        let mut names = Names::with_taken(["Unknown"]);
+        let mut variants = Vec::new();
+        for member in members {
+            let Some(reference) = member.str("$ref") else {
+                return Err(Diagnostic::error(
+                    member.pointer(),
+                    "a discriminated `oneOf` member must be a `$ref` to a named schema",
+                    "move the inline schema to `components/schemas` and reference it",
+                ));
+            };
+            let target = lookup(self.root, reference, member.pointer())?;
+            let component = reference.rsplit('/').next().unwrap_or(reference);
+            let wire = mapping
+                .get(target.pointer())
+                .cloned()
+                .unwrap_or_else(|| component.to_owned());
+            let ty = self.type_of(member, &format!("{name}{}", pascal(&wire)))?;
+            variants.push(TaggedVariant {
+                name: names.unique(&pascal(&wire)),
+                wire,
+                ty,
+            });
+        }
+        Ok(TypeKind::Tagged {
+            tag: tag.to_owned(),
+            variants,
+        })
+    }
+
+    fn lower_untagged(&mut self, members: &[At<'a>], name: &str) -> Result<TypeKind, Diagnostic> {
+        let mut names = Names::default();
+        let mut variants = Vec::new();
+        for (index, member) in members.iter().enumerate() {
+            let ty = self.type_of(member, &format!("{name}Variant{index}"))?;
+            let variant = names.unique(&variant_name(&ty));
+            variants.push(UntaggedVariant { name: variant, ty });
+        }
+        Ok(TypeKind::Untagged { variants })
+    }
+}
+
+/// The members of a `oneOf` or `anyOf`, if the schema is one.
+fn union_members<'a>(at: &At<'a>) -> Option<Vec<At<'a>>> {
+    ["oneOf", "anyOf"]
+        .into_iter()
+        .find(|key| at.value.get(*key).is_some_and(Value::is_array))
+        .map(|key| at.items(key))
+}
+
+fn has_properties(value: &Value) -> bool {
+    value
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|properties| !properties.is_empty())
+}
+
+/// The schema's one non-null `type` (3.0 string or 3.1 array form).
+fn primary_type(value: &Value) -> Option<&str> {
+    match value.get("type")? {
+        Value::String(ty) => Some(ty),
+        Value::Array(types) => {
+            let non_null: Vec<&str> = types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|ty| *ty != "null")
+                .collect();
+            match non_null.as_slice() {
+                [one] => Some(one),
+                [] => Some("null"),
+                _ => Some("any"),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether `null` is allowed: `nullable: true`, a `null` in a type array,
+/// or a `{type: null}` member of a union.
+pub(crate) fn is_nullable(value: &Value) -> bool {
+    if value.get("nullable").and_then(Value::as_bool) == Some(true) {
+        return true;
+    }
+    if let Some(Value::Array(types)) = value.get("type") {
+        return types.iter().any(|ty| ty.as_str() == Some("null"));
+    }
+    ["oneOf", "anyOf"].into_iter().any(|key| {
+        value
+            .get(key)
+            .and_then(Value::as_array)
+            .is_some_and(|members| members.iter().any(is_null_schema))
+    })
+}
+
+fn is_null_schema(value: &Value) -> bool {
+    value.get("type").and_then(Value::as_str) == Some("null")
+        || value
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|values| values.len() == 1 && values[0].is_null())
+}
+
+fn is_string_enum(value: &Value) -> bool {
+    value
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|values| {
+            values.iter().any(Value::is_string)
+                && values.iter().all(|v| v.is_string() || v.is_null())
+        })
+}
+
+fn string_type(value: &Value) -> TypeRef {
+    match value.get("format").and_then(Value::as_str) {
+        Some("date-time") => TypeRef::DateTime,
+        Some("date") => TypeRef::Date,
+        Some("uuid") => TypeRef::Uuid,
+        Some("byte") => TypeRef::Base64,
+        _ => TypeRef::String,
+    }
+}
+
+fn lower_enum(value: &Value) -> TypeKind {
+    let mut names = Names::with_taken(["Unknown"]);
+    let variants = value
+        .get("enum")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|wire| EnumVariant {
+            name: names.unique(&if wire.is_empty() {
+                "Empty".to_owned()
+            } else {
+                pascal(wire)
+            }),
+            wire: wire.to_owned(),
+        })
+        .collect();
+    TypeKind::Enum { variants }
+}
+
+/// A description for rustdoc (titles are skipped: FastAPI's repeat the name).
+pub(crate) fn description(value: &Value) -> Option<String> {
+    value
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
+}
+
+/// A variant name for an untagged union member.
+fn variant_name(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::String => "String".to_owned(),
+        TypeRef::Bool => "Boolean".to_owned(),
+        TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => "Integer".to_owned(),
+        TypeRef::F32 | TypeRef::F64 => "Number".to_owned(),
+        TypeRef::DateTime => "DateTime".to_owned(),
+        TypeRef::Date => "Date".to_owned(),
+        TypeRef::Uuid => "Uuid".to_owned(),
+        TypeRef::Base64 | TypeRef::Bytes => "Bytes".to_owned(),
+        TypeRef::Json => "Value".to_owned(),
+        TypeRef::Array(item) => format!("{}List", variant_name(item)),
+        TypeRef::Map(item) => format!("{}Map", variant_name(item)),
+        TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => variant_name(inner),
+    }
+}
+
+/// `discriminator.mapping` inverted: target pointer -> discriminator value.
+fn mapping_by_target(discriminator: &At<'_>) -> BTreeMap<String, String> {
+    discriminator
+        .entries("mapping")
+        .into_iter()
+        .filter_map(|(value, target)| {
+            let reference = target.value.as_str()?;
+            let pointer = reference.strip_prefix('#').map(|p| format!("#{p}"))?;
+            Some((pointer, value.to_owned()))
+        })
+        .collect()
+}
+
+/// Finds every discriminated union in the document and records, for each
+/// member schema, the discriminator property the enum's tag replaces.
+fn collect_tags(root: &Value, value: &Value, tags: &mut BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            let tag = map
+                .get("discriminator")
+                .and_then(|d| d.get("propertyName"))
+                .and_then(Value::as_str);
+            if let Some(tag) = tag {
+                for key in ["oneOf", "anyOf"] {
+                    for member in map.get(key).and_then(Value::as_array).into_iter().flatten() {
+                        if let Some(reference) = member.get("$ref").and_then(Value::as_str)
+                            && let Ok(target) = lookup(root, reference, "#")
+                        {
+                            tags.insert(target.pointer().to_owned(), tag.to_owned());
+                        }
+                    }
+                }
+            }
+            for child in map.values() {
+                collect_tags(root, child, tags);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                collect_tags(root, item, tags);
+            }
+        }
+        _ => {}
+    }
+}
