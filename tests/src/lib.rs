@@ -1,4 +1,5 @@
 //! Test support: real HTTP servers on 127.0.0.1 with ephemeral ports.
 
+pub mod features;
 pub mod fixtures;
 pub mod server;

@@ -34,13 +34,26 @@ pub fn emit_service(service: &Service) -> Result<String, GenerateError> {
         let lines = doc_lines(docs);
         quote!(#![doc = ""] #(#![doc = #lines])*)
     });
+    let derives_serde = service
+        .types
+        .iter()
+        .any(|def| !matches!(def.kind, crate::ir::TypeKind::Alias(_)));
+    let imports = if derives_serde {
+        quote!(
+            use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+        )
+    } else {
+        quote!(
+            use clientgen_runtime::codegen;
+        )
+    };
     let models = service.types.iter().map(types::emit_type);
     let client = client::emit_client(service);
     let tokens = quote! {
         #![doc = #module_docs]
         #extra_docs
 
-        use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+        #imports
 
         #client
 

@@ -87,7 +87,16 @@ fn emit_enum(
     let derives = derives(quote!(Eq, Hash,));
     let names: Vec<_> = variants.iter().map(|v| ident(&v.name)).collect();
     let wires: Vec<_> = variants.iter().map(|v| v.wire.as_str()).collect();
-    let variant_docs: Vec<_> = wires.iter().map(|wire| format!(" `{wire}`")).collect();
+    let variant_docs: Vec<_> = wires
+        .iter()
+        .map(|wire| {
+            if wire.is_empty() {
+                " The empty string.".to_owned()
+            } else {
+                format!(" `{wire}`")
+            }
+        })
+        .collect();
     quote! {
         #docs
         #derives

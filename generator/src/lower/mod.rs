@@ -135,3 +135,6 @@ fn box_named(ty: &mut TypeRef, target: &str) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -177,6 +177,7 @@ impl<'a> OperationContext<'a, '_> {
                 docs: description(param.value),
             });
         }
+        check_path_params(self.path, at, &lowered)?;
         // Path parameters first, in template order; the rest keep spec order.
         let order = |param: &Param| match param.location {
             ParamLocation::Path => self
@@ -271,7 +272,18 @@ impl<'a> OperationContext<'a, '_> {
                 });
             }
         }
-        Ok((success(successes, prefix), errors))
+        let several = successes
+            .iter()
+            .map(|(_, body)| body.as_ref().map(|(_, ty)| ty))
+            .collect::<BTreeSet<_>>()
+            .len()
+            > 1;
+        let name = if several {
+            types.reserve_name(&format!("{prefix}Response"))
+        } else {
+            String::new()
+        };
+        Ok((success(successes, name), errors))
     }
 
     fn security(&self, at: &At<'a>) -> Result<(Vec<SecurityScheme>, bool), Diagnostic> {
@@ -310,6 +322,44 @@ impl<'a> OperationContext<'a, '_> {
             optional || requirements.value.as_array().is_some_and(Vec::is_empty),
         ))
     }
+}
+
+/// Every `{name}` of the template needs a path parameter, and every path
+/// parameter needs its `{name}`.
+fn check_path_params(path: &str, at: &At<'_>, params: &[Param]) -> Result<(), Diagnostic> {
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        if !params
+            .iter()
+            .any(|p| p.location == ParamLocation::Path && p.wire == name)
+        {
+            return Err(Diagnostic::error(
+                at.pointer(),
+                format!("the path has `{{{name}}}` but no path parameter `{name}` is declared"),
+                format!(
+                    "add `- {{name: {name}, in: path, required: true, schema: {{type: string}}}}`"
+                ),
+            ));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    for param in params.iter().filter(|p| p.location == ParamLocation::Path) {
+        if !path.contains(&format!("{{{}}}", param.wire)) {
+            return Err(Diagnostic::error(
+                at.pointer(),
+                format!(
+                    "path parameter `{}` does not appear in the path `{path}`",
+                    param.wire
+                ),
+                "remove the parameter or add it to the path template",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The items of an array node.
@@ -407,7 +457,7 @@ fn status_match(status: &str) -> Option<StatusMatch> {
         .map(StatusMatch::Code)
 }
 
-fn success(mut successes: Vec<(u16, Option<(Media, TypeRef)>)>, prefix: &str) -> Success {
+fn success(mut successes: Vec<(u16, Option<(Media, TypeRef)>)>, name: String) -> Success {
     successes.sort_by_key(|(code, _)| *code);
     let distinct: BTreeSet<_> = successes
         .iter()
@@ -420,7 +470,7 @@ fn success(mut successes: Vec<(u16, Option<(Media, TypeRef)>)>, prefix: &str) ->
             Some((media, ty)) => Success::One { ty, media },
         },
         _ => Success::Several {
-            name: format!("{prefix}Response"),
+            name,
             variants: successes
                 .into_iter()
                 .map(|(status, body)| SuccessVariant {

@@ -23,6 +23,9 @@ pub(crate) struct Types<'a> {
     pub(crate) defs: BTreeMap<String, TypeDef>,
     /// Component pointers being lowered (for recursion).
     lowering: BTreeSet<String>,
+    /// Names of inline schemas already lowered, by pointer, so a schema
+    /// reached twice (e.g. through a shared response) is one type.
+    inline: BTreeMap<String, String>,
 }
 
 impl<'a> Types<'a> {
@@ -45,7 +48,13 @@ impl<'a> Types<'a> {
             names,
             defs: BTreeMap::new(),
             lowering: BTreeSet::new(),
+            inline: BTreeMap::new(),
         }
+    }
+
+    /// A type name not used yet, based on `base`.
+    pub(crate) fn reserve_name(&mut self, base: &str) -> String {
+        self.names.unique(&pascal(base))
     }
 
     /// Whether values of `ty` print as one parameter value (scalars and
@@ -181,7 +190,11 @@ impl<'a> Types<'a> {
 
     /// A named type for an inline schema.
     fn named_inline(&mut self, at: &At<'a>, hint: &str) -> Result<TypeRef, Diagnostic> {
+        if let Some(name) = self.inline.get(at.pointer()) {
+            return Ok(TypeRef::Named(name.clone()));
+        }
         let name = self.names.unique(&pascal(hint));
+        self.inline.insert(at.pointer().to_owned(), name.clone());
         let def = self.lower_definition(at, &name)?;
         self.defs.insert(name.clone(), def);
         Ok(TypeRef::Named(name))
@@ -200,7 +213,15 @@ impl<'a> Types<'a> {
 
     fn lower_kind(&mut self, at: &At<'a>, name: &str) -> Result<TypeKind, Diagnostic> {
         if at.str("$ref").is_some() {
+            // Fails on reference loops, which would make aliases of each other.
+            resolve(self.root, at.clone())?;
             return Ok(TypeKind::Alias(self.type_of(at, &format!("{name}Target"))?));
+        }
+        let all_of = at.items("allOf");
+        if all_of.len() == 1 && !has_properties(at.value) {
+            return Ok(TypeKind::Alias(
+                self.type_of(&all_of[0], &format!("{name}Value"))?,
+            ));
         }
         if let Some(members) = union_members(at) {
             let non_null: Vec<At<'a>> = members

@@ -1,0 +1,137 @@
+//! Feature fixtures (one construct each) and invalid fixtures (one problem
+//! each).
+//!
+//! The expected output of every feature fixture is a module of the
+//! `clientgen-tests` crate (`tests/src/features/`), so it must compile under
+//! the workspace lints. When the generator changes on purpose, regenerate
+//! the expectations with `CLIENTGEN_BLESS=1 cargo test -p clientgen --test fixtures`
+//! and review the diff. Diagnostics of invalid fixtures are insta snapshots
+//! (`cargo insta review`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use clientgen::{GenerateError, Generator};
+use common::{in_workspace, workspace};
+
+const FEATURES: &str = "generator/tests/features";
+const INVALID: &str = "generator/tests/invalid";
+const EXPECTED: &str = "tests/src/features";
+
+fn fixtures(dir: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(workspace().join(dir))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml") || name.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// What `tests/src/features/` should hold.
+fn expected_files() -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let mut modules = String::from(
+        "//! Generated from `generator/tests/features/`: one module per feature fixture,\n\
+         //! compiled here to prove the output builds under the workspace lints.\n\
+         //! Regenerate with `CLIENTGEN_BLESS=1 cargo test -p clientgen --test fixtures`.\n\n",
+    );
+    for name in fixtures(FEATURES) {
+        let rendered = in_workspace(|| {
+            Generator::new("unused")
+                .spec(format!("{FEATURES}/{name}"))
+                .render()
+                .unwrap_or_else(|error| panic!("{name} does not generate:\n{error}"))
+        });
+        let module = stem(&name).replace('-', "_");
+        let file = rendered
+            .files
+            .get(&format!("{module}.rs"))
+            .unwrap_or_else(|| panic!("{name}: no module {module}.rs"))
+            .clone();
+        modules.push_str(&format!("#[rustfmt::skip]\npub mod {module};\n"));
+        files.insert(format!("{module}.rs"), file);
+    }
+    files.insert("mod.rs".to_owned(), modules);
+    files
+}
+
+#[test]
+fn feature_fixtures_match_their_compiled_expectations() {
+    let expected = expected_files();
+    let dir = workspace().join(EXPECTED);
+    if std::env::var_os("CLIENTGEN_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        clientgen::output::write_files(&dir, &expected).unwrap();
+        return;
+    }
+    let diff = clientgen::output::stale_diff(&dir, &expected);
+    assert!(
+        diff.is_empty(),
+        "feature expectations are stale; run `CLIENTGEN_BLESS=1 cargo test -p clientgen --test fixtures` and review:\n{diff}"
+    );
+    let present: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !expected.contains_key(name))
+        .collect();
+    assert!(present.is_empty(), "files without a fixture: {present:?}");
+}
+
+#[test]
+fn fixtures_with_webhooks_and_callbacks_generate_with_warnings() {
+    let rendered = in_workspace(|| {
+        Generator::new("unused")
+            .spec(format!("{FEATURES}/webhooks_31.yaml"))
+            .render()
+            .unwrap()
+    });
+    let text: Vec<String> = rendered.warnings.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!("webhooks_31_warnings", text.join("\n\n"));
+}
+
+#[test]
+fn invalid_fixtures_fail_with_a_precise_diagnostic() {
+    let names = fixtures(INVALID);
+    assert!(names.len() >= 12, "only {} invalid fixtures", names.len());
+    for name in names {
+        let result = in_workspace(|| {
+            Generator::new("unused")
+                .spec(format!("{INVALID}/{name}"))
+                .render()
+        });
+        let error = match result {
+            Ok(_) => panic!("{name} generated, but it should have failed"),
+            Err(error) => error,
+        };
+        let GenerateError::Spec(diagnostics) = &error else {
+            panic!("{name}: expected spec diagnostics, got {error:?}");
+        };
+        for diagnostic in diagnostics {
+            assert!(diagnostic.pointer.starts_with('#'), "{name}: {diagnostic}");
+            assert!(!diagnostic.help.is_empty(), "{name}: {diagnostic}");
+        }
+        insta::assert_snapshot!(format!("invalid_{}", stem(&name)), error.to_string());
+    }
+}
+
+#[test]
+fn a_missing_spec_file_is_an_error_not_a_panic() {
+    let error = Generator::new("unused")
+        .spec(Path::new("/nonexistent/spec.yaml"))
+        .render()
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("cannot read the file"),
+        "{error}"
+    );
+}

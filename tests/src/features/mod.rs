@@ -1,0 +1,36 @@
+//! Generated from `generator/tests/features/`: one module per feature fixture,
+//! compiled here to prove the output builds under the workspace lints.
+//! Regenerate with `CLIENTGEN_BLESS=1 cargo test -p clientgen --test fixtures`.
+
+#[rustfmt::skip]
+pub mod all_of;
+#[rustfmt::skip]
+pub mod arrays_maps;
+#[rustfmt::skip]
+pub mod enums;
+#[rustfmt::skip]
+pub mod errors;
+#[rustfmt::skip]
+pub mod links;
+#[rustfmt::skip]
+pub mod naming;
+#[rustfmt::skip]
+pub mod nullable_31;
+#[rustfmt::skip]
+pub mod numbers;
+#[rustfmt::skip]
+pub mod objects;
+#[rustfmt::skip]
+pub mod one_of;
+#[rustfmt::skip]
+pub mod operations;
+#[rustfmt::skip]
+pub mod recursive;
+#[rustfmt::skip]
+pub mod refs;
+#[rustfmt::skip]
+pub mod security;
+#[rustfmt::skip]
+pub mod strings;
+#[rustfmt::skip]
+pub mod webhooks_31;
