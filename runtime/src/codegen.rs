@@ -5,14 +5,12 @@
 pub use std::collections::BTreeMap;
 
 pub use bytes::Bytes;
-pub use chrono;
 pub use serde;
 pub use serde::{Deserialize, Serialize};
 pub use serde_json;
-pub use uuid;
 
-pub use crate::data::Base64;
 pub use crate::options::CallOptions;
+pub use crate::types::{Base64, Date, DateTime, Json, Map, Uuid, chrono, uuid};
 
 pub use crate::auth::{ApiKeyLocation, AuthScheme};
 pub use crate::config::ConfigError;
@@ -31,21 +29,6 @@ where
         .ok()
         .map(|decoded| Box::new(decoded) as Box<dyn ErrorBody>)
 }
-
-/// `date-time` values.
-pub type DateTime = chrono::DateTime<chrono::Utc>;
-
-/// `date` values.
-pub type Date = chrono::NaiveDate;
-
-/// `uuid` values.
-pub type Uuid = uuid::Uuid;
-
-/// Values of any JSON type.
-pub type Json = serde_json::Value;
-
-/// JSON objects with arbitrary keys (`additionalProperties`).
-pub type Map<T> = BTreeMap<String, T>;
 
 /// A date-time as RFC 3339 text, for query and header parameters.
 pub fn rfc3339(value: &DateTime) -> String {

@@ -68,6 +68,7 @@ pub mod secret;
 pub mod session;
 mod target_url;
 mod telemetry;
+pub mod types;
 
 pub use auth::{Credentials, TokenProvider};
 pub use breaker::{BreakerConfig, BreakerState};

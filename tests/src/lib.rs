@@ -2,4 +2,5 @@
 
 pub mod features;
 pub mod fixtures;
+pub mod prism;
 pub mod server;
