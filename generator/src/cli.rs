@@ -30,6 +30,9 @@ pub(crate) struct Inputs {
     /// Output folder of the generated crate's sources.
     #[arg(long, default_value = "generated/src", value_name = "DIR")]
     pub(crate) out: PathBuf,
+    /// Fail on anything that would be skipped with a warning.
+    #[arg(long)]
+    pub(crate) strict: bool,
     /// Spec files to generate instead of the whole folder.
     #[arg(value_name = "SPEC")]
     pub(crate) files: Vec<PathBuf>,

@@ -105,6 +105,7 @@ pub struct Generator {
     specs: Vec<PathBuf>,
     out: PathBuf,
     source_label: String,
+    strict: bool,
 }
 
 /// Generated sources, not yet written.
@@ -162,7 +163,15 @@ impl Generator {
             specs: Vec::new(),
             out: out.into(),
             source_label: String::new(),
+            strict: false,
         }
+    }
+
+    /// Makes every warning (a skipped operation or schema, an ignored
+    /// webhook) an error.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Adds one spec file.
@@ -216,7 +225,7 @@ impl Generator {
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or("service");
-            match generate_one(path, &file, stem) {
+            match generate_one(path, &file, stem, self.strict) {
                 Ok((service, found)) => {
                     if let Some(first) = modules.insert(service.module.clone(), file.clone()) {
                         return Err(GenerateError::DuplicateModule {
@@ -291,26 +300,30 @@ impl Generator {
 }
 
 /// Loads, validates and lowers one spec; returns the service and warnings,
-/// or every diagnostic.
+/// or every diagnostic (warnings too, as errors, when `strict`).
 fn generate_one(
     path: &Path,
     file: &str,
     stem: &str,
+    strict: bool,
 ) -> Result<(ir::Service, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut document = load::load_file(path).map_err(|d| vec![d])?;
     document.file = file.to_owned();
-    let found: Vec<Diagnostic> = validate::validate(&document.root)
-        .into_iter()
-        .map(|d| d.in_file(file))
-        .collect();
-    let (errors, warnings): (Vec<_>, Vec<_>) = found
-        .into_iter()
-        .partition(|d| d.severity == Severity::Error);
-    if !errors.is_empty() {
-        return Err(errors);
+    let mut found = validate::validate(&document.root);
+    let (service, lowering) = lower::lower(&document, stem).map_err(|d| vec![d.in_file(file)])?;
+    found.extend(lowering);
+    let mut found: Vec<Diagnostic> = found.into_iter().map(|d| d.in_file(file)).collect();
+    found.dedup();
+    if strict && !found.is_empty() {
+        for diagnostic in &mut found {
+            diagnostic.severity = Severity::Error;
+        }
+        return Err(found);
     }
-    let service = lower::lower(&document, stem).map_err(|d| vec![d.in_file(file)])?;
-    Ok((service, warnings))
+    if found.iter().any(|d| d.severity == Severity::Error) {
+        return Err(found);
+    }
+    Ok((service, found))
 }
 
 /// A path with `/` separators, as given (relative paths stay relative).

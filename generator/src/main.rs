@@ -51,7 +51,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn generator(inputs: &Inputs) -> anyhow::Result<Generator> {
-    let generator = Generator::new(&inputs.out);
+    let generator = Generator::new(&inputs.out).strict(inputs.strict);
     if inputs.files.is_empty() {
         generator
             .specs_dir(&inputs.specs)

@@ -1,13 +1,12 @@
-//! Finding what the generator cannot express, up front, all at once: every
-//! diagnostic names the place in the document and what to do.
+//! Finding problems up front, all at once, that lowering would meet only
+//! where they are used: broken references, webhooks and callbacks (which a
+//! client does not call), a document without operations. Everything here is
+//! a warning; `--strict` makes warnings errors.
 
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, child};
 use crate::spec::{At, lookup, resolve};
-
-/// Parameter styles the generator sends.
-const STYLES: &[&str] = &["simple", "form"];
 
 /// Checks `root` and returns every problem found (errors and warnings).
 pub fn validate(root: &Value) -> Vec<Diagnostic> {
@@ -15,9 +14,9 @@ pub fn validate(root: &Value) -> Vec<Diagnostic> {
     check_references(root, root, "#", &mut found);
     let doc = At::root(root);
     if doc.get("paths").is_none() {
-        found.push(Diagnostic::error(
+        found.push(Diagnostic::warning(
             "#",
-            "the document has no `paths`",
+            "the document has no `paths`: the client will have no methods",
             "add the service's operations under `paths`",
         ));
     }
@@ -32,15 +31,9 @@ pub fn validate(root: &Value) -> Vec<Diagnostic> {
         let Ok(item) = resolve(root, item) else {
             continue;
         };
-        for parameter in item.items("parameters") {
-            check_parameter(root, &parameter, &mut found);
-        }
         for (key, operation) in item.object_entries() {
             if crate::ir::HttpMethod::from_key(key).is_none() {
                 continue;
-            }
-            for parameter in operation.items("parameters") {
-                check_parameter(root, &parameter, &mut found);
             }
             for (_, callback) in operation.entries("callbacks") {
                 found.push(Diagnostic::warning(
@@ -54,43 +47,14 @@ pub fn validate(root: &Value) -> Vec<Diagnostic> {
     found
 }
 
-fn check_parameter(root: &Value, parameter: &At<'_>, found: &mut Vec<Diagnostic>) {
-    let Ok(parameter) = resolve(root, parameter.clone()) else {
-        return;
-    };
-    let name = parameter.str("name").unwrap_or("?");
-    if parameter.str("in") == Some("cookie") {
-        found.push(Diagnostic::error(
-            parameter.pointer(),
-            format!("cookie parameter `{name}` is not supported"),
-            "send it as a header parameter, or use an apiKey security scheme with `in: cookie`",
-        ));
-    }
-    if parameter.get("content").is_some() && parameter.get("schema").is_none() {
-        found.push(Diagnostic::error(
-            parameter.pointer(),
-            format!("parameter `{name}` uses `content` instead of `schema`"),
-            "describe the parameter with `schema:`",
-        ));
-    }
-    if let Some(style) = parameter.str("style")
-        && !STYLES.contains(&style)
-    {
-        found.push(Diagnostic::error(
-            &child(parameter.pointer(), "style"),
-            format!("parameter style `{style}` is not supported"),
-            "use the default style (`form` for query, `simple` for path and header)",
-        ));
-    }
-}
-
 /// Every `$ref` must be local and point at something.
 fn check_references(root: &Value, value: &Value, pointer: &str, found: &mut Vec<Diagnostic>) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(reference)) = map.get("$ref")
-                && let Err(diagnostic) = lookup(root, reference, pointer)
+                && let Err(mut diagnostic) = lookup(root, reference, pointer)
             {
+                diagnostic.severity = crate::diagnostics::Severity::Warning;
                 found.push(diagnostic);
             }
             for (key, child_value) in map {

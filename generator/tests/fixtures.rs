@@ -107,6 +107,7 @@ fn invalid_fixtures_fail_with_a_precise_diagnostic() {
         let result = in_workspace(|| {
             Generator::new("unused")
                 .spec(format!("{INVALID}/{name}"))
+                .strict(true)
                 .render()
         });
         let error = match result {
@@ -121,6 +122,32 @@ fn invalid_fixtures_fail_with_a_precise_diagnostic() {
             assert!(!diagnostic.help.is_empty(), "{name}: {diagnostic}");
         }
         insta::assert_snapshot!(format!("invalid_{}", stem(&name)), error.to_string());
+    }
+}
+
+/// Without `--strict`, what can be skipped is skipped with a warning and the
+/// rest is generated; what cannot (a broken document) still fails.
+#[test]
+fn invalid_fixtures_without_strict_skip_with_warnings() {
+    for name in fixtures(INVALID) {
+        let result = in_workspace(|| {
+            Generator::new("unused")
+                .spec(format!("{INVALID}/{name}"))
+                .render()
+        });
+        let text = match result {
+            Ok(rendered) => {
+                assert!(
+                    !rendered.warnings.is_empty(),
+                    "{name}: generated without a warning"
+                );
+                let warnings: Vec<String> =
+                    rendered.warnings.iter().map(ToString::to_string).collect();
+                format!("generated with warnings:\n\n{}", warnings.join("\n\n"))
+            }
+            Err(error) => format!("failed:\n\n{error}"),
+        };
+        insta::assert_snapshot!(format!("lenient_{}", stem(&name)), text);
     }
 }
 

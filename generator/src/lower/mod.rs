@@ -7,6 +7,7 @@
 //! - Recursive types are boxed here, after everything is named.
 
 mod operations;
+mod prune;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,15 +22,16 @@ const RESERVED: &[&str] = &["codegen"];
 
 /// Lowers `document` to a service called `name` (the module and
 /// configuration name).
-pub fn lower(document: &Document, name: &str) -> Result<Service, Diagnostic> {
+pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic>), Diagnostic> {
     let root = &document.root;
     let client = format!("{}Client", pascal(name));
     let mut reserved: Vec<&str> = RESERVED.to_vec();
     reserved.push(&client);
     let mut types = types::Types::new(root, &reserved);
-    types.lower_components()?;
-    let operations = operations::lower_operations(root, &mut types)?;
+    let mut warnings = types.lower_components();
+    let mut operations = operations::lower_operations(root, &mut types, &mut warnings)?;
     let mut defs = std::mem::take(&mut types.defs);
+    prune::prune(&mut defs, &mut operations, &mut warnings);
     box_cycles(&mut defs);
     let info = root.get("info");
     let text = |key: &str| {
@@ -37,7 +39,7 @@ pub fn lower(document: &Document, name: &str) -> Result<Service, Diagnostic> {
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned)
     };
-    Ok(Service {
+    let service = Service {
         module: snake(name),
         service_name: snake(name),
         client,
@@ -47,7 +49,8 @@ pub fn lower(document: &Document, name: &str) -> Result<Service, Diagnostic> {
         docs: text("description"),
         operations,
         types: defs.into_values().collect(),
-    })
+    };
+    Ok((service, warnings))
 }
 
 /// Boxes every field or variant that closes a cycle of types containing

@@ -21,6 +21,7 @@ pub(crate) const CLIENT_METHODS: &[&str] = &["new", "from_service", "with_option
 pub(crate) fn lower_operations<'a>(
     root: &'a Value,
     types: &mut Types<'a>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Operation>, Diagnostic> {
     let doc = At::root(root);
     let mut methods = Names::with_taken(CLIENT_METHODS.iter().copied());
@@ -40,10 +41,26 @@ pub(crate) fn lower_operations<'a>(
                 shared: &shared,
                 global_security: global_security.as_ref(),
             };
-            operations.push(context.lower(&operation, types, &mut methods)?);
+            match context.lower(&operation, types, &mut methods) {
+                Ok(lowered) => operations.push(lowered),
+                Err(diagnostic) => warnings.push(skipped(key, path, &operation, diagnostic)),
+            }
         }
     }
     Ok(operations)
+}
+
+/// The warning for an operation left out of the client.
+pub(crate) fn skipped(method: &str, path: &str, at: &At<'_>, cause: Diagnostic) -> Diagnostic {
+    let id = at.str("operationId").map_or_else(
+        || format!("{} {path}", method.to_ascii_uppercase()),
+        |id| format!("`{id}`"),
+    );
+    Diagnostic::warning(
+        &cause.pointer,
+        format!("operation {id} skipped: {}", cause.message),
+        cause.help,
+    )
 }
 
 struct OperationContext<'a, 'b> {

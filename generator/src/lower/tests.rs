@@ -9,7 +9,7 @@ use crate::load::load_str;
 
 fn service(yaml: &str) -> Service {
     let document = load_str("test.yaml", yaml).expect("loads");
-    lower(&document, "test").expect("lowers")
+    lower(&document, "test").expect("lowers").0
 }
 
 fn components(schemas: &str) -> Service {

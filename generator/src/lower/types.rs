@@ -26,6 +26,8 @@ pub(crate) struct Types<'a> {
     /// Names of inline schemas already lowered, by pointer, so a schema
     /// reached twice (e.g. through a shared response) is one type.
     inline: BTreeMap<String, String>,
+    /// Component schemas that could not be lowered, with the reason.
+    failed: BTreeMap<String, Diagnostic>,
 }
 
 impl<'a> Types<'a> {
@@ -49,6 +51,7 @@ impl<'a> Types<'a> {
             defs: BTreeMap::new(),
             lowering: BTreeSet::new(),
             inline: BTreeMap::new(),
+            failed: BTreeMap::new(),
         }
     }
 
@@ -78,20 +81,31 @@ impl<'a> Types<'a> {
         }
     }
 
-    /// Lowers every component schema.
-    pub(crate) fn lower_components(&mut self) -> Result<(), Diagnostic> {
+    /// Lowers every component schema; one that cannot be lowered is left
+    /// out with a warning (and so is whatever depends on it).
+    pub(crate) fn lower_components(&mut self) -> Vec<Diagnostic> {
         let components: Vec<(String, String)> = self
             .named
             .iter()
             .map(|(pointer, name)| (pointer.clone(), name.clone()))
             .collect();
+        let mut warnings = Vec::new();
         for (pointer, name) in components {
-            self.ensure_component(&pointer, &name)?;
+            if let Err(diagnostic) = self.ensure_component(&pointer, &name) {
+                warnings.push(Diagnostic::warning(
+                    &diagnostic.pointer,
+                    format!("schema `{name}` skipped: {}", diagnostic.message),
+                    diagnostic.help,
+                ));
+            }
         }
-        Ok(())
+        warnings
     }
 
     fn ensure_component(&mut self, pointer: &str, name: &str) -> Result<(), Diagnostic> {
+        if let Some(failure) = self.failed.get(pointer) {
+            return Err(failure.clone());
+        }
         if self.defs.contains_key(name) || self.lowering.contains(pointer) {
             return Ok(());
         }
@@ -99,9 +113,16 @@ impl<'a> Types<'a> {
         self.lowering.insert(pointer.to_owned());
         let result = self.lower_definition(&at, name);
         self.lowering.remove(pointer);
-        let def = result?;
-        self.defs.insert(name.to_owned(), def);
-        Ok(())
+        match result {
+            Ok(def) => {
+                self.defs.insert(name.to_owned(), def);
+                Ok(())
+            }
+            Err(failure) => {
+                self.failed.insert(pointer.to_owned(), failure.clone());
+                Err(failure)
+            }
+        }
     }
 
     /// The type of the schema at `at`; inline objects, enums and unions
@@ -195,7 +216,13 @@ impl<'a> Types<'a> {
         }
         let name = self.names.unique(&pascal(hint));
         self.inline.insert(at.pointer().to_owned(), name.clone());
-        let def = self.lower_definition(at, &name)?;
+        let def = match self.lower_definition(at, &name) {
+            Ok(def) => def,
+            Err(failure) => {
+                self.inline.remove(at.pointer());
+                return Err(failure);
+            }
+        };
         self.defs.insert(name.clone(), def);
         Ok(TypeRef::Named(name))
     }
