@@ -69,61 +69,104 @@ fn parse(text: &str) -> Result<Value, String> {
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed).map_err(|error| format!("invalid JSON: {error}"));
     }
-    let yaml: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(trimmed).map_err(|error| format!("invalid YAML: {error}"))?;
-    yaml_to_json(yaml, 0)
+    serde_yaml_ng::from_str::<YamlJson>(trimmed)
+        .map(|converted| converted.0)
+        .map_err(|error| format!("invalid YAML: {error}"))
 }
 
-/// Deepest nesting accepted, far beyond any real spec.
-const MAX_DEPTH: usize = 512;
+/// A JSON value read from YAML: non-string keys (`200:`) become strings and
+/// integers beyond 64 bits become floats, as JSON readers treat them.
+struct YamlJson(Value);
 
-fn yaml_to_json(value: serde_yaml_ng::Value, depth: usize) -> Result<Value, String> {
-    use serde_yaml_ng::Value as Yaml;
-    if depth > MAX_DEPTH {
-        return Err(format!("the document nests deeper than {MAX_DEPTH} levels"));
+impl<'de> serde::Deserialize<'de> for YamlJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor).map(YamlJson)
     }
-    Ok(match value {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(Value::Null, Value::Number)
-            }
-        }
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|item| yaml_to_json(item, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        Yaml::Mapping(map) => {
-            let mut object = serde_json::Map::with_capacity(map.len());
-            for (key, value) in map {
-                object.insert(key_string(key)?, yaml_to_json(value, depth + 1)?);
-            }
-            Value::Object(object)
-        }
-        Yaml::Tagged(tagged) => yaml_to_json(tagged.value, depth + 1)?,
-    })
 }
 
-/// YAML allows non-string keys (`200:` is an integer); OpenAPI means strings.
-fn key_string(key: serde_yaml_ng::Value) -> Result<String, String> {
-    use serde_yaml_ng::Value as Yaml;
-    match key {
-        Yaml::String(s) => Ok(s),
-        Yaml::Number(n) => Ok(n.to_string()),
-        Yaml::Bool(b) => Ok(b.to_string()),
-        Yaml::Null => Ok("null".to_owned()),
-        other => Err(format!("unsupported mapping key {other:?}")),
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a YAML value")
     }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(float(v as f64))
+    }
+
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(float(v as f64))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(float(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(YamlJson(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some((YamlJson(key), YamlJson(value))) = map.next_entry()? {
+            let key = match key {
+                Value::String(key) => key,
+                Value::Null => "null".to_owned(),
+                Value::Bool(_) | Value::Number(_) => key.to_string(),
+                other => {
+                    return Err(serde::de::Error::custom(format!(
+                        "unsupported mapping key {other}"
+                    )));
+                }
+            };
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// A float, or `null` for NaN and infinities (which JSON cannot hold).
+fn float(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
 fn version(root: &Value) -> Result<Version, Diagnostic> {
@@ -173,6 +216,17 @@ mod tests {
         let doc = load_str("t.yaml", "openapi: 3.0.3\npaths:\n  /x:\n    get:\n      responses:\n        200:\n          description: ok\n").expect("valid");
         assert_eq!(doc.version, Version::V3_0);
         assert!(doc.root.pointer("/paths/~1x/get/responses/200").is_some());
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_become_floats() {
+        let doc = load_str(
+            "t.yaml",
+            "openapi: 3.1.0\nx: -9223372036854776000\ny: 18446744073709551616\n",
+        )
+        .expect("valid");
+        assert_eq!(doc.root["x"].as_f64(), Some(-9.223372036854776e18));
+        assert!(doc.root["y"].is_number());
     }
 
     #[test]
