@@ -9,6 +9,7 @@ pub use serde;
 pub use serde::{Deserialize, Serialize};
 pub use serde_json;
 
+pub use crate::multipart::Multipart;
 pub use crate::options::CallOptions;
 pub use crate::types::{Base64, Date, DateTime, Json, Map, Uuid, chrono, uuid};
 
@@ -33,4 +34,18 @@ where
 /// A date-time as RFC 3339 text, for query and header parameters.
 pub fn rfc3339(value: &DateTime) -> String {
     value.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Joins parameter values with `separator` (`simple`, `spaceDelimited`,
+/// `pipeDelimited` and non-exploded styles).
+pub fn join<I>(values: I, separator: &str) -> String
+where
+    I: IntoIterator,
+    I::Item: std::fmt::Display,
+{
+    values
+        .into_iter()
+        .map(|value| value.to_string())
+        .collect::<Vec<_>>()
+        .join(separator)
 }

@@ -161,7 +161,7 @@ impl Operation {
 /// A request body ready to send.
 #[derive(Clone, Debug)]
 pub(crate) struct Body {
-    pub(crate) content_type: &'static str,
+    pub(crate) content_type: Cow<'static, str>,
     pub(crate) bytes: Bytes,
     /// Whether `bytes` is JSON whose link fields still need resolving.
     pub(crate) json: bool,
@@ -175,6 +175,7 @@ pub struct Request {
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
     pub(crate) body: Option<Body>,
+    pub(crate) cookies: Vec<(&'static str, String)>,
     pub(crate) idempotency_key: Option<String>,
     pub(crate) problem: Option<(InvalidRequestReason, Option<String>)>,
 }
@@ -188,6 +189,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            cookies: Vec::new(),
             idempotency_key: None,
             problem: None,
         }
@@ -282,7 +284,7 @@ impl Request {
         match serde_json::to_vec(body) {
             Ok(bytes) => {
                 self.body = Some(Body {
-                    content_type: "application/json",
+                    content_type: "application/json".into(),
                     bytes: bytes.into(),
                     json: true,
                 });
@@ -295,10 +297,96 @@ impl Request {
     /// Sets a raw body with its content type.
     pub fn raw_body(mut self, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
         self.body = Some(Body {
-            content_type,
+            content_type: content_type.into(),
             bytes: bytes.into(),
             json: false,
         });
+        self
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body; nested values use
+    /// brackets (`card[number]=4242`).
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match crate::encoding::flatten("", body, crate::encoding::Nesting::Brackets) {
+            Ok(pairs) => {
+                self.body = Some(Body {
+                    content_type: "application/x-www-form-urlencoded".into(),
+                    bytes: crate::encoding::urlencode(&pairs).into(),
+                    json: false,
+                });
+            }
+            Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
+        }
+        self
+    }
+
+    /// Sets a `multipart/form-data` body.
+    pub fn multipart(mut self, form: crate::multipart::Multipart) -> Self {
+        let (content_type, bytes) = form.encode();
+        self.body = Some(Body {
+            content_type: content_type.into(),
+            bytes,
+            json: false,
+        });
+        self
+    }
+
+    /// Adds a `deepObject` query parameter: `name[key]=value` for each
+    /// property, nested with more brackets.
+    pub fn query_deep<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
+        match crate::encoding::flatten(name, value, crate::encoding::Nesting::Brackets) {
+            Ok(pairs) => self
+                .query
+                .extend(pairs.into_iter().map(|(k, v)| (Cow::Owned(k), v))),
+            Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
+        }
+        self
+    }
+
+    /// Adds an exploded `form` object query parameter: each property as its
+    /// own `key=value`.
+    pub fn query_object<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
+        match crate::encoding::flatten(name, value, crate::encoding::Nesting::Exploded) {
+            Ok(pairs) => self
+                .query
+                .extend(pairs.into_iter().map(|(k, v)| (Cow::Owned(k), v))),
+            Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
+        }
+        self
+    }
+
+    /// Adds an array query parameter joined by `separator` (`spaceDelimited`
+    /// and `pipeDelimited` styles).
+    pub fn query_delimited<I>(self, name: &'static str, values: I, separator: &str) -> Self
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        let joined = values
+            .into_iter()
+            .map(|value| value.to_string())
+            .collect::<Vec<_>>()
+            .join(separator);
+        self.query(name, joined)
+    }
+
+    /// Adds an array header (`simple` style: comma-separated).
+    pub fn header_array<I>(self, name: &'static str, values: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        let joined = values
+            .into_iter()
+            .map(|value| value.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.header(name, joined)
+    }
+
+    /// Adds a cookie `name=value` to the request's `Cookie` header.
+    pub fn cookie(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.cookies.push((name, value.to_string()));
         self
     }
 

@@ -8,8 +8,8 @@ use quote::{format_ident, quote};
 
 use super::{doc_attr, ident, type_tokens};
 use crate::ir::{
-    ErrorBody, Media, Operation, Param, ParamLocation, SecurityScheme, Service, StatusMatch,
-    Success, TypeRef,
+    ErrorBody, Media, Operation, Param, ParamLocation, ParamStyle, SecurityScheme, Service,
+    StatusMatch, Success, TypeRef,
 };
 
 /// The client struct, its methods, error decoders and success enums.
@@ -121,11 +121,12 @@ fn emit_method(operation: &Operation, decoders: &Decoders) -> TokenStream {
     });
     let body_arg = operation.body.as_ref().map(|body| {
         let ty = match body.media {
-            Media::Json => {
+            Media::Json | Media::Form => {
                 let inner = type_tokens(&body.ty);
                 quote!(&#inner)
             }
             Media::Text => quote!(&str),
+            Media::Multipart => quote!(codegen::Multipart),
             Media::Binary => quote!(codegen::Bytes),
         };
         if body.required {
@@ -142,10 +143,13 @@ fn emit_method(operation: &Operation, decoders: &Decoders) -> TokenStream {
         .iter()
         .map(|param| param_step(param, operation));
     let body_step = operation.body.as_ref().map(|body| {
+        let content_type = &body.content_type;
         let set = match body.media {
             Media::Json => quote!(.json(body)),
-            Media::Text => quote!(.raw_body("text/plain", body.to_owned())),
-            Media::Binary => quote!(.raw_body("application/octet-stream", body)),
+            Media::Form => quote!(.form(body)),
+            Media::Multipart => quote!(.multipart(body)),
+            Media::Text => quote!(.raw_body(#content_type, body.to_owned())),
+            Media::Binary => quote!(.raw_body(#content_type, body)),
         };
         if body.required {
             quote!(let request = request #set;)
@@ -196,6 +200,12 @@ fn param_type(param: &Param, operation: &Operation) -> TokenStream {
     }
 }
 
+/// Whether a named parameter type is a string enum or alias of a scalar
+/// (written with `Display`), as opposed to an object.
+fn is_scalar_named(param: &Param) -> bool {
+    param.scalar_like
+}
+
 fn is_idempotency_key(param: &Param, operation: &Operation) -> bool {
     param.location == ParamLocation::Header
         && operation.idempotency_header.as_deref() == Some(param.wire.as_str())
@@ -216,28 +226,71 @@ fn param_step(param: &Param, operation: &Operation) -> TokenStream {
         TypeRef::DateTime => quote!(codegen::rfc3339(&#value)),
         _ => value,
     };
-    let call = match (param.location, &param.ty) {
-        (ParamLocation::Query, TypeRef::Array(item)) => {
-            let explode = param.explode;
-            let each = match item.as_ref() {
-                TypeRef::DateTime => quote!(.iter().map(codegen::rfc3339)),
-                _ => quote!(.iter()),
-            };
-            return if param.required {
-                quote!(let request = request.query_array(#wire, #name #each, #explode);)
-            } else {
-                quote! {
-                    let request = match #name {
-                        Some(values) => request.query_array(#wire, values #each, #explode),
-                        None => request,
-                    };
-                }
-            };
+    let joined = |values: TokenStream, separator: &str| match &param.ty {
+        TypeRef::Array(item) if matches!(item.as_ref(), TypeRef::DateTime) => {
+            quote!(codegen::join(#values.iter().map(codegen::rfc3339), #separator))
         }
-        (ParamLocation::Path, _) => quote!(path_param),
-        (ParamLocation::Query, _) => quote!(query),
-        (ParamLocation::Header, _) => quote!(header),
+        _ => quote!(codegen::join(#values.iter(), #separator)),
     };
+    let is_array = matches!(param.ty, TypeRef::Array(_));
+    let is_object = !is_array
+        && !param.ty.is_copy()
+        && !matches!(param.ty, TypeRef::String)
+        && matches!(param.style, ParamStyle::DeepObject | ParamStyle::Form)
+        && param.location == ParamLocation::Query
+        && !is_scalar_named(param);
+    let (call, value): (TokenStream, Box<dyn Fn(TokenStream) -> TokenStream>) =
+        match (param.location, param.style) {
+            (ParamLocation::Query, ParamStyle::DeepObject) if is_object => {
+                (quote!(query_deep), Box::new(|v| v))
+            }
+            (ParamLocation::Query, ParamStyle::Form) if is_object => {
+                (quote!(query_object), Box::new(|v| v))
+            }
+            (ParamLocation::Query, ParamStyle::Form) if is_array => {
+                let explode = param.explode;
+                let each = match &param.ty {
+                    TypeRef::Array(item) if matches!(item.as_ref(), TypeRef::DateTime) => {
+                        quote!(.iter().map(codegen::rfc3339))
+                    }
+                    _ => quote!(.iter()),
+                };
+                return if param.required {
+                    quote!(let request = request.query_array(#wire, #name #each, #explode);)
+                } else {
+                    quote! {
+                        let request = match #name {
+                            Some(values) => request.query_array(#wire, values #each, #explode),
+                            None => request,
+                        };
+                    }
+                };
+            }
+            (ParamLocation::Query, ParamStyle::SpaceDelimited) if is_array => {
+                (quote!(query), Box::new(move |v| joined(v, " ")))
+            }
+            (ParamLocation::Query, ParamStyle::PipeDelimited) if is_array => {
+                (quote!(query), Box::new(move |v| joined(v, "|")))
+            }
+            (location, _) if is_array => {
+                let call = match location {
+                    ParamLocation::Path => quote!(path_param),
+                    ParamLocation::Query => quote!(query),
+                    ParamLocation::Header => quote!(header),
+                    ParamLocation::Cookie => quote!(cookie),
+                };
+                (call, Box::new(move |v| joined(v, ",")))
+            }
+            (location, _) => {
+                let call = match location {
+                    ParamLocation::Path => quote!(path_param),
+                    ParamLocation::Query => quote!(query),
+                    ParamLocation::Header => quote!(header),
+                    ParamLocation::Cookie => quote!(cookie),
+                };
+                (call, Box::new(value))
+            }
+        };
     if param.required {
         let value = value(quote!(#name));
         quote!(let request = request.#call(#wire, #value);)
@@ -294,7 +347,7 @@ fn media_type(ty: &TypeRef, media: Media) -> TokenStream {
     match media {
         Media::Json => type_tokens(ty),
         Media::Text => quote!(String),
-        Media::Binary => quote!(codegen::Bytes),
+        Media::Binary | Media::Form | Media::Multipart => quote!(codegen::Bytes),
     }
 }
 
@@ -302,7 +355,7 @@ fn decode(media: Media, response: TokenStream) -> TokenStream {
     match media {
         Media::Json => quote!(#response.json()),
         Media::Text => quote!(#response.text()),
-        Media::Binary => quote!(Ok(#response.into_body())),
+        Media::Binary | Media::Form | Media::Multipart => quote!(Ok(#response.into_body())),
     }
 }
 

@@ -280,6 +280,24 @@ pub enum ParamLocation {
     Query,
     /// A header.
     Header,
+    /// A cookie.
+    Cookie,
+}
+
+/// How a parameter's value is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// `form` (query default): arrays comma-joined or repeated, objects
+    /// exploded into their properties.
+    Form,
+    /// `simple` (path and header default): comma-joined.
+    Simple,
+    /// `spaceDelimited` arrays.
+    SpaceDelimited,
+    /// `pipeDelimited` arrays.
+    PipeDelimited,
+    /// `deepObject`: `name[key]=value`.
+    DeepObject,
 }
 
 /// An operation parameter.
@@ -297,6 +315,11 @@ pub struct Param {
     pub required: bool,
     /// For arrays in the query: `name=a&name=b` (true) or `name=a,b`.
     pub explode: bool,
+    /// How the value is written.
+    pub style: ParamStyle,
+    /// Whether values print as one plain value (scalars, string enums, and
+    /// arrays of them), as opposed to objects.
+    pub scalar_like: bool,
     /// Rustdoc.
     pub docs: Option<String>,
 }
@@ -308,6 +331,8 @@ pub struct Body {
     pub ty: TypeRef,
     /// Its media type.
     pub media: Media,
+    /// The exact content type to send.
+    pub content_type: String,
     /// Whether it is required.
     pub required: bool,
 }
@@ -319,7 +344,11 @@ pub enum Media {
     Json,
     /// `text/plain`.
     Text,
-    /// `application/octet-stream` and other binary types.
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data`.
+    Multipart,
+    /// `application/octet-stream` and any other type, as raw bytes.
     Binary,
 }
 

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::types::{Types, description};
 use crate::diagnostics::Diagnostic;
 use crate::ir::{
-    Body, ErrorBody, HttpMethod, Media, Operation, Param, ParamLocation, SecurityScheme,
-    StatusMatch, Success, SuccessVariant, TypeRef,
+    Body, ErrorBody, HttpMethod, Media, Operation, Param, ParamLocation, ParamStyle,
+    SecurityScheme, StatusMatch, Success, SuccessVariant, TypeRef,
 };
 use crate::naming::{Names, pascal, snake};
 use crate::spec::{At, resolve};
@@ -151,6 +151,7 @@ impl<'a> OperationContext<'a, '_> {
                 Some("path") => ParamLocation::Path,
                 Some("query") => ParamLocation::Query,
                 Some("header") => ParamLocation::Header,
+                Some("cookie") => ParamLocation::Cookie,
                 other => {
                     return Err(Diagnostic::error(
                         param.pointer(),
@@ -171,13 +172,38 @@ impl<'a> OperationContext<'a, '_> {
                 TypeRef::Nullable(inner) => *inner,
                 other => other,
             };
-            if !types.is_scalar_like(&ty, true) {
+            let style = match param.str("style") {
+                None if location == ParamLocation::Query || location == ParamLocation::Cookie => {
+                    ParamStyle::Form
+                }
+                None | Some("simple") => ParamStyle::Simple,
+                Some("form") => ParamStyle::Form,
+                Some("spaceDelimited") => ParamStyle::SpaceDelimited,
+                Some("pipeDelimited") => ParamStyle::PipeDelimited,
+                Some("deepObject") => ParamStyle::DeepObject,
+                Some(other) => {
+                    return Err(Diagnostic::error(
+                        param.pointer(),
+                        format!("parameter style `{other}` is not supported"),
+                        "use the default style, or form, spaceDelimited, pipeDelimited or deepObject",
+                    ));
+                }
+            };
+            let explode = param
+                .value
+                .get("explode")
+                .and_then(Value::as_bool)
+                .unwrap_or(style == ParamStyle::Form);
+            let object_ok = location == ParamLocation::Query
+                && (style == ParamStyle::DeepObject || (style == ParamStyle::Form && explode));
+            let scalar_like = types.is_scalar_like(&ty, true);
+            if !scalar_like && !object_ok {
                 return Err(Diagnostic::error(
                     param.pointer(),
                     format!(
                         "parameter `{wire}` is an object, which cannot be sent as a plain value"
                     ),
-                    "use a scalar, an enum or an array of them (object parameters such as `deepObject` are not supported yet)",
+                    "use a scalar, an enum or an array of them, or a query parameter with style deepObject or exploded form",
                 ));
             }
             lowered.push(Param {
@@ -186,11 +212,9 @@ impl<'a> OperationContext<'a, '_> {
                 location,
                 ty,
                 required: location == ParamLocation::Path || param.flag("required"),
-                explode: param
-                    .value
-                    .get("explode")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
+                explode,
+                style,
+                scalar_like,
                 docs: description(param.value),
             });
         }
@@ -217,18 +241,22 @@ impl<'a> OperationContext<'a, '_> {
             return Ok(None);
         };
         let body = resolve(self.root, body)?;
-        let Some((media, content)) = pick_media(&body)? else {
+        let Some((media, content_type, content)) = pick_media(&body) else {
             return Ok(None);
         };
         let ty = match (media, content.get("schema")) {
-            (Media::Json, Some(schema)) => types.type_of(&schema, &format!("{prefix}Body"))?,
+            (Media::Json | Media::Form, Some(schema)) => {
+                types.type_of(&schema, &format!("{prefix}Body"))?
+            }
             (Media::Json, None) => TypeRef::Json,
+            (Media::Form, None) => TypeRef::Map(Box::new(TypeRef::String)),
             (Media::Text, _) => TypeRef::String,
-            (Media::Binary, _) => TypeRef::Bytes,
+            (Media::Multipart | Media::Binary, _) => TypeRef::Bytes,
         };
         Ok(Some(Body {
             ty,
             media,
+            content_type,
             required: body.flag("required"),
         }))
     }
@@ -246,6 +274,11 @@ impl<'a> OperationContext<'a, '_> {
             .iter()
             .filter(|(status, _)| status.starts_with('2'))
             .count();
+        let only_default = success_count == 0
+            && entries
+                .iter()
+                .all(|(status, _)| *status == "default" || !status.starts_with(['1', '2', '3']));
+        let default_is_success = only_default && !has_error_statuses(&entries);
         for (status, response) in entries {
             let response = resolve(self.root, response)?;
             let Some(matcher) = status_match(status) else {
@@ -258,23 +291,23 @@ impl<'a> OperationContext<'a, '_> {
             let is_success = matches!(
                 matcher,
                 StatusMatch::Code(200..=299) | StatusMatch::Class(2)
-            );
+            ) || (default_is_success && matcher == StatusMatch::Default);
             let hint = if is_success && success_count == 1 {
                 format!("{prefix}Response")
             } else {
                 format!("{prefix}Response{}", status.to_ascii_uppercase())
             };
-            let body = match pick_media(&response)? {
+            let body = match pick_media(&response) {
                 None => None,
-                Some((media, content)) => Some((
-                    media,
-                    match (media, content.get("schema")) {
-                        (Media::Json, Some(schema)) => types.type_of(&schema, &hint)?,
-                        (Media::Json, None) => TypeRef::Json,
-                        (Media::Text, _) => TypeRef::String,
-                        (Media::Binary, _) => TypeRef::Bytes,
+                Some((Media::Json, _, content)) => Some((
+                    Media::Json,
+                    match content.get("schema") {
+                        Some(schema) => types.type_of(&schema, &hint)?,
+                        None => TypeRef::Json,
                     },
                 )),
+                Some((Media::Text, _, _)) => Some((Media::Text, TypeRef::String)),
+                Some(_) => Some((Media::Binary, TypeRef::Bytes)),
             };
             if is_success {
                 let code = match matcher {
@@ -379,6 +412,13 @@ fn check_path_params(path: &str, at: &At<'_>, params: &[Param]) -> Result<(), Di
     Ok(())
 }
 
+/// Whether any 4xx/5xx response is declared besides `default`.
+fn has_error_statuses(entries: &[(&str, At<'_>)]) -> bool {
+    entries
+        .iter()
+        .any(|(status, _)| status.starts_with(['4', '5']))
+}
+
 /// The items of an array node.
 fn array_items<'a>(at: &At<'a>) -> Vec<At<'a>> {
     match at.value {
@@ -415,13 +455,11 @@ fn lower_scheme(scheme: &At<'_>) -> Option<SecurityScheme> {
     }
 }
 
-/// The media type to use from a `content` map: JSON first, then text, then
-/// binary. `None` when there is no content.
-fn pick_media<'a>(at: &At<'a>) -> Result<Option<(Media, At<'a>)>, Diagnostic> {
+/// The media type to use from a `content` map, by preference: JSON, form,
+/// multipart, text, then anything else as raw bytes. Returns the media kind,
+/// the exact content type and its node; `None` when there is no content.
+fn pick_media<'a>(at: &At<'a>) -> Option<(Media, String, At<'a>)> {
     let content = at.entries("content");
-    if content.is_empty() {
-        return Ok(None);
-    }
     let classify = |media: &str| {
         let media = media
             .split(';')
@@ -430,29 +468,28 @@ fn pick_media<'a>(at: &At<'a>) -> Result<Option<(Media, At<'a>)>, Diagnostic> {
             .trim()
             .to_ascii_lowercase();
         if media == "application/json" || media.ends_with("+json") || media == "*/*" {
-            Some(Media::Json)
+            Media::Json
+        } else if media == "application/x-www-form-urlencoded" {
+            Media::Form
+        } else if media == "multipart/form-data" {
+            Media::Multipart
         } else if media.starts_with("text/plain") {
-            Some(Media::Text)
-        } else if media == "application/octet-stream" {
-            Some(Media::Binary)
+            Media::Text
         } else {
-            None
+            Media::Binary
         }
     };
-    for wanted in [Media::Json, Media::Text, Media::Binary] {
-        if let Some((_, node)) = content
-            .iter()
-            .find(|(media, _)| classify(media) == Some(wanted))
-        {
-            return Ok(Some((wanted, node.clone())));
-        }
-    }
-    let (media, node) = &content[0];
-    Err(Diagnostic::error(
-        node.pointer(),
-        format!("media type `{media}` is not supported"),
-        "use application/json, text/plain or application/octet-stream",
-    ))
+    let rank = |media: Media| match media {
+        Media::Json => 0,
+        Media::Form => 1,
+        Media::Multipart => 2,
+        Media::Text => 3,
+        Media::Binary => 4,
+    };
+    content
+        .into_iter()
+        .map(|(media, node)| (classify(media), media.to_owned(), node))
+        .min_by_key(|(kind, _, _)| rank(*kind))
 }
 
 fn status_match(status: &str) -> Option<StatusMatch> {

@@ -67,6 +67,18 @@ impl ServiceClient {
             headers.append(name, value);
         }
 
+        if !request.cookies.is_empty() {
+            let cookie = request
+                .cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let (name, value) = header_pair(header::COOKIE.as_str(), &cookie)
+                .map_err(|reason| invalid(reason, None))?;
+            headers.append(name, value);
+        }
+
         let key = options
             .and_then(|options| options.idempotency_key.clone())
             .or(request.idempotency_key)
@@ -94,10 +106,9 @@ impl ServiceClient {
                 } else {
                     body.bytes
                 };
-                headers.insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(body.content_type),
-                );
+                let (name, value) = header_pair(header::CONTENT_TYPE.as_str(), &body.content_type)
+                    .map_err(|reason| invalid(reason, None))?;
+                headers.insert(name, value);
                 Some(bytes)
             }
         };

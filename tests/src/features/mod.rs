@@ -7,17 +7,25 @@ pub mod all_of;
 #[rustfmt::skip]
 pub mod arrays_maps;
 #[rustfmt::skip]
+pub mod cookie_param;
+#[rustfmt::skip]
+pub mod deep_object;
+#[rustfmt::skip]
 pub mod enums;
 #[rustfmt::skip]
 pub mod errors;
 #[rustfmt::skip]
 pub mod links;
 #[rustfmt::skip]
+pub mod multipart_body;
+#[rustfmt::skip]
 pub mod naming;
 #[rustfmt::skip]
 pub mod nullable_31;
 #[rustfmt::skip]
 pub mod numbers;
+#[rustfmt::skip]
+pub mod object_query_param;
 #[rustfmt::skip]
 pub mod objects;
 #[rustfmt::skip]
