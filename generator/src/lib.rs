@@ -22,6 +22,7 @@ pub mod lower;
 pub mod naming;
 pub mod output;
 pub mod spec;
+pub mod support;
 pub mod validate;
 
 use std::collections::BTreeMap;

@@ -47,7 +47,17 @@ pub fn emit_service(service: &Service) -> Result<String, GenerateError> {
             use clientgen_runtime::codegen;
         )
     };
-    let models = service.types.iter().map(types::emit_type);
+    let kinds: std::collections::BTreeMap<&str, &crate::ir::TypeKind> = service
+        .types
+        .iter()
+        .map(|def| (def.name.as_str(), &def.kind))
+        .collect();
+    let lookup = |name: &str| kinds.get(name).copied();
+    let models: Vec<TokenStream> = service
+        .types
+        .iter()
+        .map(|def| types::emit_type(def, &lookup))
+        .collect();
     let client = client::emit_client(service);
     let tokens = quote! {
         #![doc = #module_docs]

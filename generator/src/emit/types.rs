@@ -6,8 +6,11 @@ use quote::{format_ident, quote};
 use super::{doc_attr, ident, type_tokens};
 use crate::ir::{EnumVariant, Field, TaggedVariant, TypeDef, TypeKind, TypeRef, UntaggedVariant};
 
-/// The item(s) for one named type.
-pub(super) fn emit_type(def: &TypeDef) -> TokenStream {
+/// The item(s) for one named type; `lookup` finds the other types.
+pub(super) fn emit_type<'a>(
+    def: &TypeDef,
+    lookup: &dyn Fn(&str) -> Option<&'a TypeKind>,
+) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc_attr(def.docs.as_deref(), || {
         format!("The `{}` schema.", def.name)
@@ -16,7 +19,12 @@ pub(super) fn emit_type(def: &TypeDef) -> TokenStream {
         TypeKind::Struct { fields } => emit_struct(&name, &docs, fields),
         TypeKind::Enum { variants } => emit_enum(&name, &docs, variants),
         TypeKind::Tagged { tag, variants } => emit_tagged(&name, &docs, tag, variants),
-        TypeKind::Untagged { variants } => emit_untagged(&name, &docs, variants),
+        TypeKind::Untagged { variants } => {
+            let display = variants
+                .iter()
+                .all(|variant| variant.ty.is_scalar_like(lookup, false));
+            emit_untagged(&name, &docs, variants, display)
+        }
         TypeKind::Alias(target) => {
             let target = type_tokens(target);
             quote! {
@@ -165,8 +173,29 @@ fn emit_untagged(
     name: &proc_macro2::Ident,
     docs: &TokenStream,
     variants: &[UntaggedVariant],
+    display: bool,
 ) -> TokenStream {
     let derives = derives(quote!());
+    let display_impl = display.then(|| {
+        let arms = variants.iter().map(|variant| {
+            let variant_name = format_ident!("{}", variant.name);
+            match variant.ty {
+                TypeRef::DateTime => {
+                    quote!(Self::#variant_name(value) => f.write_str(&codegen::rfc3339(value)),)
+                }
+                _ => quote!(Self::#variant_name(value) => value.fmt(f),),
+            }
+        });
+        quote! {
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        }
+    });
     let arms = variants.iter().map(|variant| {
         let variant_name = format_ident!("{}", variant.name);
         let ty = type_tokens(&variant.ty);
@@ -184,6 +213,8 @@ fn emit_untagged(
         pub enum #name {
             #(#arms)*
         }
+
+        #display_impl
     }
 }
 

@@ -89,6 +89,35 @@ impl TypeRef {
         )
     }
 
+    /// Whether values of this type print as one plain parameter value
+    /// (scalars, string enums, unions of those), or, when `arrays`, as a
+    /// list of them. `lookup` finds named types.
+    pub fn is_scalar_like<'a>(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<&'a TypeKind>,
+        arrays: bool,
+    ) -> bool {
+        match self {
+            Self::Array(item) if arrays => item.is_scalar_like(lookup, false),
+            Self::Named(name) => match lookup(name) {
+                Some(TypeKind::Enum { .. }) => true,
+                Some(TypeKind::Alias(inner)) => inner.is_scalar_like(lookup, arrays),
+                Some(TypeKind::Untagged { variants }) => variants
+                    .iter()
+                    .all(|variant| variant.ty.is_scalar_like(lookup, false)),
+                _ => false,
+            },
+            Self::Array(_)
+            | Self::Map(_)
+            | Self::Json
+            | Self::Nullable(_)
+            | Self::Boxed(_)
+            | Self::Base64
+            | Self::Bytes => false,
+            _ => true,
+        }
+    }
+
     /// Removes one `Nullable` layer, if any.
     pub fn non_null(&self) -> &TypeRef {
         match self {

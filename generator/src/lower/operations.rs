@@ -137,7 +137,10 @@ impl<'a> OperationContext<'a, '_> {
                 all.push(resolved);
             }
         }
-        let mut names = Names::with_taken(["body", "self"]);
+        // Names the generated method body uses for its own locals.
+        let mut names = Names::with_taken([
+            "body", "self", "request", "response", "value", "values", "codegen",
+        ]);
         let mut lowered = Vec::new();
         for param in all {
             let Some(wire) = param.str("name") else {
@@ -168,8 +171,8 @@ impl<'a> OperationContext<'a, '_> {
                 ));
             };
             let ty = types.type_of(&schema, &format!("{prefix}{}", pascal(wire)))?;
-            let ty = match ty {
-                TypeRef::Nullable(inner) => *inner,
+            let ty = match types.resolve_aliases(ty) {
+                TypeRef::Nullable(inner) => types.resolve_aliases(*inner),
                 other => other,
             };
             let style = match param.str("style") {

@@ -28,6 +28,8 @@ pub(crate) struct Types<'a> {
     inline: BTreeMap<String, String>,
     /// Component schemas that could not be lowered, with the reason.
     failed: BTreeMap<String, Diagnostic>,
+    /// Inline types by shape, so identical inline schemas share one type.
+    shapes: BTreeMap<String, String>,
 }
 
 impl<'a> Types<'a> {
@@ -52,7 +54,24 @@ impl<'a> Types<'a> {
             lowering: BTreeSet::new(),
             inline: BTreeMap::new(),
             failed: BTreeMap::new(),
+            shapes: BTreeMap::new(),
         }
+    }
+
+    /// `ty` with named aliases replaced by what they name (parameters are
+    /// written by their shape: an alias of an array is an array).
+    pub(crate) fn resolve_aliases(&self, ty: TypeRef) -> TypeRef {
+        let mut current = ty;
+        for _ in 0..16 {
+            match &current {
+                TypeRef::Named(name) => match self.defs.get(name).map(|def| &def.kind) {
+                    Some(TypeKind::Alias(inner)) => current = inner.clone(),
+                    _ => return current,
+                },
+                _ => return current,
+            }
+        }
+        current
     }
 
     /// A type name not used yet, based on `base`.
@@ -60,25 +79,11 @@ impl<'a> Types<'a> {
         self.names.unique(&pascal(base))
     }
 
-    /// Whether values of `ty` print as one parameter value (scalars and
-    /// string enums), or, when `arrays`, as a list of them.
+    /// Whether values of `ty` print as one parameter value (see
+    /// [`TypeRef::is_scalar_like`]).
     pub(crate) fn is_scalar_like(&self, ty: &TypeRef, arrays: bool) -> bool {
-        match ty {
-            TypeRef::Array(item) if arrays => self.is_scalar_like(item, false),
-            TypeRef::Named(name) => match self.defs.get(name).map(|def| &def.kind) {
-                Some(TypeKind::Enum { .. }) => true,
-                Some(TypeKind::Alias(inner)) => self.is_scalar_like(inner, arrays),
-                _ => false,
-            },
-            TypeRef::Array(_)
-            | TypeRef::Map(_)
-            | TypeRef::Json
-            | TypeRef::Nullable(_)
-            | TypeRef::Boxed(_)
-            | TypeRef::Base64
-            | TypeRef::Bytes => false,
-            _ => true,
-        }
+        let lookup = |name: &str| self.defs.get(name).map(|def| &def.kind);
+        ty.is_scalar_like(&lookup, arrays)
     }
 
     /// Lowers every component schema; one that cannot be lowered is left
@@ -223,6 +228,15 @@ impl<'a> Types<'a> {
                 return Err(failure);
             }
         };
+        // An inline schema identical to one already lowered is that type.
+        let shape = format!("{:?}", def.kind);
+        if let Some(existing) = self.shapes.get(&shape) {
+            let existing = existing.clone();
+            self.inline
+                .insert(at.pointer().to_owned(), existing.clone());
+            return Ok(TypeRef::Named(existing));
+        }
+        self.shapes.insert(shape, name.clone());
         self.defs.insert(name.clone(), def);
         Ok(TypeRef::Named(name))
     }
@@ -354,20 +368,36 @@ impl<'a> Types<'a> {
         let mut names = Names::with_taken(["Unknown"]);
         let mut variants = Vec::new();
         for member in members {
-            let Some(reference) = member.str("$ref") else {
-                return Err(Diagnostic::error(
-                    member.pointer(),
-                    "a discriminated `oneOf` member must be a `$ref` to a named schema",
-                    "move the inline schema to `components/schemas` and reference it",
-                ));
+            let (wire, ty) = match member.str("$ref") {
+                Some(reference) => {
+                    let target = lookup(self.root, reference, member.pointer())?;
+                    let component = reference.rsplit('/').next().unwrap_or(reference);
+                    let wire = mapping
+                        .get(target.pointer())
+                        .cloned()
+                        .unwrap_or_else(|| component.to_owned());
+                    let ty = self.type_of(member, &format!("{name}{}", pascal(&wire)))?;
+                    (wire, ty)
+                }
+                None => {
+                    // An inline member names its tag value in the tag property.
+                    let Some(wire) = inline_tag_value(member, tag) else {
+                        return Err(Diagnostic::error(
+                            member.pointer(),
+                            format!(
+                                "an inline member of a discriminated `oneOf` must declare its `{tag}` value"
+                            ),
+                            format!(
+                                "give the member's `{tag}` property `enum: [value]` or `const: value`, or make it a `$ref` to a named schema"
+                            ),
+                        ));
+                    };
+                    self.tags
+                        .insert(member.pointer().to_owned(), tag.to_owned());
+                    let ty = self.type_of(member, &format!("{name}{}", pascal(&wire)))?;
+                    (wire, ty)
+                }
             };
-            let target = lookup(self.root, reference, member.pointer())?;
-            let component = reference.rsplit('/').next().unwrap_or(reference);
-            let wire = mapping
-                .get(target.pointer())
-                .cloned()
-                .unwrap_or_else(|| component.to_owned());
-            let ty = self.type_of(member, &format!("{name}{}", pascal(&wire)))?;
             variants.push(TaggedVariant {
                 name: names.unique(&pascal(&wire)),
                 wire,
@@ -390,6 +420,17 @@ impl<'a> Types<'a> {
         }
         Ok(TypeKind::Untagged { variants })
     }
+}
+
+/// The discriminator value an inline union member declares for `tag`
+/// (`enum: [value]` or `const: value` on the tag property).
+fn inline_tag_value(member: &At<'_>, tag: &str) -> Option<String> {
+    let property = member.value.get("properties")?.get(tag)?;
+    property
+        .get("const")
+        .or_else(|| property.get("enum").and_then(|values| values.get(0)))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// The members of a `oneOf` or `anyOf`, if the schema is one.

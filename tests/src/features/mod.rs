@@ -17,6 +17,8 @@ pub mod errors;
 #[rustfmt::skip]
 pub mod links;
 #[rustfmt::skip]
+pub mod media;
+#[rustfmt::skip]
 pub mod multipart_body;
 #[rustfmt::skip]
 pub mod naming;
@@ -30,6 +32,8 @@ pub mod object_query_param;
 pub mod objects;
 #[rustfmt::skip]
 pub mod one_of;
+#[rustfmt::skip]
+pub mod one_of_inline;
 #[rustfmt::skip]
 pub mod operations;
 #[rustfmt::skip]

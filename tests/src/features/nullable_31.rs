@@ -111,3 +111,11 @@ pub enum ValidationErrorLocItem {
     /// A value of type `i64`.
     Integer(i64),
 }
+impl std::fmt::Display for ValidationErrorLocItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::String(value) => value.fmt(f),
+            Self::Integer(value) => value.fmt(f),
+        }
+    }
+}

@@ -30,7 +30,7 @@ impl RefsClient {
     /// `GET /orders/{orderId}`
     pub async fn get_order(
         &self,
-        order_id: &OrderId,
+        order_id: &str,
         expand: Option<bool>,
     ) -> Result<Order, codegen::MicroserviceError> {
         static OPERATION: codegen::Operation = codegen::Operation::new(
@@ -50,7 +50,7 @@ impl RefsClient {
     /// `PUT /orders/{orderId}`
     pub async fn replace_order(
         &self,
-        order_id: &OrderId,
+        order_id: &str,
         body: &OrderInput,
     ) -> Result<Order, codegen::MicroserviceError> {
         static OPERATION: codegen::Operation = codegen::Operation::new(

@@ -1,0 +1,290 @@
+//! The OpenAPI surface clientgen supports, as data: each construct, what
+//! happens to it, and the fixture that proves it. The README's table is
+//! rendered from this list, and a test runs every fixture to check the
+//! claim (supported: generates under `--strict`; skipped: generates with a
+//! warning, fails under `--strict`; rejected: fails).
+
+/// What clientgen does with a construct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    /// Generated.
+    Supported,
+    /// The operation or schema using it is left out, with a warning.
+    Skipped,
+    /// The spec fails to load.
+    Rejected,
+}
+
+/// One row of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct Construct {
+    /// What it is.
+    pub name: &'static str,
+    /// What happens to it.
+    pub support: Support,
+    /// The fixture under `generator/tests/` that shows it.
+    pub fixture: &'static str,
+    /// How it comes out in Rust, or what to do.
+    pub note: &'static str,
+}
+
+const fn row(
+    name: &'static str,
+    support: Support,
+    fixture: &'static str,
+    note: &'static str,
+) -> Construct {
+    Construct {
+        name,
+        support,
+        fixture,
+        note,
+    }
+}
+
+use Support::{Rejected, Skipped, Supported};
+
+/// The supported surface.
+pub const SURFACE: &[Construct] = &[
+    row(
+        "OpenAPI 3.0.x and 3.1.x, YAML or JSON",
+        Supported,
+        "features/nullable_31.yaml",
+        "version checked first",
+    ),
+    row(
+        "objects: required, optional, nullable properties",
+        Supported,
+        "features/objects.yaml",
+        "`Option<T>`; absent optionals are not serialised",
+    ),
+    row(
+        "property names that are keywords or not snake_case",
+        Supported,
+        "features/objects.yaml",
+        "`r#type`, `#[serde(rename)]`",
+    ),
+    row(
+        "string enums",
+        Supported,
+        "features/enums.yaml",
+        "enum with an `Unknown(String)` fallback, `Display`",
+    ),
+    row(
+        "integer and number formats",
+        Supported,
+        "features/numbers.yaml",
+        "`i32`, `i64`, `u32`, `u64`, `f32`, `f64`",
+    ),
+    row(
+        "`date-time`, `date`, `uuid`, `byte`, `binary`",
+        Supported,
+        "features/strings.yaml",
+        "chrono, uuid, base64, bytes",
+    ),
+    row(
+        "arrays and maps (`additionalProperties`)",
+        Supported,
+        "features/arrays_maps.yaml",
+        "`Vec<T>`, `BTreeMap<String, T>`",
+    ),
+    row(
+        "`$ref` chains, shared parameters, responses and bodies",
+        Supported,
+        "features/refs.yaml",
+        "",
+    ),
+    row(
+        "`allOf`",
+        Supported,
+        "features/all_of.yaml",
+        "properties merged into one struct",
+    ),
+    row(
+        "`oneOf`/`anyOf` with a discriminator",
+        Supported,
+        "features/one_of.yaml",
+        "internally tagged enum, `Unknown` fallback",
+    ),
+    row(
+        "discriminated inline members",
+        Supported,
+        "features/one_of_inline.yaml",
+        "tag value from the member's `enum`/`const`",
+    ),
+    row(
+        "`oneOf`/`anyOf` without a discriminator",
+        Supported,
+        "features/one_of.yaml",
+        "untagged enum",
+    ),
+    row(
+        "3.1 `null`: `anyOf [T, null]`, type arrays",
+        Supported,
+        "features/nullable_31.yaml",
+        "`Option<T>`",
+    ),
+    row(
+        "recursive schemas",
+        Supported,
+        "features/recursive.yaml",
+        "`Box` only where a cycle needs one",
+    ),
+    row(
+        "path, query and header parameters; arrays, `explode`",
+        Supported,
+        "features/operations.yaml",
+        "path values percent-encoded as one segment",
+    ),
+    row(
+        "cookie parameters",
+        Supported,
+        "features/cookie_param.yaml",
+        "",
+    ),
+    row(
+        "`deepObject` and exploded `form` object parameters",
+        Supported,
+        "features/deep_object.yaml",
+        "`name[key]=value`",
+    ),
+    row(
+        "operations without `operationId`",
+        Supported,
+        "features/operations.yaml",
+        "named from method and path",
+    ),
+    row(
+        "several 2xx responses",
+        Supported,
+        "features/operations.yaml",
+        "an enum per operation",
+    ),
+    row(
+        "typed error bodies, `4XX` and `default`",
+        Supported,
+        "features/errors.yaml",
+        "`MicroserviceError::body::<T>()`",
+    ),
+    row(
+        "`application/x-www-form-urlencoded`, `text/plain`, `octet-stream`, other media",
+        Supported,
+        "features/media.yaml",
+        "form struct, `&str`, bytes",
+    ),
+    row(
+        "`multipart/form-data`",
+        Supported,
+        "features/multipart_body.yaml",
+        "a `Multipart` builder",
+    ),
+    row(
+        "security: bearer, basic, API key (header, query, cookie), OAuth 2",
+        Supported,
+        "features/security.yaml",
+        "credentials from configuration",
+    ),
+    row(
+        "`x-frontend-link`, `x-idempotent`, `Idempotency-Key`",
+        Supported,
+        "features/links.yaml",
+        "links resolved against `FRONTEND_URL`",
+    ),
+    row(
+        "names clashing with the prelude, keywords, each other",
+        Supported,
+        "features/naming.yaml",
+        "`Model` suffix, raw identifiers, numbering",
+    ),
+    row(
+        "webhooks and callbacks",
+        Skipped,
+        "features/webhooks_31.yaml",
+        "a client does not receive requests",
+    ),
+    row(
+        "parameters with `content` instead of `schema`",
+        Skipped,
+        "invalid/content_param.yaml",
+        "describe the parameter with `schema`",
+    ),
+    row(
+        "`matrix` and `label` parameter styles",
+        Skipped,
+        "invalid/matrix_param.yaml",
+        "use the default style",
+    ),
+    row(
+        "object parameters in the path or a header",
+        Skipped,
+        "invalid/object_header_param.yaml",
+        "use a query parameter with `deepObject`",
+    ),
+    row(
+        "Swagger-style `in: body` parameters",
+        Skipped,
+        "invalid/body_param.yaml",
+        "use `requestBody`",
+    ),
+    row(
+        "discriminated inline members without a tag value",
+        Skipped,
+        "invalid/discriminator_inline.yaml",
+        "add `enum`/`const` to the tag property",
+    ),
+    row(
+        "dangling or external `$ref`s",
+        Skipped,
+        "invalid/dangling_ref.yaml",
+        "bundle the spec into one file",
+    ),
+    row(
+        "cycles through `allOf` or `$ref` aliases",
+        Skipped,
+        "invalid/allof_cycle.yaml",
+        "break the cycle",
+    ),
+    row(
+        "undeclared path parameters",
+        Skipped,
+        "invalid/undeclared_path_param.yaml",
+        "declare every `{name}` of the path",
+    ),
+    row(
+        "undefined security schemes",
+        Skipped,
+        "invalid/undefined_security.yaml",
+        "define it in `components/securitySchemes`",
+    ),
+    row(
+        "Swagger 2.0 and OpenAPI versions other than 3.0/3.1",
+        Rejected,
+        "invalid/swagger2.yaml",
+        "convert to OpenAPI 3 first",
+    ),
+    row(
+        "documents that are not valid YAML/JSON objects",
+        Rejected,
+        "invalid/syntax_error.yaml",
+        "the error gives line and column",
+    ),
+];
+
+/// The README table.
+pub fn markdown_table() -> String {
+    let mut table = String::from(
+        "| construct | status | in Rust / what to do | fixture |\n|---|---|---|---|\n",
+    );
+    for construct in SURFACE {
+        let status = match construct.support {
+            Supported => "supported",
+            Skipped => "skipped with a warning (error with `--strict`)",
+            Rejected => "rejected",
+        };
+        table.push_str(&format!(
+            "| {} | {} | {} | `generator/tests/{}` |\n",
+            construct.name, status, construct.note, construct.fixture
+        ));
+    }
+    table
+}
