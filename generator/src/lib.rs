@@ -135,6 +135,9 @@ pub struct Summary {
     pub written: usize,
     /// Files already up to date.
     pub unchanged: usize,
+    /// Generated files of an earlier run removed because no spec makes them
+    /// any more.
+    pub removed: usize,
     /// Warnings.
     pub warnings: Vec<Diagnostic>,
     /// Time spent, writing included.
@@ -145,12 +148,17 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "clientgen: {} services, {} operations, {} types; {} files written, {} unchanged; {} warnings; {:.1} ms",
+            "clientgen: {} services, {} operations, {} types; {} files written, {} unchanged{}; {} warnings; {:.1} ms",
             self.services,
             self.operations,
             self.types,
             self.written,
             self.unchanged,
+            if self.removed > 0 {
+                format!(", {} removed", self.removed)
+            } else {
+                String::new()
+            },
             self.warnings.len(),
             self.elapsed.as_secs_f64() * 1000.0
         )
@@ -253,10 +261,7 @@ impl Generator {
         services.sort_by(|a, b| a.module.cmp(&b.module));
         let mut files = BTreeMap::new();
         for service in &services {
-            files.insert(
-                format!("{}.rs", service.module),
-                emit::emit_service(service)?,
-            );
+            files.extend(emit::emit_service(service)?);
         }
         let label = if self.source_label.is_empty() {
             services
@@ -287,6 +292,7 @@ impl Generator {
             types: rendered.services.iter().map(|s| s.types.len()).sum(),
             written: report.written.len(),
             unchanged: report.unchanged.len(),
+            removed: report.removed.len(),
             warnings: rendered.warnings,
             elapsed: started.elapsed(),
         })

@@ -52,13 +52,18 @@ fn expected_files() -> BTreeMap<String, String> {
                 .unwrap_or_else(|error| panic!("{name} does not generate:\n{error}"))
         });
         let module = stem(&name).replace('-', "_");
-        let file = rendered
+        let own: Vec<_> = rendered
             .files
-            .get(&format!("{module}.rs"))
-            .unwrap_or_else(|| panic!("{name}: no module {module}.rs"))
-            .clone();
+            .iter()
+            .filter(|(path, _)| {
+                *path == &format!("{module}.rs") || path.starts_with(&format!("{module}/"))
+            })
+            .collect();
+        assert!(!own.is_empty(), "{name}: no module {module}");
         modules.push_str(&format!("#[rustfmt::skip]\npub mod {module};\n"));
-        files.insert(format!("{module}.rs"), file);
+        for (path, content) in own {
+            files.insert(path.clone(), content.clone());
+        }
     }
     files.insert("mod.rs".to_owned(), modules);
     files
@@ -82,9 +87,39 @@ fn feature_fixtures_match_their_compiled_expectations() {
         .unwrap()
         .filter_map(Result::ok)
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| !expected.contains_key(name))
+        .filter(|name| {
+            !expected.contains_key(name)
+                && !expected
+                    .keys()
+                    .any(|key| key.starts_with(&format!("{name}/")))
+        })
         .collect();
     assert!(present.is_empty(), "files without a fixture: {present:?}");
+}
+
+#[test]
+fn a_big_spec_is_split_into_several_files() {
+    let rendered = in_workspace(|| {
+        Generator::new("unused")
+            .spec(format!("{FEATURES}/big_split.yaml"))
+            .render()
+            .unwrap()
+    });
+    let names: Vec<&str> = rendered.files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "big_split/mod.rs",
+            "big_split/operations_01.rs",
+            "big_split/operations_02.rs",
+            "big_split/types_01.rs",
+            "big_split/types_02.rs",
+            "lib.rs"
+        ]
+    );
+    for (name, content) in &rendered.files {
+        assert!(content.lines().count() < 3_000, "{name} is too big");
+    }
 }
 
 #[test]

@@ -12,8 +12,22 @@ use crate::ir::{
     StatusMatch, Success, TypeRef,
 };
 
+/// A service's client, in parts that can be placed in one file or several.
+pub(super) struct ClientParts {
+    /// The client's name.
+    pub(super) name: proc_macro2::Ident,
+    /// The struct.
+    pub(super) definition: TokenStream,
+    /// Constructors and accessors, for the `impl` block.
+    pub(super) constructors: TokenStream,
+    /// One method per operation, for `impl` blocks.
+    pub(super) methods: Vec<TokenStream>,
+    /// Success enums and error decoder functions.
+    pub(super) extras: TokenStream,
+}
+
 /// The client struct, its methods, error decoders and success enums.
-pub(super) fn emit_client(service: &Service) -> TokenStream {
+pub(super) fn emit_client(service: &Service) -> ClientParts {
     let client = ident(&service.client);
     let service_name = &service.service_name;
     let env = format!("{}_SERVICE_URL", service_name.to_ascii_uppercase());
@@ -30,17 +44,19 @@ pub(super) fn emit_client(service: &Service) -> TokenStream {
     let methods = service
         .operations
         .iter()
-        .map(|operation| emit_method(operation, &decoders));
+        .map(|operation| emit_method(operation, &decoders))
+        .collect();
     let success_enums = service.operations.iter().filter_map(emit_success_enum);
     let decoder_fns = decoders.emit();
-    quote! {
-        #docs
-        #[derive(Clone, Debug)]
-        pub struct #client {
-            service: codegen::ServiceClient,
-        }
-
-        impl #client {
+    ClientParts {
+        definition: quote! {
+            #docs
+            #[derive(Clone, Debug)]
+            pub struct #client {
+                service: codegen::ServiceClient,
+            }
+        },
+        constructors: quote! {
             /// The service's name in the configuration.
             pub const SERVICE: &'static str = #service_name;
 
@@ -65,13 +81,14 @@ pub(super) fn emit_client(service: &Service) -> TokenStream {
             pub fn service(&self) -> &codegen::ServiceClient {
                 &self.service
             }
+        },
+        methods,
+        extras: quote! {
+            #(#success_enums)*
 
-            #(#methods)*
-        }
-
-        #(#success_enums)*
-
-        #decoder_fns
+            #decoder_fns
+        },
+        name: client,
     }
 }
 
@@ -241,7 +258,10 @@ fn param_step(param: &Param, operation: &Operation) -> TokenStream {
         && !is_scalar_named(param);
     let (call, value): (TokenStream, Box<dyn Fn(TokenStream) -> TokenStream>) =
         match (param.location, param.style) {
-            (ParamLocation::Query, ParamStyle::DeepObject) if is_object => {
+            (ParamLocation::Query, ParamStyle::DeepObject) if !param.scalar_like => {
+                (quote!(query_deep), Box::new(|v| v))
+            }
+            (ParamLocation::Query, _) if is_array && !param.scalar_like => {
                 (quote!(query_deep), Box::new(|v| v))
             }
             (ParamLocation::Query, ParamStyle::Form) if is_object => {

@@ -24,8 +24,16 @@ pub fn header(source: &str) -> String {
     )
 }
 
-/// The module file of one service.
-pub fn emit_service(service: &Service) -> Result<String, GenerateError> {
+/// Services with more types than this are split into several files.
+const TYPES_PER_FILE: usize = 150;
+
+/// Services with more operations than this are split into several files.
+const OPERATIONS_PER_FILE: usize = 60;
+
+/// The files of one service: `<module>.rs`, or for a big spec a folder
+/// `<module>/` with `mod.rs`, `operations_NN.rs` and `types_NN.rs`, so that
+/// no file is enormous. Paths are relative to the output folder.
+pub fn emit_service(service: &Service) -> Result<Vec<(String, String)>, GenerateError> {
     let module_docs = format!(
         " Client and models of the {} service, generated from `{}` ({} {}).",
         service.service_name, service.source, service.title, service.version
@@ -58,18 +66,99 @@ pub fn emit_service(service: &Service) -> Result<String, GenerateError> {
         .iter()
         .map(|def| types::emit_type(def, &lookup))
         .collect();
-    let client = client::emit_client(service);
+    let client::ClientParts {
+        name,
+        definition,
+        constructors,
+        methods,
+        extras,
+    } = client::emit_client(service);
+    let split = models.len() > TYPES_PER_FILE || methods.len() > OPERATIONS_PER_FILE;
+    if !split {
+        let tokens = quote! {
+            #![doc = #module_docs]
+            #extra_docs
+
+            #imports
+
+            #definition
+
+            impl #name {
+                #constructors
+                #(#methods)*
+            }
+
+            #extras
+
+            #(#models)*
+        };
+        let file = format_file(&service.source, tokens)?;
+        return Ok(vec![(format!("{}.rs", service.module), file)]);
+    }
+
+    let mut files = Vec::new();
+    let mut parts = Vec::new();
+    for (index, chunk) in methods.chunks(OPERATIONS_PER_FILE).enumerate() {
+        let part = Ident::new(&format!("operations_{:02}", index + 1), Span::call_site());
+        let docs = format!(" Operations, part {}.", index + 1);
+        let tokens = quote! {
+            #![doc = #docs]
+            #[allow(clippy::wildcard_imports)]
+            use super::*;
+
+            impl #name {
+                #(#chunk)*
+            }
+        };
+        files.push((
+            format!("{}/{part}.rs", service.module),
+            format_file(&service.source, tokens)?,
+        ));
+        parts.push((part, false));
+    }
+    for (index, chunk) in models.chunks(TYPES_PER_FILE).enumerate() {
+        let part = Ident::new(&format!("types_{:02}", index + 1), Span::call_site());
+        let docs = format!(" Models, part {}.", index + 1);
+        let tokens = quote! {
+            #![doc = #docs]
+            #[allow(clippy::wildcard_imports)]
+            use super::*;
+
+            #(#chunk)*
+        };
+        files.push((
+            format!("{}/{part}.rs", service.module),
+            format_file(&service.source, tokens)?,
+        ));
+        parts.push((part, true));
+    }
+    let declarations = parts.iter().map(|(part, _)| quote!(mod #part;));
+    let reexports = parts
+        .iter()
+        .filter(|(_, models)| *models)
+        .map(|(part, _)| quote!(pub use #part::*;));
     let tokens = quote! {
         #![doc = #module_docs]
         #extra_docs
 
         #imports
 
-        #client
+        #(#declarations)*
+        #(#reexports)*
 
-        #(#models)*
+        #definition
+
+        impl #name {
+            #constructors
+        }
+
+        #extras
     };
-    format_file(&service.source, tokens)
+    files.push((
+        format!("{}/mod.rs", service.module),
+        format_file(&service.source, tokens)?,
+    ));
+    Ok(files)
 }
 
 /// Pretty-prints `tokens` as a file with the `@generated` header.

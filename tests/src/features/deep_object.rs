@@ -31,6 +31,7 @@ impl DeepObjectClient {
     pub async fn get_x(
         &self,
         filter: Option<&GetXFilter>,
+        lines: Option<&[GetXLinesItem]>,
     ) -> Result<(), codegen::MicroserviceError> {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getX",
@@ -40,6 +41,10 @@ impl DeepObjectClient {
         let request = codegen::Request::new(&OPERATION);
         let request = match filter {
             Some(value) => request.query_deep("filter", value),
+            None => request,
+        };
+        let request = match lines {
+            Some(value) => request.query_deep("lines", value),
             None => request,
         };
         self.service.execute(request).await?;
@@ -53,4 +58,15 @@ pub struct GetXFilter {
     /// `status`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+/// The `GetXLinesItem` schema.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub struct GetXLinesItem {
+    /// `amount`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    /// `description`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }

@@ -7,6 +7,8 @@ pub mod all_of;
 #[rustfmt::skip]
 pub mod arrays_maps;
 #[rustfmt::skip]
+pub mod big_split;
+#[rustfmt::skip]
 pub mod cookie_param;
 #[rustfmt::skip]
 pub mod deep_object;
