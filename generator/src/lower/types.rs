@@ -381,7 +381,7 @@ impl<'a> Types<'a> {
                 }
                 None => {
                     // An inline member names its tag value in the tag property.
-                    let Some(wire) = inline_tag_value(member, tag) else {
+                    let Some(wire) = inline_tag_value(self.root, member, tag, 0) else {
                         return Err(Diagnostic::error(
                             member.pointer(),
                             format!(
@@ -423,14 +423,28 @@ impl<'a> Types<'a> {
 }
 
 /// The discriminator value an inline union member declares for `tag`
-/// (`enum: [value]` or `const: value` on the tag property).
-fn inline_tag_value(member: &At<'_>, tag: &str) -> Option<String> {
-    let property = member.value.get("properties")?.get(tag)?;
-    property
-        .get("const")
-        .or_else(|| property.get("enum").and_then(|values| values.get(0)))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+/// (`enum: [value]` or `const: value` on the tag property, possibly through
+/// `allOf` members and `$ref`s).
+fn inline_tag_value(root: &Value, member: &At<'_>, tag: &str, depth: usize) -> Option<String> {
+    if depth > 8 {
+        return None;
+    }
+    let member = resolve(root, member.clone()).ok()?;
+    if let Some(property) = member.get("properties").and_then(|p| p.get(tag)) {
+        let property = resolve(root, property).ok()?;
+        let value = property
+            .value
+            .get("const")
+            .or_else(|| property.value.get("enum").and_then(|values| values.get(0)))
+            .and_then(Value::as_str);
+        if let Some(value) = value {
+            return Some(value.to_owned());
+        }
+    }
+    member
+        .items("allOf")
+        .iter()
+        .find_map(|part| inline_tag_value(root, part, tag, depth + 1))
 }
 
 /// The members of a `oneOf` or `anyOf`, if the schema is one.

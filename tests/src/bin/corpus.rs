@@ -7,6 +7,7 @@
 //! ```text
 //! cargo run -p clientgen-tests --bin corpus              # all specs
 //! cargo run -p clientgen-tests --bin corpus -- --subset  # the CI subset
+//! cargo run -p clientgen-tests --bin corpus -- stripe     # specs matching
 //! ```
 //!
 //! Exits 1 when a spec fails to generate, generation panics, or the crate
@@ -91,6 +92,11 @@ fn main() -> ExitCode {
     files.sort();
     if subset {
         files.retain(|file| SUBSET.contains(&file.as_str()));
+    }
+    // Other arguments pick specs whose file name contains them.
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    if !filters.is_empty() {
+        files.retain(|file| filters.iter().any(|f| file.contains(f.as_str())));
     }
 
     let scratch = workspace.join("target/corpus");
