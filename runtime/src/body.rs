@@ -26,21 +26,39 @@ pub(crate) async fn read_limited(mut response: reqwest::Response, limit: usize) 
         };
         return Read::TooLarge(prefix);
     }
-    let capacity = declared.map_or(0, |length| length as usize);
+    // The common case, a body in one chunk, is returned without a copy.
+    let first = match response.chunk().await {
+        Ok(Some(chunk)) => chunk,
+        Ok(None) => return Read::Complete(Bytes::new()),
+        Err(error) => return Read::Broken(error),
+    };
+    if first.len() > limit {
+        return Read::TooLarge(first.slice(..EXCERPT_LIMIT.min(first.len())));
+    }
+    let second = match response.chunk().await {
+        Ok(Some(chunk)) => chunk,
+        Ok(None) => return Read::Complete(first),
+        Err(error) => return Read::Broken(error),
+    };
+    let capacity = declared.map_or(first.len() + second.len(), |length| length as usize);
     let mut body = BytesMut::with_capacity(capacity);
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
     loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > limit {
-                    body.truncate(EXCERPT_LIMIT);
-                    let missing = EXCERPT_LIMIT - body.len();
-                    body.extend_from_slice(&chunk[..chunk.len().min(missing)]);
-                    return Read::TooLarge(body.freeze());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Read::Complete(body.freeze()),
-            Err(error) => return Read::Broken(error),
+        let chunk = match next.take() {
+            Some(chunk) => chunk,
+            None => match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Read::Complete(body.freeze()),
+                Err(error) => return Read::Broken(error),
+            },
+        };
+        if body.len() + chunk.len() > limit {
+            body.truncate(EXCERPT_LIMIT);
+            let missing = EXCERPT_LIMIT - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(missing)]);
+            return Read::TooLarge(body.freeze());
         }
+        body.extend_from_slice(&chunk);
     }
 }

@@ -1,0 +1,238 @@
+//! `cargo bench -p clientgen-bench`: prints one table of side-by-side ratios
+//! (see BENCHMARKS.md). Every pair is interleaved over many short rounds and
+//! reported as the median of the per-round ratios.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark reports.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clientgen_bench::cpu::peak_rss_kib;
+use clientgen_bench::generation::{Tool, generate};
+use clientgen_bench::requests::{Call, Clients, breaker_refusal_ns};
+use clientgen_bench::server::Upstream;
+use clientgen_bench::stats::{median, quantile};
+
+/// Rounds per comparison.
+const ROUNDS: usize = 21;
+
+const SPECS: &[&str] = &[
+    "progenitor-nexus.json",
+    "progenitor-buildomat.json",
+    "progenitor-api.github.com.json",
+    "github-api.github.com-octokit-23.0.2.json",
+];
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/specs")
+}
+
+fn main() {
+    // A child run measures one generation's peak memory and exits.
+    if let Ok(job) = std::env::var("CLIENTGEN_BENCH_RSS") {
+        let (tool, spec) = job.split_once(':').unwrap_or(("clientgen", ""));
+        let tool = if tool == "progenitor" {
+            Tool::Progenitor
+        } else {
+            Tool::Clientgen
+        };
+        let ok = generate(tool, Path::new(spec)).is_ok();
+        println!("{} {}", peak_rss_kib(), ok);
+        return;
+    }
+    // progenitor panics on some specs; the table reports it, the hook keeps
+    // the backtrace out of the output.
+    std::panic::set_hook(Box::new(|_| {}));
+    let quick = std::env::args().any(|a| a == "--quick");
+    generation_table(if quick { 3 } else { ROUNDS });
+    request_table(
+        if quick { 3 } else { ROUNDS },
+        if quick { 256 } else { 2_048 },
+    );
+}
+
+fn generation_table(rounds: usize) {
+    println!(
+        "## Generation (wall time, median of {rounds} interleaved rounds; peak RSS of one run)\n"
+    );
+    println!(
+        "| spec | clientgen | progenitor | ratio (ours / progenitor) | clientgen peak RSS | progenitor peak RSS | lines (ours / progenitor) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for spec in SPECS {
+        let path = corpus().join(spec);
+        if !path.exists() {
+            println!(
+                "| {spec} | corpus missing at {} | | | | | |",
+                path.display()
+            );
+            continue;
+        }
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        let mut ratios = Vec::new();
+        let mut their_error = None;
+        let mut lines = (0, 0);
+        for round in 0..rounds {
+            let order = if round.is_multiple_of(2) {
+                [Tool::Clientgen, Tool::Progenitor]
+            } else {
+                [Tool::Progenitor, Tool::Clientgen]
+            };
+            let mut pair = [None, None];
+            for tool in order {
+                if tool == Tool::Progenitor && their_error.is_some() {
+                    continue;
+                }
+                match generate(tool, &path) {
+                    Ok((elapsed, count)) => {
+                        let slot = usize::from(tool == Tool::Progenitor);
+                        pair[slot] = Some(elapsed.as_secs_f64());
+                        if slot == 0 {
+                            lines.0 = count
+                        } else {
+                            lines.1 = count
+                        }
+                    }
+                    Err(error) => {
+                        if tool == Tool::Progenitor {
+                            their_error = Some(error);
+                        } else {
+                            println!("| {spec} | failed: {error} | | | | | |");
+                            return;
+                        }
+                    }
+                }
+            }
+            if let Some(a) = pair[0] {
+                ours.push(a);
+            }
+            if let (Some(a), Some(b)) = (pair[0], pair[1]) {
+                theirs.push(b);
+                ratios.push(a / b);
+            }
+        }
+        let rss = |tool: &str| rss_of(tool, &path);
+        let theirs_text = match &their_error {
+            Some(error) => format!("fails: {}", short(error)),
+            None => format!("{:.1} ms", median(&theirs) * 1e3),
+        };
+        let ratio = if ratios.is_empty() {
+            "n/a".to_owned()
+        } else {
+            format!("{:.2}×", median(&ratios))
+        };
+        println!(
+            "| {spec} | {:.1} ms | {theirs_text} | {ratio} | {} | {} | {} / {} |",
+            median(&ours) * 1e3,
+            rss("clientgen"),
+            if their_error.is_some() {
+                "n/a".to_owned()
+            } else {
+                rss("progenitor")
+            },
+            lines.0,
+            lines.1
+        );
+    }
+    println!();
+}
+
+fn short(error: &str) -> String {
+    error.chars().take(80).collect::<String>().replace('|', "/")
+}
+
+/// Peak RSS of one generation in a fresh process.
+fn rss_of(tool: &str, spec: &Path) -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "?".to_owned();
+    };
+    let output = Command::new(exe)
+        .env("CLIENTGEN_BENCH_RSS", format!("{tool}:{}", spec.display()))
+        .output();
+    match output {
+        Ok(output) => {
+            let text = String::from_utf8_lossy(&output.stdout);
+            let kib: u64 = text
+                .split_whitespace()
+                .next()
+                .and_then(|k| k.parse().ok())
+                .unwrap_or(0);
+            format!("{:.0} MiB", kib as f64 / 1024.0)
+        }
+        Err(_) => "?".to_owned(),
+    }
+}
+
+fn request_table(rounds: usize, calls: usize) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start a runtime: {error}");
+            return;
+        }
+    };
+    runtime.block_on(async {
+        let upstream = match Upstream::start() {
+            Ok(upstream) => upstream,
+            Err(error) => {
+                eprintln!("cannot start the upstream: {error}");
+                return;
+            }
+        };
+        let clients = match Clients::new(&upstream.url()) {
+            Ok(clients) => clients,
+            Err(error) => {
+                eprintln!("cannot build the clients: {error}");
+                return;
+            }
+        };
+        println!("## Requests: generated client vs raw reqwest ({rounds} interleaved rounds of {calls} calls; same headers, same decoding)\n");
+        println!("| call | mode | throughput ratio (median) | client CPU/call: generated | raw reqwest | extra CPU/call | p50 / p99 round ratio |");
+        println!("|---|---|---|---|---|---|---|");
+        for call in [Call::Get, Call::Post] {
+            for concurrency in [1, 64] {
+                // Warm both pools.
+                clients.batch(true, call, concurrency * 4, concurrency).await;
+                clients.batch(false, call, concurrency * 4, concurrency).await;
+                let mut ratios = Vec::new();
+                let mut ours_cpu = Vec::new();
+                let mut raw_cpu = Vec::new();
+                for round in 0..rounds {
+                    let first_generated = round.is_multiple_of(2);
+                    let a = clients.batch(first_generated, call, calls, concurrency).await;
+                    let b = clients.batch(!first_generated, call, calls, concurrency).await;
+                    let (ours, raw) = if first_generated { (a, b) } else { (b, a) };
+                    ratios.push(ours.throughput() / raw.throughput());
+                    ours_cpu.push(ours.cpu_per_call_us());
+                    raw_cpu.push(raw.cpu_per_call_us());
+                }
+                let extra: Vec<f64> = ours_cpu.iter().zip(&raw_cpu).map(|(a, b)| a - b).collect();
+                println!(
+                    "| {call:?} | {} | {:.3}× | {:.1} µs | {:.1} µs | {:+.2} µs | {:.2} / {:.2} |",
+                    if concurrency == 1 { "sequential".to_owned() } else { format!("{concurrency}-way") },
+                    median(&ratios),
+                    median(&ours_cpu),
+                    median(&raw_cpu),
+                    median(&extra),
+                    quantile(&ratios, 0.5),
+                    quantile(&ratios, 0.99),
+                );
+            }
+        }
+        match breaker_refusal_ns(100_000).await {
+            Ok(ns) => println!("\nA call refused by an open breaker: {ns:.0} ns (no I/O)."),
+            Err(error) => println!("\nbreaker refusal: {error}"),
+        }
+        let fresh = match Upstream::start() {
+            Ok(upstream) => upstream,
+            Err(_) => return,
+        };
+        if let Ok(counted) = Clients::new(&fresh.url()) {
+            counted.batch(true, Call::Get, 10_000, 1).await;
+            println!("TCP connections opened for 10,000 sequential calls: {}.", fresh.accepted());
+        }
+    });
+}

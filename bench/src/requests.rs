@@ -1,0 +1,202 @@
+//! Requests: a generated client call vs the same call made with raw reqwest
+//! (same headers, same decoding), sequential and 64-way concurrent.
+
+use std::time::{Duration, Instant};
+
+use clientgen_runtime::{BreakerConfig, Credentials, RuntimeConfig, Session};
+use service_clients::{audit, config};
+
+use crate::cpu::thread_cpu;
+
+/// Which call a round makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// A small JSON GET.
+    Get,
+    /// A JSON POST.
+    Post,
+}
+
+/// The two clients compared.
+pub struct Clients {
+    config: config::ConfigClient,
+    audit: audit::AuditClient,
+    raw: reqwest::Client,
+    base: String,
+    event: audit::AuditEventInput,
+}
+
+/// What one batch of calls cost.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch {
+    /// Wall time.
+    pub wall: Duration,
+    /// Client thread CPU time.
+    pub cpu: Duration,
+    /// Calls made.
+    pub calls: usize,
+}
+
+impl Batch {
+    /// Calls per second.
+    pub fn throughput(&self) -> f64 {
+        self.calls as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+
+    /// Client CPU microseconds per call.
+    pub fn cpu_per_call_us(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.calls.max(1) as f64
+    }
+}
+
+impl Clients {
+    /// Both clients against `base`, retry, breaker and tracing on (their
+    /// defaults).
+    pub fn new(base: &str) -> Result<Clients, Box<dyn std::error::Error>> {
+        let runtime_config = RuntimeConfig::builder()
+            .service_url("config", base)
+            .service_url("audit", base)
+            .credentials("config", Credentials::api_key("bench-key"))
+            .credentials("audit", Credentials::api_key("bench-key"))
+            .build()?;
+        let session = Session::new(runtime_config)?;
+        let event: audit::AuditEventInput = serde_json::from_str(
+            r#"{"action":"leave.approved","occurred_at":"2026-11-26T12:00:00Z","actor":{"type":"service","service_name":"approvals"}}"#,
+        )?;
+        Ok(Clients {
+            config: config::ConfigClient::new(&session)?,
+            audit: audit::AuditClient::new(&session)?,
+            raw: reqwest::Client::builder().build()?,
+            base: base.to_owned(),
+            event,
+        })
+    }
+
+    async fn generated(&self, call: Call) -> bool {
+        match call {
+            Call::Get => self
+                .config
+                .get_config_value("hr", "limits.max_days")
+                .await
+                .is_ok(),
+            Call::Post => self
+                .audit
+                .write_audit_event(None, &self.event)
+                .await
+                .is_ok(),
+        }
+    }
+
+    async fn raw(&self, call: Call) -> bool {
+        let request = match call {
+            Call::Get => self
+                .raw
+                .get(format!("{}/namespaces/hr/keys/limits.max_days", self.base))
+                .header("X-API-Key", "bench-key"),
+            Call::Post => {
+                let Ok(body) = serde_json::to_vec(&self.event) else {
+                    return false;
+                };
+                self.raw
+                    .post(format!("{}/events", self.base))
+                    .header("X-Audit-Key", "bench-key")
+                    .header("content-type", "application/json")
+                    .body(body)
+            }
+        };
+        let Ok(response) = request.send().await else {
+            return false;
+        };
+        let Ok(bytes) = response.bytes().await else {
+            return false;
+        };
+        match call {
+            Call::Get => serde_json::from_slice::<config::ConfigValue>(&bytes).is_ok(),
+            Call::Post => serde_json::from_slice::<audit::AuditEvent>(&bytes).is_ok(),
+        }
+    }
+
+    /// Makes `calls` calls with the generated client (`generated`) or raw
+    /// reqwest, `concurrency` at a time.
+    pub async fn batch(
+        &self,
+        generated: bool,
+        call: Call,
+        calls: usize,
+        concurrency: usize,
+    ) -> Batch {
+        let cpu_before = thread_cpu();
+        let started = Instant::now();
+        let per_task = calls / concurrency.max(1);
+        let tasks = (0..concurrency.max(1)).map(|_| async move {
+            let mut ok = 0usize;
+            for _ in 0..per_task {
+                let success = if generated {
+                    self.generated(call).await
+                } else {
+                    self.raw(call).await
+                };
+                ok += usize::from(success);
+            }
+            ok
+        });
+        let ok: usize = join_all(tasks).await.into_iter().sum();
+        Batch {
+            wall: started.elapsed(),
+            cpu: thread_cpu().saturating_sub(cpu_before),
+            calls: ok,
+        }
+    }
+}
+
+/// Runs futures concurrently on the current task, in order of completion.
+async fn join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for future in futures {
+        set.push(Box::pin(future));
+    }
+    let mut outputs: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, future) in outputs.iter_mut().zip(set.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => *slot = Some(output),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// Nanoseconds per call refused by an open breaker (no I/O).
+pub async fn breaker_refusal_ns(calls: usize) -> Result<f64, Box<dyn std::error::Error>> {
+    // Nothing listens on port 9 of 127.0.0.1: the first call fails and opens
+    // the breaker, which then refuses every call.
+    let runtime_config = RuntimeConfig::builder()
+        .service_url("config", "http://127.0.0.1:9")
+        .credentials("config", Credentials::api_key("bench-key"))
+        .max_attempts(1)
+        .breaker(BreakerConfig {
+            failure_ratio: 1.0,
+            minimum_calls: 1,
+            window: Duration::from_secs(60),
+            open_duration: Duration::from_secs(3600),
+            half_open_probes: 1,
+        })
+        .build()?;
+    let client = config::ConfigClient::new(&Session::new(runtime_config)?)?;
+    let _ = client.get_config_value("hr", "k").await;
+    let started = Instant::now();
+    for _ in 0..calls {
+        let _ = client.get_config_value("hr", "k").await;
+    }
+    Ok(started.elapsed().as_nanos() as f64 / calls as f64)
+}
