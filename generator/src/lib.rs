@@ -14,6 +14,7 @@
 //! # Ok::<(), clientgen::GenerateError>(())
 //! ```
 
+pub mod bundle;
 pub mod diagnostics;
 pub mod emit;
 pub mod ir;

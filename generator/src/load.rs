@@ -48,7 +48,17 @@ pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
         )
         .in_file(&file)
     })?;
-    load_str(&file, &text)
+    let mut document = load_str(&file, &text)?;
+    let folder = path
+        .parent()
+        .map_or_else(|| Path::new(".").to_owned(), Path::to_owned);
+    crate::bundle::bundle(&mut document, &folder).map_err(|d| d.in_file(&file))?;
+    Ok(document)
+}
+
+/// Parses the text of a referenced file (JSON or YAML, any content).
+pub(crate) fn parse_file_text(text: &str) -> Result<Value, String> {
+    parse(text)
 }
 
 /// Parses `text` (JSON or YAML) as an OpenAPI document named `file`.

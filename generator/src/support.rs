@@ -95,6 +95,12 @@ pub const SURFACE: &[Construct] = &[
         "",
     ),
     row(
+        "`$ref`s to other files next to the spec",
+        Supported,
+        "features/external_refs.yaml",
+        "bundled at load time; their schemas are named like components",
+    ),
+    row(
         "`allOf`",
         Supported,
         "features/all_of.yaml",
@@ -233,10 +239,10 @@ pub const SURFACE: &[Construct] = &[
         "add `enum`/`const` to the tag property",
     ),
     row(
-        "dangling or external `$ref`s",
+        "dangling `$ref`s, `$ref`s to URLs",
         Skipped,
         "invalid/dangling_ref.yaml",
-        "bundle the spec into one file",
+        "fix the reference, or save the referenced document next to the spec",
     ),
     row(
         "cycles through `allOf` or `$ref` aliases",

@@ -147,6 +147,16 @@ impl<'a> Types<'a> {
     fn non_null_type(&mut self, at: &At<'a>, hint: &str) -> Result<TypeRef, Diagnostic> {
         if let Some(reference) = at.str("$ref") {
             let target = lookup(self.root, reference, at.pointer())?;
+            // Schemas from other files are named like components, by their key.
+            if !self.named.contains_key(target.pointer())
+                && target
+                    .pointer()
+                    .starts_with(&format!("#/{}/", crate::bundle::EXTERNAL_KEY))
+            {
+                let key = target.pointer().rsplit('/').next().unwrap_or("External");
+                let name = self.names.unique(&pascal(key));
+                self.named.insert(target.pointer().to_owned(), name);
+            }
             if let Some(name) = self.named.get(target.pointer()).cloned() {
                 self.ensure_component(target.pointer(), &name)?;
                 return Ok(TypeRef::Named(name));

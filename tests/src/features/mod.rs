@@ -17,6 +17,8 @@ pub mod enums;
 #[rustfmt::skip]
 pub mod errors;
 #[rustfmt::skip]
+pub mod external_refs;
+#[rustfmt::skip]
 pub mod links;
 #[rustfmt::skip]
 pub mod media;
