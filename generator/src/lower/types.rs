@@ -408,6 +408,18 @@ impl<'a> Types<'a> {
                     (wire, ty)
                 }
             };
+            if variants
+                .iter()
+                .any(|variant: &TaggedVariant| variant.wire == wire)
+            {
+                return Err(Diagnostic::error(
+                    member.pointer(),
+                    format!(
+                        "two members of a discriminated `oneOf` share the `{tag}` value `{wire}`"
+                    ),
+                    "give each member its own discriminator value (or a `mapping`)",
+                ));
+            }
             variants.push(TaggedVariant {
                 name: names.unique(&pascal(&wire)),
                 wire,
