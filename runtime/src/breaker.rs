@@ -153,6 +153,17 @@ impl CircuitBreaker {
         }
     }
 
+    /// The refusal an open breaker gives at `now`, without taking a permit
+    /// (`None` when a call may try [`try_acquire`](Self::try_acquire)).
+    pub fn refusal(&self, now: Instant) -> Option<BreakerOpen> {
+        match self.lock().state {
+            State::Open { until } if now < until => Some(BreakerOpen {
+                retry_in: until - now,
+            }),
+            _ => None,
+        }
+    }
+
     /// Asks to make a call at `now`.
     pub fn try_acquire(self: &Arc<Self>, now: Instant) -> Result<Permit, BreakerOpen> {
         let mut inner = self.lock();

@@ -11,7 +11,9 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{self, AuthFailure, Placement};
-use crate::error::{InvalidRequestReason, MicroserviceError, UnavailableReason};
+use std::sync::Arc;
+
+use crate::error::{CallContext, InvalidRequestReason, MicroserviceError, UnavailableReason};
 use crate::request::Request;
 use crate::response::Response;
 use crate::retry::RetryDecision;
@@ -32,12 +34,35 @@ impl ServiceClient {
             self.state.port,
             operation,
         );
+        // An open breaker refuses before any work is done for the request.
+        if let Some(open) = self.state.breaker.refusal(now()) {
+            tracing::debug!(
+                service = %self.state.name,
+                operation = operation.id,
+                "circuit breaker open: call refused"
+            );
+            let context = CallContext::new(
+                Arc::clone(&self.state.name),
+                operation.id,
+                operation.method,
+                operation.path,
+            );
+            return Err(MicroserviceError::unavailable(
+                context,
+                UnavailableReason::CircuitOpen,
+                0,
+                Some(Box::new(open)),
+            ));
+        }
         let result = async {
             let prepared = self.prepare(request)?;
             self.run(prepared).await
         }
         .instrument(span.clone())
         .await;
+        if span.is_disabled() {
+            return result;
+        }
         match &result {
             Ok(response) => {
                 telemetry::record_outcome(&span, Some(response.status), None);
@@ -133,13 +158,20 @@ impl ServiceClient {
         refreshed: Option<&Secret>,
         deadline: Instant,
     ) -> Result<Placement, MicroserviceError> {
+        let credentials = self.state.credentials.as_ref();
         let placing = auth::place(
             &prepared.operation.security,
-            self.state.credentials.as_ref(),
+            credentials,
             &self.state.name,
             refreshed,
         );
-        credential_step(prepared, deadline, placing).await
+        // Only a token provider can take time; static credentials are placed
+        // at once, without arming a timer.
+        if credentials.is_some_and(|c| c.provider_ref().is_some()) && refreshed.is_none() {
+            credential_step(prepared, deadline, placing).await
+        } else {
+            credential_step_now(prepared, placing.await)
+        }
     }
 
     /// A refreshed token after a 401, when the credentials can refresh.
@@ -164,6 +196,28 @@ impl ServiceClient {
     }
 }
 
+/// Maps the result of a credentials step that needed no waiting.
+fn credential_step_now<T>(
+    prepared: &Prepared,
+    result: Result<T, AuthFailure>,
+) -> Result<T, MicroserviceError> {
+    result.map_err(|failure| auth_error(prepared, failure))
+}
+
+fn auth_error(prepared: &Prepared, failure: AuthFailure) -> MicroserviceError {
+    let context = prepared.context.clone();
+    match failure {
+        AuthFailure::Missing { accepted, hint } => MicroserviceError::invalid(
+            context,
+            InvalidRequestReason::MissingCredentials { accepted, hint },
+            None,
+        ),
+        AuthFailure::Provider(source) => {
+            MicroserviceError::invalid(context, InvalidRequestReason::Credentials, Some(source))
+        }
+    }
+}
+
 /// Runs a credentials step (placing or refreshing a token) within the call's
 /// deadline, mapping its failure to the call's error.
 async fn credential_step<T>(
@@ -171,21 +225,10 @@ async fn credential_step<T>(
     deadline: Instant,
     step: impl Future<Output = Result<T, AuthFailure>>,
 ) -> Result<T, MicroserviceError> {
-    let context = prepared.context.clone();
     match tokio::time::timeout_at(deadline, step).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(AuthFailure::Missing { accepted, hint })) => Err(MicroserviceError::invalid(
-            context,
-            InvalidRequestReason::MissingCredentials { accepted, hint },
-            None,
-        )),
-        Ok(Err(AuthFailure::Provider(source))) => Err(MicroserviceError::invalid(
-            context,
-            InvalidRequestReason::Credentials,
-            Some(source),
-        )),
+        Ok(result) => credential_step_now(prepared, result),
         Err(_) => Err(MicroserviceError::unavailable(
-            context,
+            prepared.context.clone(),
             UnavailableReason::DeadlineExceeded,
             0,
             None,
