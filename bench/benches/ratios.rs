@@ -42,12 +42,24 @@ fn main() {
     // progenitor panics on some specs; the table reports it, the hook keeps
     // the backtrace out of the output.
     std::panic::set_hook(Box::new(|_| {}));
-    let quick = std::env::args().any(|a| a == "--quick");
-    generation_table(if quick { 3 } else { ROUNDS });
-    request_table(
-        if quick { 3 } else { ROUNDS },
-        if quick { 256 } else { 2_048 },
-    );
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let only = |section: &str| {
+        let wanted: Vec<&String> = args.iter().filter(|a| a.starts_with("--only=")).collect();
+        wanted.is_empty()
+            || wanted
+                .iter()
+                .any(|a| a.as_str() == format!("--only={section}"))
+    };
+    if only("generation") {
+        generation_table(if quick { 3 } else { ROUNDS });
+    }
+    if only("requests") {
+        request_table(
+            if quick { 3 } else { ROUNDS },
+            if quick { 256 } else { 2_048 },
+        );
+    }
 }
 
 fn generation_table(rounds: usize) {

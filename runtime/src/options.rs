@@ -16,7 +16,7 @@ use crate::retry::RetryPolicy;
 ///     .header("X-Request-ID", "req-7f3a");
 /// # let _ = options;
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     pub(crate) deadline: Option<Duration>,
     pub(crate) attempt_timeout: Option<Duration>,
@@ -50,7 +50,9 @@ impl CallOptions {
     }
 
     /// The idempotency key for operations that declare an idempotency
-    /// header; it replaces one the caller passed as a parameter.
+    /// header (it replaces one the caller passed as a parameter); other
+    /// operations ignore it, so a handle-wide key never makes a plain POST
+    /// retryable.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -60,5 +62,22 @@ impl CallOptions {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
+    }
+}
+
+impl std::fmt::Debug for CallOptions {
+    /// Header values may be credentials: only their names are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("CallOptions")
+            .field("deadline", &self.deadline)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("retry", &self.retry)
+            .field(
+                "idempotency_key",
+                &self.idempotency_key.as_ref().map(|_| "***"),
+            )
+            .field("headers", &headers)
+            .finish()
     }
 }

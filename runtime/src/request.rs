@@ -168,7 +168,6 @@ pub(crate) struct Body {
 }
 
 /// One call's values for an [`Operation`].
-#[derive(Debug)]
 pub struct Request {
     pub(crate) operation: &'static Operation,
     pub(crate) path_params: Vec<(&'static str, String)>,
@@ -395,5 +394,42 @@ impl Request {
         if self.problem.is_none() {
             self.problem = Some((reason, detail));
         }
+    }
+}
+
+impl fmt::Debug for Request {
+    /// Values may be identifiers or credentials: only names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |pairs: &[(Cow<'static, str>, String)]| {
+            pairs
+                .iter()
+                .map(|(name, _)| name.to_string())
+                .collect::<Vec<_>>()
+        };
+        f.debug_struct("Request")
+            .field("operation", &self.operation.id)
+            .field(
+                "path_params",
+                &self
+                    .path_params
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("query", &names(&self.query))
+            .field("headers", &names(&self.headers))
+            .field(
+                "cookies",
+                &self
+                    .cookies
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "body_bytes",
+                &self.body.as_ref().map(|body| body.bytes.len()),
+            )
+            .finish_non_exhaustive()
     }
 }

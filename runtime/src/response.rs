@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use crate::error::{CallContext, DecodeReason, MicroserviceError};
 
 /// A 2xx response whose body has been read (within the size limit).
-#[derive(Debug)]
 pub struct Response {
     pub(crate) status: u16,
     pub(crate) headers: reqwest::header::HeaderMap,
@@ -69,5 +68,19 @@ impl Response {
             decode.attempts = self.attempts;
         }
         error
+    }
+}
+
+impl std::fmt::Debug for Response {
+    /// Header values (e.g. `Set-Cookie`) are not shown, only names.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|name| name.as_str()).collect();
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_bytes", &self.body.len())
+            .field("context", &self.context)
+            .field("attempts", &self.attempts)
+            .finish()
     }
 }

@@ -179,3 +179,45 @@ async fn a_hostile_link_is_refused_before_any_request() {
     }
     assert_eq!(server.request_count(), 0);
 }
+
+#[tokio::test]
+async fn a_credential_that_cannot_be_a_header_fails_instead_of_going_out_bare() {
+    let server = TestServer::start(|_| Reply::status(200)).await;
+    let svc = client(&server.url(), |config| {
+        config.credentials("svc", Credentials::bearer("tok\r\nX-Injected: 1"))
+    });
+    let error = svc.execute(Request::new(&ME)).await.unwrap_err();
+    assert!(error.is_invalid_request(), "{error:?}");
+    assert!(!format!("{error} {error:?}").contains("X-Injected"));
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn cookie_values_cannot_add_cookies() {
+    static PROFILE: Operation = Operation::new("getProfile", Method::Get, "/profile");
+    let server = TestServer::start(|_| Reply::status(200)).await;
+    let svc = client(&server.url(), |config| config);
+    svc.execute(Request::new(&PROFILE).cookie("session", "abc; role=admin"))
+        .await
+        .unwrap();
+    assert_eq!(
+        server.requests()[0].header("cookie"),
+        Some("session=abc%3B%20role%3Dadmin")
+    );
+}
+
+#[test]
+fn debug_output_shows_header_names_not_values() {
+    let options = clientgen_runtime::CallOptions::new()
+        .header("Authorization", "Bearer hunter2")
+        .idempotency_key("key-hunter2");
+    let request = Request::new(&ME)
+        .header("X-Api-Key", "hunter2")
+        .query("token", "hunter2");
+    let shown = format!("{options:?} {request:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.contains("Authorization") && shown.contains("X-Api-Key"),
+        "{shown}"
+    );
+}

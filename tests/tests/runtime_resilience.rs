@@ -327,3 +327,48 @@ async fn a_failed_probe_reopens_the_breaker() {
     assert_eq!(svc.breaker_state(), BreakerState::Open);
     assert_eq!(server.request_count(), 3);
 }
+
+#[tokio::test]
+async fn a_handle_wide_key_never_makes_a_plain_post_retryable() {
+    let server = TestServer::scripted(vec![Reply::status(503), Reply::status(201)]).await;
+    let svc = client(&server.url(), |config| config)
+        .with_options(CallOptions::new().idempotency_key("handle-key"));
+    let error = svc
+        .execute(Request::new(&CREATE_EVENT).json(&json!({"kind": "approved"})))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(server.request_count(), 1, "not retried");
+    assert!(server.requests()[0].header("idempotency-key").is_none());
+}
+
+#[tokio::test]
+async fn timeouts_of_the_callers_own_deadline_do_not_open_the_breaker() {
+    let server = TestServer::start(|_| Reply::status(200).delay(Duration::from_millis(300))).await;
+    let svc = client(&server.url(), |config| {
+        config.breaker(BreakerConfig {
+            minimum_calls: 2,
+            ..BreakerConfig::default()
+        })
+    });
+    let hurried = svc.with_options(CallOptions::new().timeout(Duration::from_millis(50)));
+    for _ in 0..4 {
+        let error = hurried
+            .execute(Request::new(&GET_BALANCE))
+            .await
+            .unwrap_err();
+        let MicroserviceError::Unavailable(unavailable) = &error else {
+            panic!("expected unavailable, got {error:?}");
+        };
+        assert_eq!(unavailable.reason(), UnavailableReason::DeadlineExceeded);
+    }
+    assert_eq!(svc.breaker_state(), BreakerState::Closed);
+}
+
+#[tokio::test]
+async fn an_unbounded_deadline_is_accepted() {
+    let server = TestServer::start(|_| Reply::status(200)).await;
+    let svc = client(&server.url(), |config| config)
+        .with_options(CallOptions::new().timeout(Duration::MAX));
+    svc.execute(Request::new(&GET_BALANCE)).await.unwrap();
+}

@@ -31,6 +31,7 @@ pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic
     let mut warnings = types.lower_components();
     let mut operations = operations::lower_operations(root, &mut types, &mut warnings)?;
     let mut defs = std::mem::take(&mut types.defs);
+    break_alias_cycles(&mut defs, &mut warnings);
     prune::prune(&mut defs, &mut operations, &mut warnings);
     box_cycles(&mut defs);
     let info = root.get("info");
@@ -40,7 +41,7 @@ pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic
             .map(str::to_owned)
     };
     let service = Service {
-        module: snake(name),
+        module: module_name(name),
         service_name: snake(name),
         client,
         source: document.file.clone(),
@@ -51,6 +52,76 @@ pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic
         types: defs.into_values().collect(),
     };
     Ok((service, warnings))
+}
+
+/// A module name that cannot clash with what the crate root defines.
+fn module_name(name: &str) -> String {
+    let module = snake(name);
+    if matches!(
+        module.trim_start_matches("r#"),
+        "lib" | "main" | "mod" | "runtime" | "codegen" | "clients"
+    ) {
+        format!("{}_service", module.trim_start_matches("r#"))
+    } else {
+        module
+    }
+}
+
+/// Removes type aliases that name themselves through other aliases
+/// (`A = Option<A>`, `A = B`, `B = Vec<A>`), which no Rust type can express;
+/// what uses them is then skipped by the pruning that follows.
+fn break_alias_cycles(defs: &mut BTreeMap<String, TypeDef>, warnings: &mut Vec<Diagnostic>) {
+    let aliases: BTreeMap<String, BTreeSet<String>> = defs
+        .values()
+        .filter_map(|def| match &def.kind {
+            TypeKind::Alias(ty) => {
+                let mut names = BTreeSet::new();
+                mentioned(ty, &mut names);
+                Some((def.name.clone(), names))
+            }
+            _ => None,
+        })
+        .collect();
+    let on_cycle: Vec<String> = aliases
+        .keys()
+        .filter(|start| {
+            let mut stack: Vec<&String> = aliases[*start].iter().collect();
+            let mut seen = BTreeSet::new();
+            while let Some(name) = stack.pop() {
+                if name == *start {
+                    return true;
+                }
+                if seen.insert(name.clone())
+                    && let Some(next) = aliases.get(name)
+                {
+                    stack.extend(next.iter());
+                }
+            }
+            false
+        })
+        .cloned()
+        .collect();
+    for name in on_cycle {
+        defs.remove(&name);
+        warnings.push(Diagnostic::warning(
+            "#/components/schemas",
+            format!("schema `{name}` skipped: it is defined in terms of itself only"),
+            "break the cycle through an object with properties",
+        ));
+    }
+}
+
+fn mentioned(ty: &TypeRef, names: &mut BTreeSet<String>) {
+    match ty {
+        TypeRef::Named(name) => {
+            names.insert(name.clone());
+        }
+        TypeRef::Array(inner)
+        | TypeRef::Map(inner)
+        | TypeRef::Nullable(inner)
+        | TypeRef::Boxed(inner) => mentioned(inner, names),
+        _ => {}
+    }
 }
 
 /// Boxes every field or variant that closes a cycle of types containing

@@ -327,3 +327,24 @@ paths:
     );
     assert_eq!(service.operations[0].success, Success::Empty);
 }
+
+#[test]
+fn module_names_never_clash_with_the_crate_root() {
+    for (spec, module) in [
+        ("lib", "lib_service"),
+        ("runtime", "runtime_service"),
+        ("Leaves-Wallet", "leaves_wallet"),
+        ("mod", "mod_service"),
+    ] {
+        let document = load_str(
+            "t.yaml",
+            "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths: {}\n",
+        )
+        .expect("loads");
+        assert_eq!(
+            lower(&document, spec).expect("lowers").0.module,
+            module,
+            "{spec}"
+        );
+    }
+}

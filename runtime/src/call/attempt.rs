@@ -48,6 +48,17 @@ impl Attempt {
         }
     }
 
+    /// Whether the attempt was cut short by the call's overall deadline.
+    pub(super) fn is_deadline(&self) -> bool {
+        matches!(
+            self,
+            Self::Failed {
+                reason: UnavailableReason::DeadlineExceeded,
+                ..
+            }
+        )
+    }
+
     pub(super) fn verdict(&self) -> CallVerdict {
         self.status()
             .map_or(CallVerdict::Failed, CallVerdict::from_status)

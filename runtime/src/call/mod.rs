@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use crate::auth::{self, AuthFailure, Placement};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::{CallContext, InvalidRequestReason, MicroserviceError, UnavailableReason};
 use crate::request::Request;
@@ -85,10 +86,14 @@ impl ServiceClient {
         let attempt_timeout = options
             .and_then(|options| options.attempt_timeout)
             .unwrap_or(config.timeouts.attempt);
-        let deadline = Instant::now()
-            + options
-                .and_then(|options| options.deadline)
-                .unwrap_or(config.timeouts.deadline);
+        let started = Instant::now();
+        let budget = options
+            .and_then(|options| options.deadline)
+            .unwrap_or(config.timeouts.deadline);
+        // `Duration::MAX` means "no deadline": a century stands in for it.
+        let deadline = started
+            .checked_add(budget)
+            .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 24 * 3600));
         let state = &self.state;
         state.budget.deposit(now());
 
@@ -118,7 +123,12 @@ impl ServiceClient {
                 .attempt(&prepared, placement, attempt_timeout, deadline)
                 .instrument(telemetry::attempt_span(attempt))
                 .await;
-            state.breaker.record(permit, outcome.verdict(), now());
+            if outcome.is_deadline() {
+                // The caller's own deadline ran out: not the upstream's fault.
+                drop(permit);
+            } else {
+                state.breaker.record(permit, outcome.verdict(), now());
+            }
 
             if outcome.status() == Some(401)
                 && !refresh_spent
@@ -167,11 +177,14 @@ impl ServiceClient {
         );
         // Only a token provider can take time; static credentials are placed
         // at once, without arming a timer.
-        if credentials.is_some_and(|c| c.provider_ref().is_some()) && refreshed.is_none() {
-            credential_step(prepared, deadline, placing).await
-        } else {
-            credential_step_now(prepared, placing.await)
-        }
+        let placement =
+            if credentials.is_some_and(|c| c.provider_ref().is_some()) && refreshed.is_none() {
+                credential_step(prepared, deadline, placing).await?
+            } else {
+                credential_step_now(prepared, placing.await)?
+            };
+        validate_placement(prepared, &placement)?;
+        Ok(placement)
     }
 
     /// A refreshed token after a 401, when the credentials can refresh.
@@ -194,6 +207,31 @@ impl ServiceClient {
         let refreshing = async { refreshing.await.map(Some).map_err(AuthFailure::Provider) };
         credential_step(prepared, deadline, refreshing).await
     }
+}
+
+/// A credential that cannot travel as a header (e.g. a token with a line
+/// break) fails the call instead of going out without credentials.
+fn validate_placement(prepared: &Prepared, placement: &Placement) -> Result<(), MicroserviceError> {
+    let (name, valid) = match placement {
+        Placement::Header(name, secret) => {
+            (*name, prepare::header_pair(name, secret.expose()).is_ok())
+        }
+        Placement::Cookie(name, secret) => (
+            *name,
+            reqwest::header::HeaderValue::from_str(&format!("{name}={}", secret.expose())).is_ok(),
+        ),
+        Placement::Query(..) | Placement::Anonymous => return Ok(()),
+    };
+    if valid {
+        return Ok(());
+    }
+    Err(MicroserviceError::invalid(
+        prepared.context.clone(),
+        InvalidRequestReason::Header {
+            name: name.to_owned(),
+        },
+        None,
+    ))
 }
 
 /// Maps the result of a credentials step that needed no waiting.

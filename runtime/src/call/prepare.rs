@@ -71,7 +71,7 @@ impl ServiceClient {
             let cookie = request
                 .cookies
                 .iter()
-                .map(|(name, value)| format!("{name}={value}"))
+                .map(|(name, value)| format!("{name}={}", target_url::encode_component(value)))
                 .collect::<Vec<_>>()
                 .join("; ");
             let (name, value) = header_pair(header::COOKIE.as_str(), &cookie)
@@ -79,10 +79,16 @@ impl ServiceClient {
             headers.append(name, value);
         }
 
-        let key = options
-            .and_then(|options| options.idempotency_key.clone())
-            .or(request.idempotency_key)
-            .or_else(|| operation.idempotency_header.map(|_| generate_key()));
+        // A handle-wide key applies only to operations that declare an
+        // idempotency header: elsewhere it would make every POST on the handle
+        // retryable and give different calls the same key.
+        let key = match operation.idempotency_header {
+            Some(_) => options
+                .and_then(|options| options.idempotency_key.clone())
+                .or(request.idempotency_key)
+                .or_else(generate_key_some),
+            None => request.idempotency_key,
+        };
         if let Some(key) = &key {
             let header = operation
                 .idempotency_header
@@ -149,6 +155,10 @@ fn http_method(method: Method) -> reqwest::Method {
         Method::Patch => reqwest::Method::PATCH,
         Method::Trace => reqwest::Method::TRACE,
     }
+}
+
+fn generate_key_some() -> Option<String> {
+    Some(generate_key())
 }
 
 /// A random version-4 UUID, used as an idempotency key when the caller gives
