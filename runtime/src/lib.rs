@@ -58,6 +58,7 @@ mod call;
 pub mod codegen;
 pub mod config;
 mod data;
+mod deadline;
 mod encoding;
 pub mod error;
 pub mod links;

@@ -162,7 +162,7 @@ impl ServiceClient {
                 },
             }
         };
-        match tokio::time::timeout(limit, exchange).await {
+        match crate::deadline::timeout(limit, exchange).await {
             Ok(attempt) => attempt,
             Err(_) => Attempt::Failed {
                 reason: if deadline_bound {
