@@ -8,6 +8,7 @@
 //! A finished attempt just drops its entry; the thread discards it when its
 //! time comes, so registration costs one lock and one heap push, and the
 //! client's runtime parks without a timeout as it would without deadlines.
+//! Deadlines fire up to [`RESOLUTION`] late.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,6 +18,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+
+/// How late a deadline may fire: the thread sleeps at least this long, so
+/// under load it wakes at most a few hundred times a second, serving every
+/// deadline that passed in between at once.
+const RESOLUTION: Duration = Duration::from_millis(5);
 
 /// One registered deadline.
 #[derive(Debug, Default)]
@@ -132,7 +138,7 @@ impl Watchdog {
             let wait = state
                 .heap
                 .peek()
-                .map(|Reverse(top)| top.at.saturating_duration_since(now));
+                .map(|Reverse(top)| top.at.saturating_duration_since(now).max(RESOLUTION));
             state = match wait {
                 Some(wait) => {
                     self.wake
