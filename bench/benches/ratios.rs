@@ -8,9 +8,9 @@ use std::process::Command;
 
 use clientgen_bench::cpu::peak_rss_kib;
 use clientgen_bench::generation::{Tool, generate};
-use clientgen_bench::requests::{Call, Clients, breaker_refusal_ns};
+use clientgen_bench::requests::{Call, Clients, Kind, breaker_refusal_ns};
 use clientgen_bench::server::Upstream;
-use clientgen_bench::stats::{median, quantile};
+use clientgen_bench::stats::median;
 
 /// Rounds per comparison.
 const ROUNDS: usize = 21;
@@ -201,36 +201,55 @@ fn request_table(rounds: usize, calls: usize) {
                 return;
             }
         };
-        println!("## Requests: generated client vs raw reqwest ({rounds} interleaved rounds of {calls} calls; same headers, same decoding)\n");
-        println!("| call | mode | throughput ratio (median) | client CPU/call: generated | raw reqwest | extra CPU/call | p50 / p99 round ratio |");
-        println!("|---|---|---|---|---|---|---|");
+        println!(
+            "## Requests: generated client vs raw reqwest vs progenitor ({rounds} interleaved rounds of {calls} calls; same headers, same decoding)\n"
+        );
+        println!(
+            "| call | mode | ours / raw (median) | ours / progenitor (median) | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw |"
+        );
+        println!("|---|---|---|---|---|---|---|---|");
         for call in [Call::Get, Call::Post] {
             for concurrency in [1, 64] {
-                // Warm both pools.
-                clients.batch(true, call, concurrency * 4, concurrency).await;
-                clients.batch(false, call, concurrency * 4, concurrency).await;
-                let mut ratios = Vec::new();
-                let mut ours_cpu = Vec::new();
-                let mut raw_cpu = Vec::new();
-                for round in 0..rounds {
-                    let first_generated = round.is_multiple_of(2);
-                    let a = clients.batch(first_generated, call, calls, concurrency).await;
-                    let b = clients.batch(!first_generated, call, calls, concurrency).await;
-                    let (ours, raw) = if first_generated { (a, b) } else { (b, a) };
-                    ratios.push(ours.throughput() / raw.throughput());
-                    ours_cpu.push(ours.cpu_per_call_us());
-                    raw_cpu.push(raw.cpu_per_call_us());
+                for kind in [Kind::Generated, Kind::Raw, Kind::Progenitor] {
+                    clients.batch(kind, call, concurrency * 4, concurrency).await;
                 }
-                let extra: Vec<f64> = ours_cpu.iter().zip(&raw_cpu).map(|(a, b)| a - b).collect();
+                let mut vs_raw = Vec::new();
+                let mut vs_progenitor = Vec::new();
+                let mut cpu = [Vec::new(), Vec::new(), Vec::new()];
+                for round in 0..rounds {
+                    let order = match round % 3 {
+                        0 => [Kind::Generated, Kind::Raw, Kind::Progenitor],
+                        1 => [Kind::Raw, Kind::Progenitor, Kind::Generated],
+                        _ => [Kind::Progenitor, Kind::Generated, Kind::Raw],
+                    };
+                    let mut batches = [None, None, None];
+                    for kind in order {
+                        let index = kind as usize;
+                        batches[index] = Some(clients.batch(kind, call, calls, concurrency).await);
+                    }
+                    let [Some(ours), Some(raw), Some(theirs)] = batches else {
+                        continue;
+                    };
+                    vs_raw.push(ours.throughput() / raw.throughput());
+                    vs_progenitor.push(ours.throughput() / theirs.throughput());
+                    for (slot, batch) in cpu.iter_mut().zip([ours, raw, theirs]) {
+                        slot.push(batch.cpu_per_call_us());
+                    }
+                }
+                let extra: Vec<f64> = cpu[0].iter().zip(&cpu[1]).map(|(a, b)| a - b).collect();
                 println!(
-                    "| {call:?} | {} | {:.3}× | {:.1} µs | {:.1} µs | {:+.2} µs | {:.2} / {:.2} |",
-                    if concurrency == 1 { "sequential".to_owned() } else { format!("{concurrency}-way") },
-                    median(&ratios),
-                    median(&ours_cpu),
-                    median(&raw_cpu),
+                    "| {call:?} | {} | {:.3}× | {:.3}× | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs |",
+                    if concurrency == 1 {
+                        "sequential".to_owned()
+                    } else {
+                        format!("{concurrency}-way")
+                    },
+                    median(&vs_raw),
+                    median(&vs_progenitor),
+                    median(&cpu[0]),
+                    median(&cpu[1]),
+                    median(&cpu[2]),
                     median(&extra),
-                    quantile(&ratios, 0.5),
-                    quantile(&ratios, 0.99),
                 );
             }
         }
@@ -243,7 +262,7 @@ fn request_table(rounds: usize, calls: usize) {
             Err(_) => return,
         };
         if let Ok(counted) = Clients::new(&fresh.url()) {
-            counted.batch(true, Call::Get, 10_000, 1).await;
+            counted.batch(Kind::Generated, Call::Get, 10_000, 1).await;
             println!("TCP connections opened for 10,000 sequential calls: {}.", fresh.accepted());
         }
     });

@@ -17,11 +17,25 @@ pub enum Call {
     Post,
 }
 
-/// The two clients compared.
+/// The clients compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Our generated client.
+    Generated,
+    /// Raw reqwest, same headers and decoding.
+    Raw,
+    /// progenitor 0.15.1's positional client.
+    Progenitor,
+}
+
+/// The clients compared.
 pub struct Clients {
     config: config::ConfigClient,
     audit: audit::AuditClient,
     raw: reqwest::Client,
+    progenitor_config: crate::progenitor::config::Client,
+    progenitor_audit: crate::progenitor::audit::Client,
+    progenitor_event: crate::progenitor::audit::types::AuditEventInput,
     base: String,
     event: audit::AuditEventInput,
 }
@@ -63,10 +77,28 @@ impl Clients {
         let event: audit::AuditEventInput = serde_json::from_str(
             r#"{"action":"leave.approved","occurred_at":"2026-11-26T12:00:00Z","actor":{"type":"service","service_name":"approvals"}}"#,
         )?;
+        let keyed = |header: &'static str| -> Result<reqwest::Client, reqwest::Error> {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                header,
+                reqwest::header::HeaderValue::from_static("bench-key"),
+            );
+            reqwest::Client::builder().default_headers(headers).build()
+        };
+        let progenitor_event = serde_json::from_value(serde_json::to_value(&event)?)?;
         Ok(Clients {
             config: config::ConfigClient::new(&session)?,
             audit: audit::AuditClient::new(&session)?,
             raw: reqwest::Client::builder().build()?,
+            progenitor_config: crate::progenitor::config::Client::new_with_client(
+                base,
+                keyed("x-api-key")?,
+            ),
+            progenitor_audit: crate::progenitor::audit::Client::new_with_client(
+                base,
+                keyed("x-audit-key")?,
+            ),
+            progenitor_event,
             base: base.to_owned(),
             event,
         })
@@ -82,6 +114,21 @@ impl Clients {
             Call::Post => self
                 .audit
                 .write_audit_event(None, &self.event)
+                .await
+                .is_ok(),
+        }
+    }
+
+    async fn progenitor(&self, call: Call) -> bool {
+        match call {
+            Call::Get => self
+                .progenitor_config
+                .get_config_value("hr", "limits.max_days")
+                .await
+                .is_ok(),
+            Call::Post => self
+                .progenitor_audit
+                .write_audit_event(None, &self.progenitor_event)
                 .await
                 .is_ok(),
         }
@@ -116,25 +163,18 @@ impl Clients {
         }
     }
 
-    /// Makes `calls` calls with the generated client (`generated`) or raw
-    /// reqwest, `concurrency` at a time.
-    pub async fn batch(
-        &self,
-        generated: bool,
-        call: Call,
-        calls: usize,
-        concurrency: usize,
-    ) -> Batch {
+    /// Makes `calls` calls with the client `kind`, `concurrency` at a time.
+    pub async fn batch(&self, kind: Kind, call: Call, calls: usize, concurrency: usize) -> Batch {
         let cpu_before = thread_cpu();
         let started = Instant::now();
         let per_task = calls / concurrency.max(1);
         let tasks = (0..concurrency.max(1)).map(|_| async move {
             let mut ok = 0usize;
             for _ in 0..per_task {
-                let success = if generated {
-                    self.generated(call).await
-                } else {
-                    self.raw(call).await
+                let success = match kind {
+                    Kind::Generated => self.generated(call).await,
+                    Kind::Raw => self.raw(call).await,
+                    Kind::Progenitor => self.progenitor(call).await,
                 };
                 ok += usize::from(success);
             }
