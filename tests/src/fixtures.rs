@@ -32,3 +32,28 @@ pub fn client(
         .and_then(|session| session.service(SERVICE))
         .unwrap_or_else(|error| panic!("test session could not be built: {error}"))
 }
+
+/// A wire value (a date-time, a UUID) decoded the way the generated clients
+/// decode it.
+///
+/// # Panics
+///
+/// Panics if `value` does not decode as `T`.
+pub fn wire<T: serde::de::DeserializeOwned>(value: &str) -> T {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .unwrap_or_else(|error| panic!("{value:?} is not a valid wire value: {error}"))
+}
+
+/// The one request `server` received.
+///
+/// # Panics
+///
+/// Panics unless exactly one request arrived.
+pub fn only_request(server: &crate::server::TestServer) -> crate::server::RecordedRequest {
+    let mut seen = server.requests();
+    assert!(
+        seen.len() == 1,
+        "expected exactly one request, got {seen:?}"
+    );
+    seen.remove(0)
+}

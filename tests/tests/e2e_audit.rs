@@ -7,15 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::time::Duration;
 
 use clientgen_runtime::error::InvalidRequestReason;
 use clientgen_runtime::{
-    CallOptions, Credentials, ErrorCategory, MicroserviceError, RetryPolicy, RuntimeConfig,
-    RuntimeConfigBuilder, Session,
+    CallOptions, Credentials, ErrorCategory, MicroserviceError, RetryPolicy, RuntimeConfigBuilder,
+    Session,
 };
+use clientgen_tests::fixtures::{fast_config, only_request, wire};
 use clientgen_tests::server::{RecordedRequest, Reply, TestServer};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use service_clients::audit::{
     Actor, AuditClient, AuditEvent, AuditEventInput, AuditEventList, AuditTarget, Error,
@@ -24,9 +23,7 @@ use service_clients::audit::{
 
 /// A configuration pointing `audit` at `url`, with fast retries and no credentials.
 fn anonymous_config(url: &str) -> RuntimeConfigBuilder {
-    RuntimeConfig::builder()
-        .service_url("audit", url)
-        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    fast_config("audit", url)
 }
 
 /// An audit client for `url` authenticating with the key `aud1t-k3y`.
@@ -36,18 +33,6 @@ fn client(url: &str) -> AuditClient {
         .build()
         .unwrap();
     AuditClient::new(&Session::new(config).unwrap()).unwrap()
-}
-
-/// A wire value (date-time, UUID) decoded the way the client decodes it.
-fn wire<T: DeserializeOwned>(value: &str) -> T {
-    serde_json::from_value(json!(value)).unwrap()
-}
-
-/// The one request the server received.
-fn only_request(server: &TestServer) -> RecordedRequest {
-    let seen = server.requests();
-    assert_eq!(seen.len(), 1, "expected exactly one request, got {seen:?}");
-    seen.into_iter().next().unwrap()
 }
 
 /// Asserts the key travels in `X-Audit-Key`, and nothing else authenticates.

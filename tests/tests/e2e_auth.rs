@@ -4,14 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fmt::Debug;
-use std::time::Duration;
 
 use clientgen_runtime::error::InvalidRequestReason;
 use clientgen_runtime::{
-    Credentials, ErrorCategory, MicroserviceError, RuntimeConfig, RuntimeConfigBuilder, Session,
+    Credentials, ErrorCategory, MicroserviceError, RuntimeConfigBuilder, Session,
 };
+use clientgen_tests::fixtures::{fast_config, only_request, wire};
 use clientgen_tests::server::{RecordedRequest, Reply, TestServer};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use service_clients::auth::{
     AuthClient, ErrorDetail, HttpValidationError, Role, TokenValidation, TokenValidationRequest,
@@ -20,9 +19,7 @@ use service_clients::auth::{
 
 /// A configuration pointing `auth` at `url`, with fast retries and no credentials.
 fn anonymous_config(url: &str) -> RuntimeConfigBuilder {
-    RuntimeConfig::builder()
-        .service_url("auth", url)
-        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    fast_config("auth", url)
 }
 
 /// An auth client for `url` authenticating with the bearer token `t0ken`.
@@ -32,18 +29,6 @@ fn client(url: &str) -> AuthClient {
         .build()
         .unwrap();
     AuthClient::new(&Session::new(config).unwrap()).unwrap()
-}
-
-/// A wire value (date-time, UUID) decoded the way the client decodes it.
-fn wire<T: DeserializeOwned>(value: &str) -> T {
-    serde_json::from_value(json!(value)).unwrap()
-}
-
-/// The one request the server received.
-fn only_request(server: &TestServer) -> RecordedRequest {
-    let seen = server.requests();
-    assert_eq!(seen.len(), 1, "expected exactly one request, got {seen:?}");
-    seen.into_iter().next().unwrap()
 }
 
 /// Answers every request with `reply`, makes one call through a fresh client

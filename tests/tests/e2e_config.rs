@@ -7,23 +7,20 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::time::Duration;
 
 use clientgen_runtime::error::InvalidRequestReason;
 use clientgen_runtime::{
-    CallOptions, Credentials, ErrorCategory, MicroserviceError, RetryPolicy, RuntimeConfig,
-    RuntimeConfigBuilder, Session,
+    CallOptions, Credentials, ErrorCategory, MicroserviceError, RetryPolicy, RuntimeConfigBuilder,
+    Session,
 };
+use clientgen_tests::fixtures::{fast_config, only_request, wire};
 use clientgen_tests::server::{RecordedRequest, Reply, TestServer};
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use service_clients::config::{ConfigClient, ConfigValue, ConfigValueList, Error, ServiceSettings};
 
 /// A configuration pointing `config` at `url`, with fast retries and no credentials.
 fn anonymous_config(url: &str) -> RuntimeConfigBuilder {
-    RuntimeConfig::builder()
-        .service_url("config", url)
-        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    fast_config("config", url)
 }
 
 /// A config client for `url` authenticating with the API key `k3y-c0nfig`.
@@ -33,18 +30,6 @@ fn client(url: &str) -> ConfigClient {
         .build()
         .unwrap();
     ConfigClient::new(&Session::new(config).unwrap()).unwrap()
-}
-
-/// A wire value (date-time) decoded the way the client decodes it.
-fn wire<T: DeserializeOwned>(value: &str) -> T {
-    serde_json::from_value(json!(value)).unwrap()
-}
-
-/// The one request the server received.
-fn only_request(server: &TestServer) -> RecordedRequest {
-    let seen = server.requests();
-    assert_eq!(seen.len(), 1, "expected exactly one request, got {seen:?}");
-    seen.into_iter().next().unwrap()
 }
 
 /// Asserts the API key travels in `X-API-Key`, and nothing else authenticates.

@@ -6,15 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fmt::Debug;
-use std::time::Duration;
 
 use clientgen_runtime::error::InvalidRequestReason;
 use clientgen_runtime::{
-    CallOptions, Credentials, ErrorCategory, MicroserviceError, RetryPolicy, RuntimeConfig,
-    RuntimeConfigBuilder, Session,
+    CallOptions, Credentials, ErrorCategory, MicroserviceError, RetryPolicy, RuntimeConfigBuilder,
+    Session,
 };
+use clientgen_tests::fixtures::{fast_config, only_request, wire};
 use clientgen_tests::server::{RecordedRequest, Reply, TestServer};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use service_clients::leaves_wallet::{
     ErrorDetail, HttpValidationError, LeaveBalance, LeaveTransaction, LeaveTransactionRequest,
@@ -26,9 +25,7 @@ const EMPLOYEE_ENCODED: &str = "emp%204821%2Feu";
 
 /// A configuration pointing `leaves_wallet` at `url`, with fast retries and no credentials.
 fn anonymous_config(url: &str) -> RuntimeConfigBuilder {
-    RuntimeConfig::builder()
-        .service_url("leaves_wallet", url)
-        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    fast_config("leaves_wallet", url)
 }
 
 /// A leaves wallet client for `url` authenticating with the bearer token `t0ken`.
@@ -38,18 +35,6 @@ fn client(url: &str) -> LeavesWalletClient {
         .build()
         .unwrap();
     LeavesWalletClient::new(&Session::new(config).unwrap()).unwrap()
-}
-
-/// A wire value (date-time, UUID) decoded the way the client decodes it.
-fn wire<T: DeserializeOwned>(value: &str) -> T {
-    serde_json::from_value(json!(value)).unwrap()
-}
-
-/// The one request the server received.
-fn only_request(server: &TestServer) -> RecordedRequest {
-    let seen = server.requests();
-    assert_eq!(seen.len(), 1, "expected exactly one request, got {seen:?}");
-    seen.into_iter().next().unwrap()
 }
 
 fn detail(text: &str) -> ErrorDetail {

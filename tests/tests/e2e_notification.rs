@@ -7,15 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::time::Duration;
 
 use clientgen_runtime::error::InvalidRequestReason;
 use clientgen_runtime::{
     CallOptions, Credentials, ErrorCategory, LinkError, MicroserviceError, RetryPolicy,
-    RuntimeConfig, RuntimeConfigBuilder, Session,
+    RuntimeConfigBuilder, Session,
 };
+use clientgen_tests::fixtures::{fast_config, only_request, wire};
 use clientgen_tests::server::{RecordedRequest, Reply, TestServer};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use service_clients::notification::{
     Channel, DeliveryStatus, ErrorDetail, HttpValidationError, Notification, NotificationAccepted,
@@ -27,9 +26,7 @@ const RECIPIENT_ID: &str = "9a1b7c3d-2e4f-4a5b-8c6d-7e8f9a0b1c2d";
 
 /// A configuration pointing `notification` at `url`, with fast retries and no credentials.
 fn anonymous_config(url: &str) -> RuntimeConfigBuilder {
-    RuntimeConfig::builder()
-        .service_url("notification", url)
-        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    fast_config("notification", url)
 }
 
 /// `builder` with the bearer token `t0ken`, as a notification client.
@@ -44,18 +41,6 @@ fn client_from(builder: RuntimeConfigBuilder) -> NotificationClient {
 /// A notification client for `url` with the default `FRONTEND_URL`.
 fn client(url: &str) -> NotificationClient {
     client_from(anonymous_config(url))
-}
-
-/// A wire value (date-time, UUID) decoded the way the client decodes it.
-fn wire<T: DeserializeOwned>(value: &str) -> T {
-    serde_json::from_value(json!(value)).unwrap()
-}
-
-/// The one request the server received.
-fn only_request(server: &TestServer) -> RecordedRequest {
-    let seen = server.requests();
-    assert_eq!(seen.len(), 1, "expected exactly one request, got {seen:?}");
-    seen.into_iter().next().unwrap()
 }
 
 fn detail(text: &str) -> ErrorDetail {

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use clientgen_runtime::{Credentials, RuntimeConfig};
+use clientgen_tests::fixtures::wire;
 use clientgen_tests::server::{RecordedRequest, Reply, TestServer};
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use service_clients::Clients;
 use service_clients::audit::{Actor, AuditEventInput, ServiceActor};
@@ -21,11 +21,6 @@ const ROUNDS: usize = 5;
 const OPERATIONS: usize = 16;
 const NOTIFICATION_ID: &str = "3f8b2c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b";
 const RECIPIENT_ID: &str = "9a1b7c3d-2e4f-4a5b-8c6d-7e8f9a0b1c2d";
-
-/// A wire value (date-time, UUID) decoded the way the client decodes it.
-fn wire<T: DeserializeOwned>(value: &str) -> T {
-    serde_json::from_value(json!(value)).unwrap()
-}
 
 /// Answers every operation of the six services, as their specs describe.
 fn answer(request: &RecordedRequest) -> Reply {
