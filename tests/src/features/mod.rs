@@ -50,3 +50,4 @@ pub mod security;
 pub mod strings;
 #[rustfmt::skip]
 pub mod webhooks_31;
+pub mod lenient;
