@@ -1,5 +1,6 @@
 //! Test support: real HTTP servers on 127.0.0.1 with ephemeral ports.
 
+pub mod faults;
 pub mod features;
 pub mod fixtures;
 pub mod prism;

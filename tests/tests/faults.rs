@@ -1,0 +1,100 @@
+//! Faults on the wire, through the runtime, against a misbehaving server on
+//! 127.0.0.1: each lands in the right `MicroserviceError` category, nothing
+//! panics, and an unkeyed POST is never sent twice.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use clientgen_runtime::MicroserviceError;
+use clientgen_runtime::codegen::{Method, Operation, Request};
+use clientgen_runtime::error::{DecodeReason, UnavailableReason};
+use clientgen_tests::faults::{Fault, FaultServer};
+use clientgen_tests::fixtures::client;
+use serde::Deserialize;
+use serde_json::json;
+
+static GET_ITEMS: Operation = Operation::new("listItems", Method::Get, "/items");
+static CREATE_ITEM: Operation = Operation::new("createItem", Method::Post, "/items");
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Items {
+    items: Vec<String>,
+}
+
+fn unavailable_reason(error: &MicroserviceError) -> UnavailableReason {
+    match error {
+        MicroserviceError::Unavailable(unavailable) => unavailable.reason(),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_reset_before_the_response_is_unavailable_and_retried_for_get() {
+    let server = FaultServer::start(Fault::ResetBeforeResponse).await;
+    let svc = client(&server.url(), |config| config);
+    let error = svc.execute(Request::new(&GET_ITEMS)).await.unwrap_err();
+    assert_eq!(
+        unavailable_reason(&error),
+        UnavailableReason::ConnectionReset
+    );
+    assert_eq!(server.request_count(), 3, "a GET is retried");
+}
+
+#[tokio::test]
+async fn a_reset_never_makes_an_unkeyed_post_go_twice() {
+    let server = FaultServer::start(Fault::ResetBeforeResponse).await;
+    let svc = client(&server.url(), |config| config);
+    let error = svc
+        .execute(Request::new(&CREATE_ITEM).json(&json!({"name": "x"})))
+        .await
+        .unwrap_err();
+    assert!(error.is_unavailable(), "{error:?}");
+    assert_eq!(server.request_count(), 1);
+}
+
+#[tokio::test]
+async fn a_reset_mid_body_is_unavailable() {
+    let server = FaultServer::start(Fault::ResetMidBody).await;
+    let svc = client(&server.url(), |config| config);
+    let error = svc.execute(Request::new(&GET_ITEMS)).await.unwrap_err();
+    assert_eq!(
+        unavailable_reason(&error),
+        UnavailableReason::ConnectionReset
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_chunked_body_is_unavailable() {
+    let server = FaultServer::start(Fault::TruncatedChunked).await;
+    let svc = client(&server.url(), |config| config);
+    let error = svc.execute(Request::new(&GET_ITEMS)).await.unwrap_err();
+    assert_eq!(
+        unavailable_reason(&error),
+        UnavailableReason::ConnectionReset
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_a_decode_error() {
+    let server = FaultServer::start(Fault::WrongContentType).await;
+    let svc = client(&server.url(), |config| config);
+    let response = svc.execute(Request::new(&GET_ITEMS)).await.unwrap();
+    let error = response.json::<Items>().unwrap_err();
+    let MicroserviceError::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(decode.reason(), DecodeReason::Json);
+    assert!(decode.excerpt().starts_with("<html>"));
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_shape_is_a_decode_error() {
+    let server = FaultServer::start(Fault::WrongShape).await;
+    let svc = client(&server.url(), |config| config);
+    let response = svc.execute(Request::new(&GET_ITEMS)).await.unwrap();
+    let error = response.json::<Items>().unwrap_err();
+    assert!(error.is_decode(), "{error:?}");
+    assert!(
+        std::error::Error::source(&error)
+            .is_some_and(|source| source.to_string().contains("items"))
+    );
+}
