@@ -596,4 +596,83 @@ mod tests {
             assert!(!message.contains(base), "{message:?} contains {base:?}");
         }
     }
+
+    /// Property: whatever a link is made of, an accepted result keeps the
+    /// frontend's origin and sits under its base path.
+    #[test]
+    fn every_accepted_link_stays_on_the_frontend() {
+        const PARTS: &[&str] = &[
+            "/",
+            "//",
+            "\\",
+            "..",
+            ".",
+            "%2e",
+            "%2E",
+            "%2f",
+            "%2F",
+            "%5c",
+            "%252f",
+            "%09",
+            "\t",
+            "http:",
+            "https://",
+            "HTTPS://",
+            "hr.example.com",
+            "evil.example",
+            "@",
+            ":",
+            "?",
+            "#",
+            "app",
+            "apple",
+            "approvals",
+            "42",
+            "javascript:",
+            " ",
+            "ü",
+            "%00",
+            ":443",
+            ":8443",
+        ];
+        let base = Url::parse("https://hr.example.com/app").expect("valid base");
+        let resolver = LinkResolver::new(&base).expect("valid resolver");
+        let seed = fastrand::u64(..);
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let link: String = (0..rng.usize(1..8))
+                .map(|_| PARTS[rng.usize(..PARTS.len())])
+                .collect();
+            let Ok(resolved) = resolver.resolve(&link) else {
+                continue;
+            };
+            accepted += 1;
+            let url = Url::parse(&resolved)
+                .unwrap_or_else(|e| panic!("seed {seed}: {link:?} -> {resolved:?}: {e}"));
+            assert_eq!(url.scheme(), "https", "seed {seed}: {link:?} -> {resolved}");
+            assert_eq!(
+                url.host_str(),
+                Some("hr.example.com"),
+                "seed {seed}: {link:?} -> {resolved}"
+            );
+            assert_eq!(
+                url.port_or_known_default(),
+                Some(443),
+                "seed {seed}: {link:?} -> {resolved}"
+            );
+            assert!(
+                url.username().is_empty() && url.password().is_none(),
+                "seed {seed}: {link:?}"
+            );
+            assert!(
+                url.path() == "/app" || url.path().starts_with("/app/"),
+                "seed {seed}: {link:?} -> {resolved}"
+            );
+        }
+        assert!(
+            accepted > 100,
+            "seed {seed}: only {accepted} links accepted; the property tested too little"
+        );
+    }
 }
