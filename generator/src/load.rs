@@ -79,9 +79,46 @@ fn parse(text: &str) -> Result<Value, String> {
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed).map_err(|error| format!("invalid JSON: {error}"));
     }
+    check_yaml_nesting(trimmed)?;
     serde_yaml_ng::from_str::<YamlJson>(trimmed)
         .map(|converted| converted.0)
         .map_err(|error| format!("invalid YAML: {error}"))
+}
+
+/// Deepest nesting accepted, far beyond any real spec.
+const MAX_NESTING: usize = 512;
+
+/// Refuses YAML nested deeper than [`MAX_NESTING`] before parsing it: the
+/// YAML parser's time grows with the square of the flow nesting depth, so a
+/// few megabytes of `[` would otherwise hang it. Counts `[`/`{` flow levels
+/// outside quoted scalars and comments, and block indentation.
+fn check_yaml_nesting(text: &str) -> Result<(), String> {
+    let too_deep = || format!("the document nests deeper than {MAX_NESTING} levels");
+    let mut depth = 0usize;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent / 2 > MAX_NESTING {
+            return Err(too_deep());
+        }
+        let mut quote: Option<char> = None;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(too_deep());
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A JSON value read from YAML: non-string keys (`200:`) become strings and
@@ -237,6 +274,16 @@ mod tests {
         .expect("valid");
         assert_eq!(doc.root["x"].as_f64(), Some(-9.223372036854776e18));
         assert!(doc.root["y"].is_number());
+    }
+
+    #[test]
+    fn deep_yaml_is_refused_before_parsing_but_brackets_in_text_are_not() {
+        let deep = format!("openapi: 3.1.0\nx: {}", "[".repeat(100_000));
+        let error = load_str("t.yaml", &deep).expect_err("too deep");
+        assert!(error.message.contains("nests deeper"), "{}", error.message);
+        let text =
+            "openapi: 3.1.0\ninfo: {title: 'a [b', description: \"c {d\"} # [[[\npaths: {}\n";
+        assert!(load_str("t.yaml", text).is_ok());
     }
 
     #[test]
