@@ -43,9 +43,5 @@ where
     I: IntoIterator,
     I::Item: std::fmt::Display,
 {
-    values
-        .into_iter()
-        .map(|value| value.to_string())
-        .collect::<Vec<_>>()
-        .join(separator)
+    crate::request::join(values, separator)
 }

@@ -158,6 +158,20 @@ impl Operation {
     }
 }
 
+/// Parameter values joined with `separator` (`simple`, `spaceDelimited`,
+/// `pipeDelimited` and non-exploded `form` styles).
+pub(crate) fn join<I>(values: I, separator: &str) -> String
+where
+    I: IntoIterator,
+    I::Item: fmt::Display,
+{
+    values
+        .into_iter()
+        .map(|value| value.to_string())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 /// A request body ready to send.
 #[derive(Clone, Debug)]
 pub(crate) struct Body {
@@ -232,12 +246,7 @@ impl Request {
             }
             return self;
         }
-        let joined = values
-            .into_iter()
-            .map(|value| value.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        self.query(name, joined)
+        self.query(name, join(values, ","))
     }
 
     /// Adds a query parameter whose name is only known at run time (e.g. a
@@ -361,12 +370,7 @@ impl Request {
         I: IntoIterator,
         I::Item: fmt::Display,
     {
-        let joined = values
-            .into_iter()
-            .map(|value| value.to_string())
-            .collect::<Vec<_>>()
-            .join(separator);
-        self.query(name, joined)
+        self.query(name, join(values, separator))
     }
 
     /// Adds an array header (`simple` style: comma-separated).
@@ -375,12 +379,7 @@ impl Request {
         I: IntoIterator,
         I::Item: fmt::Display,
     {
-        let joined = values
-            .into_iter()
-            .map(|value| value.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        self.header(name, joined)
+        self.header(name, join(values, ","))
     }
 
     /// Adds a cookie `name=value` to the request's `Cookie` header.
