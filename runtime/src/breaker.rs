@@ -12,6 +12,8 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::window::SlidingWindow;
+
 /// Thresholds of a circuit breaker.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BreakerConfig {
@@ -70,25 +72,22 @@ impl CallVerdict {
     }
 }
 
-const SLOTS: usize = 10;
-
+/// Calls and failures of one slot.
 #[derive(Clone, Copy, Debug, Default)]
-struct Slot {
-    period: u64,
+struct Counts {
     calls: u32,
     failures: u32,
 }
 
 #[derive(Debug)]
 enum State {
-    Closed { slots: [Slot; SLOTS] },
+    Closed { window: SlidingWindow<Counts> },
     Open { until: Instant },
     HalfOpen { admitted: u32, succeeded: u32 },
 }
 
 #[derive(Debug)]
 struct Inner {
-    origin: Instant,
     state: State,
     /// Bumped on every transition, so a late verdict from an older state is
     /// ignored.
@@ -99,7 +98,6 @@ struct Inner {
 #[derive(Debug)]
 pub struct CircuitBreaker {
     config: BreakerConfig,
-    slot_length: Duration,
     inner: Mutex<Inner>,
 }
 
@@ -127,11 +125,9 @@ impl CircuitBreaker {
     pub fn new(config: BreakerConfig, now: Instant) -> Self {
         Self {
             config,
-            slot_length: (config.window / SLOTS as u32).max(Duration::from_millis(1)),
             inner: Mutex::new(Inner {
-                origin: now,
                 state: State::Closed {
-                    slots: [Slot::default(); SLOTS],
+                    window: SlidingWindow::new(config.window, now),
                 },
                 generation: 0,
             }),
@@ -208,15 +204,14 @@ impl CircuitBreaker {
         if inner.generation != permit.generation {
             return;
         }
-        let period = self.period(&inner, now);
         match &mut inner.state {
-            State::Closed { slots } => {
-                let slot = slot_mut(slots, period);
-                slot.calls += 1;
+            State::Closed { window } => {
+                let counts = window.current(now);
+                counts.calls += 1;
                 if verdict == CallVerdict::Failed {
-                    slot.failures += 1;
+                    counts.failures += 1;
                 }
-                if self.should_open(slots, period) {
+                if self.should_open(window, now) {
                     self.open(&mut inner, now);
                 }
             }
@@ -227,7 +222,7 @@ impl CircuitBreaker {
                     if *succeeded >= self.config.half_open_probes.max(1) {
                         inner.generation += 1;
                         inner.state = State::Closed {
-                            slots: [Slot::default(); SLOTS],
+                            window: SlidingWindow::new(self.config.window, now),
                         };
                     }
                 }
@@ -236,12 +231,11 @@ impl CircuitBreaker {
         }
     }
 
-    fn should_open(&self, slots: &[Slot; SLOTS], period: u64) -> bool {
-        let (calls, failures) = slots
-            .iter()
-            .filter(|slot| slot.period + SLOTS as u64 > period)
-            .fold((0u32, 0u32), |(calls, failures), slot| {
-                (calls + slot.calls, failures + slot.failures)
+    fn should_open(&self, window: &SlidingWindow<Counts>, now: Instant) -> bool {
+        let (calls, failures) = window
+            .live(now)
+            .fold((0u32, 0u32), |(calls, failures), counts| {
+                (calls + counts.calls, failures + counts.failures)
             });
         calls >= self.config.minimum_calls.max(1)
             && f64::from(failures) >= self.config.failure_ratio * f64::from(calls)
@@ -264,25 +258,9 @@ impl CircuitBreaker {
         }
     }
 
-    fn period(&self, inner: &Inner, now: Instant) -> u64 {
-        let elapsed = now.saturating_duration_since(inner.origin);
-        (elapsed.as_nanos() / self.slot_length.as_nanos()) as u64
-    }
-
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-fn slot_mut(slots: &mut [Slot; SLOTS], period: u64) -> &mut Slot {
-    let slot = &mut slots[(period % SLOTS as u64) as usize];
-    if slot.period != period {
-        *slot = Slot {
-            period,
-            ..Slot::default()
-        };
-    }
-    slot
 }
 
 impl Drop for Permit {

@@ -72,6 +72,7 @@ pub mod session;
 mod target_url;
 mod telemetry;
 pub mod types;
+mod window;
 
 pub use auth::{Credentials, TokenProvider};
 pub use breaker::{BreakerConfig, BreakerState};

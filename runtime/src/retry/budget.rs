@@ -8,6 +8,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::window::SlidingWindow;
+
 /// How large the budget is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BudgetConfig {
@@ -30,42 +32,26 @@ impl Default for BudgetConfig {
     }
 }
 
-/// Number of slots the window is divided into.
-const SLOTS: usize = 10;
-
+/// Calls and retries of one slot.
 #[derive(Clone, Copy, Debug, Default)]
-struct Slot {
-    /// Which slot-length period since the budget's origin this slot counts.
-    period: u64,
+struct Counts {
     calls: u32,
     retries: u32,
-}
-
-#[derive(Debug)]
-struct Window {
-    origin: Instant,
-    slots: [Slot; SLOTS],
 }
 
 /// A thread-safe retry budget over a sliding window.
 #[derive(Debug)]
 pub struct RetryBudget {
     config: BudgetConfig,
-    slot_length: Duration,
-    window: Mutex<Window>,
+    window: Mutex<SlidingWindow<Counts>>,
 }
 
 impl RetryBudget {
     /// A budget whose window starts at `now`.
     pub fn new(config: BudgetConfig, now: Instant) -> Self {
-        let slot_length = (config.window / SLOTS as u32).max(Duration::from_millis(1));
         Self {
             config,
-            slot_length,
-            window: Mutex::new(Window {
-                origin: now,
-                slots: [Slot::default(); SLOTS],
-            }),
+            window: Mutex::new(SlidingWindow::new(config.window, now)),
         }
     }
 
@@ -76,67 +62,36 @@ impl RetryBudget {
 
     /// Records a call (a first attempt).
     pub fn deposit(&self, now: Instant) {
-        self.with_slot(now, |slot| slot.calls = slot.calls.saturating_add(1));
+        let mut window = self.lock();
+        let counts = window.current(now);
+        counts.calls = counts.calls.saturating_add(1);
     }
 
     /// Takes one retry from the budget; `false` when it is spent.
     pub fn try_withdraw(&self, now: Instant) -> bool {
         let mut window = self.lock();
-        let period = self.period(&window, now);
-        if self.balance_of(&window, period) < 1.0 {
+        if self.balance_of(&window, now) < 1.0 {
             return false;
         }
-        let slot = Self::slot_mut(&mut window, period);
-        slot.retries = slot.retries.saturating_add(1);
+        let counts = window.current(now);
+        counts.retries = counts.retries.saturating_add(1);
         true
     }
 
     /// Retries currently available.
     pub fn balance(&self, now: Instant) -> f64 {
-        let window = self.lock();
-        let period = self.period(&window, now);
-        self.balance_of(&window, period)
+        self.balance_of(&self.lock(), now)
     }
 
-    fn balance_of(&self, window: &Window, period: u64) -> f64 {
-        let (calls, retries) = window
-            .slots
-            .iter()
-            .filter(|slot| slot.period + SLOTS as u64 > period)
-            .fold((0u64, 0u64), |(calls, retries), slot| {
-                (
-                    calls + u64::from(slot.calls),
-                    retries + u64::from(slot.retries),
-                )
-            });
+    fn balance_of(&self, window: &SlidingWindow<Counts>, now: Instant) -> f64 {
+        let (calls, retries) = window.live(now).fold((0u64, 0u64), |(calls, retries), c| {
+            (calls + u64::from(c.calls), retries + u64::from(c.retries))
+        });
         let floor = f64::from(self.config.min_per_second) * self.config.window.as_secs_f64();
         floor + self.config.ratio * calls as f64 - retries as f64
     }
 
-    fn with_slot(&self, now: Instant, update: impl FnOnce(&mut Slot)) {
-        let mut window = self.lock();
-        let period = self.period(&window, now);
-        update(Self::slot_mut(&mut window, period));
-    }
-
-    fn period(&self, window: &Window, now: Instant) -> u64 {
-        let elapsed = now.saturating_duration_since(window.origin);
-        (elapsed.as_nanos() / self.slot_length.as_nanos()) as u64
-    }
-
-    /// The slot for `period`, cleared if it last counted an older period.
-    fn slot_mut(window: &mut Window, period: u64) -> &mut Slot {
-        let slot = &mut window.slots[(period % SLOTS as u64) as usize];
-        if slot.period != period {
-            *slot = Slot {
-                period,
-                ..Slot::default()
-            };
-        }
-        slot
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlidingWindow<Counts>> {
         self.window
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
