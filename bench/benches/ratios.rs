@@ -8,7 +8,7 @@ use std::process::Command;
 
 use clientgen_bench::cpu::peak_rss_kib;
 use clientgen_bench::generation::{Tool, generate};
-use clientgen_bench::requests::{Call, Clients, Kind, breaker_refusal_ns};
+use clientgen_bench::requests::{Call, Clients, Kind, breaker_refusal_ns, client_runtime};
 use clientgen_bench::server::Upstream;
 use clientgen_bench::stats::median;
 
@@ -176,10 +176,7 @@ fn rss_of(tool: &str, spec: &Path) -> String {
 }
 
 fn request_table(rounds: usize, calls: usize) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match client_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("cannot start a runtime: {error}");
@@ -194,7 +191,7 @@ fn request_table(rounds: usize, calls: usize) {
                 return;
             }
         };
-        let clients = match Clients::new(&upstream.url()) {
+        let clients = match Clients::new(&upstream.url()).map(std::sync::Arc::new) {
             Ok(clients) => clients,
             Err(error) => {
                 eprintln!("cannot build the clients: {error}");
@@ -261,7 +258,7 @@ fn request_table(rounds: usize, calls: usize) {
             Ok(upstream) => upstream,
             Err(_) => return,
         };
-        if let Ok(counted) = Clients::new(&fresh.url()) {
+        if let Ok(counted) = Clients::new(&fresh.url()).map(std::sync::Arc::new) {
             counted.batch(Kind::Generated, Call::Get, 10_000, 1).await;
             println!("TCP connections opened for 10,000 sequential calls: {}.", fresh.accepted());
         }

@@ -1,6 +1,7 @@
 //! Requests: a generated client call vs the same call made with raw reqwest
 //! (same headers, same decoding), sequential and 64-way concurrent.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clientgen_runtime::{BreakerConfig, Credentials, RuntimeConfig, Session};
@@ -163,57 +164,62 @@ impl Clients {
         }
     }
 
-    /// Makes `calls` calls with the client `kind`, `concurrency` at a time.
-    pub async fn batch(&self, kind: Kind, call: Call, calls: usize, concurrency: usize) -> Batch {
+    /// Makes `calls` calls with the client `kind`, `concurrency` at a time:
+    /// on the calling task when sequential, else as `concurrency` spawned
+    /// tasks, as a server would run them (each woken only by its own I/O).
+    pub async fn batch(
+        self: &Arc<Self>,
+        kind: Kind,
+        call: Call,
+        calls: usize,
+        concurrency: usize,
+    ) -> Batch {
         let cpu_before = thread_cpu();
         let started = Instant::now();
-        let per_task = calls / concurrency.max(1);
-        let tasks = (0..concurrency.max(1)).map(|_| async move {
-            let mut ok = 0usize;
-            for _ in 0..per_task {
-                let success = match kind {
-                    Kind::Generated => self.generated(call).await,
-                    Kind::Raw => self.raw(call).await,
-                    Kind::Progenitor => self.progenitor(call).await,
-                };
-                ok += usize::from(success);
+        let ok = if concurrency <= 1 {
+            self.calls(kind, call, calls).await
+        } else {
+            let per_task = calls / concurrency;
+            let tasks: Vec<_> = (0..concurrency)
+                .map(|_| {
+                    let clients = Arc::clone(self);
+                    tokio::spawn(async move { clients.calls(kind, call, per_task).await })
+                })
+                .collect();
+            let mut ok = 0;
+            for task in tasks {
+                ok += task.await.unwrap_or(0);
             }
             ok
-        });
-        let ok: usize = join_all(tasks).await.into_iter().sum();
+        };
         Batch {
             wall: started.elapsed(),
             cpu: thread_cpu().saturating_sub(cpu_before),
             calls: ok,
         }
     }
+
+    /// `count` sequential calls; how many succeeded.
+    async fn calls(&self, kind: Kind, call: Call, count: usize) -> usize {
+        let mut ok = 0;
+        for _ in 0..count {
+            let success = match kind {
+                Kind::Generated => self.generated(call).await,
+                Kind::Raw => self.raw(call).await,
+                Kind::Progenitor => self.progenitor(call).await,
+            };
+            ok += usize::from(success);
+        }
+        ok
+    }
 }
 
-/// Runs futures concurrently on the current task, in order of completion.
-async fn join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for future in futures {
-        set.push(Box::pin(future));
-    }
-    let mut outputs: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (slot, future) in outputs.iter_mut().zip(set.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(output) => *slot = Some(output),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
+/// The client's runtime: current-thread, on the calling thread, so that the
+/// thread's CPU clock measures only the client.
+pub fn client_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }
 
 /// Nanoseconds per call refused by an open breaker (no I/O).

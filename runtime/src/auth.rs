@@ -173,14 +173,24 @@ pub(crate) enum AuthFailure {
     Provider(TokenError),
 }
 
-/// Chooses how an attempt authenticates. `refreshed` is a token the caller
-/// already refreshed after a 401.
-pub(crate) async fn place(
+/// What the credentials of an attempt need before they can be placed.
+pub(crate) enum Choice<'a> {
+    /// Ready to go on the wire.
+    Ready(Placement),
+    /// A bearer token must first be fetched from this provider; place it
+    /// with [`bearer`].
+    Fetch(&'a dyn TokenProvider),
+}
+
+/// Chooses how an attempt authenticates. `token` is a provider's token the
+/// caller already holds (fetched, or refreshed after a 401). Static
+/// credentials never wait; only a provider without `token` does.
+pub(crate) fn place<'a>(
     security: &Security,
-    credentials: Option<&Credentials>,
+    credentials: Option<&'a Credentials>,
     service: &str,
-    refreshed: Option<&Secret>,
-) -> Result<Placement, AuthFailure> {
+    token: Option<&Secret>,
+) -> Result<Choice<'a>, AuthFailure> {
     let chosen = credentials.and_then(|credentials| {
         security
             .schemes
@@ -190,15 +200,15 @@ pub(crate) async fn place(
     });
     let Some((credentials, scheme)) = chosen else {
         if security.optional || security.schemes.is_empty() {
-            return Ok(Placement::Anonymous);
+            return Ok(Choice::Ready(Placement::Anonymous));
         }
         return Err(missing(security, service));
     };
-    Ok(match (credentials, scheme) {
+    Ok(Choice::Ready(match (credentials, scheme) {
         (Credentials::Bearer(token), _) => bearer(token),
-        (Credentials::Provider(provider), _) => match refreshed {
+        (Credentials::Provider(provider), _) => match token {
             Some(token) => bearer(token),
-            None => bearer(&provider.token().await.map_err(AuthFailure::Provider)?),
+            None => return Ok(Choice::Fetch(provider.as_ref())),
         },
         (Credentials::Basic { username, password }, _) => {
             let pair = format!("{username}:{}", password.expose());
@@ -213,10 +223,11 @@ pub(crate) async fn place(
             ApiKeyLocation::Cookie => Placement::Cookie(name, key.clone()),
         },
         (Credentials::ApiKey(_), _) => Placement::Anonymous,
-    })
+    }))
 }
 
-fn bearer(token: &Secret) -> Placement {
+/// A bearer token's placement.
+pub(crate) fn bearer(token: &Secret) -> Placement {
     Placement::Header(
         "authorization",
         Secret::new(format!("Bearer {}", token.expose())),
@@ -278,11 +289,16 @@ mod tests {
         optional: false,
     };
 
-    fn block_on<F: Future>(future: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime")
-            .block_on(future)
+    /// The placement of static credentials, which never wait.
+    fn placed(
+        security: &Security,
+        credentials: Option<&Credentials>,
+        service: &str,
+    ) -> Result<Placement, AuthFailure> {
+        match place(security, credentials, service, None)? {
+            Choice::Ready(placement) => Ok(placement),
+            Choice::Fetch(_) => panic!("static credentials asked for a token"),
+        }
     }
 
     #[test]
@@ -303,7 +319,7 @@ mod tests {
     #[test]
     fn api_key_goes_where_the_spec_says() {
         let credentials = Credentials::api_key("k-1");
-        let placed = block_on(place(&BEARER_OR_KEY, Some(&credentials), "audit", None));
+        let placed = placed(&BEARER_OR_KEY, Some(&credentials), "audit");
         assert!(
             matches!(placed, Ok(Placement::Query("api_key", ref key)) if key.expose() == "k-1")
         );
@@ -311,7 +327,7 @@ mod tests {
 
     #[test]
     fn missing_credentials_name_the_variables() {
-        let placed = block_on(place(&BEARER_OR_KEY, None, "leaves_wallet", None));
+        let placed = placed(&BEARER_OR_KEY, None, "leaves_wallet");
         let Err(AuthFailure::Missing { accepted, hint }) = placed else {
             panic!("expected missing credentials, got {placed:?}");
         };
@@ -328,7 +344,7 @@ mod tests {
             optional: true,
             ..BEARER_OR_KEY
         };
-        let placed = block_on(place(&security, None, "auth", None));
+        let placed = placed(&security, None, "auth");
         assert!(matches!(placed, Ok(Placement::Anonymous)));
     }
 
@@ -339,7 +355,7 @@ mod tests {
             schemes: &[AuthScheme::Basic],
             optional: false,
         };
-        let placed = block_on(place(&security, Some(&credentials), "config", None));
+        let placed = placed(&security, Some(&credentials), "config");
         let Ok(Placement::Header("authorization", value)) = placed else {
             panic!("expected a header, got {placed:?}");
         };

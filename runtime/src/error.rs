@@ -461,8 +461,6 @@ pub enum InvalidRequestReason {
         /// JSON pointer of the field inside the body.
         field: String,
     },
-    /// The final URL could not be built from the base URL and the template.
-    Url,
     /// The operation requires credentials that are not configured.
     MissingCredentials {
         /// What the spec accepts, e.g. `bearer token or API key`.
@@ -483,7 +481,6 @@ impl fmt::Display for InvalidRequestReason {
             Self::Header { name } => write!(f, "header `{name}` has an invalid name or value"),
             Self::Body => f.write_str("the request body could not be serialised"),
             Self::Link { field } => write!(f, "link field `{field}` was refused"),
-            Self::Url => f.write_str("the request URL could not be built"),
             Self::MissingCredentials { accepted, hint } => {
                 write!(f, "the operation requires {accepted}; set {hint}")
             }

@@ -44,8 +44,8 @@ struct Shared {
 /// What a session keeps per service.
 pub(crate) struct ServiceState {
     pub(crate) name: Arc<str>,
-    /// The base URL without a trailing slash.
-    pub(crate) base: String,
+    /// The base URL, parsed and checked once.
+    pub(crate) base: url::Url,
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) credentials: Option<Credentials>,
@@ -119,7 +119,7 @@ impl Session {
         let now = Instant::now();
         Ok(ServiceState {
             name: Arc::from(key),
-            base: url.as_str().trim_end_matches('/').to_owned(),
+            base: url.clone(),
             host: url.host_str().unwrap_or_default().to_owned(),
             port: url.port_or_known_default().unwrap_or_default(),
             credentials: service.credentials().cloned(),
@@ -199,7 +199,7 @@ impl fmt::Debug for ServiceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceClient")
             .field("service", &self.state.name)
-            .field("base_url", &self.state.base)
+            .field("base_url", &self.state.base.as_str())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }

@@ -21,24 +21,27 @@ pub(crate) fn encode_component(value: &str) -> impl std::fmt::Display + '_ {
     utf8_percent_encode(value, COMPONENT)
 }
 
-/// `base` (no trailing slash) + `template` with each `{name}` replaced by the
-/// encoded value of that path parameter, then `?` + the encoded query.
+/// `base` with its path followed by `template`, each `{name}` replaced by
+/// the encoded value of that path parameter, and the encoded `query`.
+///
+/// The base URL was parsed and checked once, when the session was built: only
+/// the path and query are parsed here, which costs a fraction of parsing the
+/// whole URL again.
 pub(crate) fn build(
-    base: &str,
+    base: &url::Url,
     template: &'static str,
     path_params: &[(&'static str, String)],
     query: &[(Cow<'static, str>, String)],
-) -> Result<String, InvalidRequestReason> {
-    use std::fmt::Write as _;
-
-    let mut url = String::with_capacity(base.len() + template.len() + 32);
-    url.push_str(base);
+) -> Result<url::Url, InvalidRequestReason> {
+    let base_path = base.path().trim_end_matches('/');
+    let mut path = String::with_capacity(base_path.len() + template.len() + 32);
+    path.push_str(base_path);
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        url.push_str(&rest[..open]);
+    while let Some(open) = find_byte(rest, b'{') {
+        path.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else {
-            url.push_str(&rest[open..]);
+        let Some(close) = find_byte(after, b'}') else {
+            path.push_str(&rest[open..]);
             rest = "";
             break;
         };
@@ -51,28 +54,79 @@ pub(crate) fn build(
             // `.` and `..` would be removed by URL normalisation, and an
             // empty segment would change which route is called.
             Some(value) if !matches!(value, "" | "." | "..") => {
-                let _ = write!(url, "{}", encode_component(value));
+                push_encoded(&mut path, value);
             }
             _ => return Err(InvalidRequestReason::PathParameter { name }),
         }
         rest = &after[close + 1..];
     }
-    url.push_str(rest);
-    for (index, (name, value)) in query.iter().enumerate() {
-        url.push(if index == 0 { '?' } else { '&' });
-        let _ = write!(
-            url,
-            "{}={}",
-            encode_component(name),
-            encode_component(value)
-        );
+    path.push_str(rest);
+    let mut url = base.clone();
+    url.set_path(&path);
+    if !query.is_empty() {
+        let mut encoded = String::with_capacity(query.len() * 16);
+        for (index, (name, value)) in query.iter().enumerate() {
+            if index > 0 {
+                encoded.push('&');
+            }
+            push_encoded(&mut encoded, name);
+            encoded.push('=');
+            push_encoded(&mut encoded, value);
+        }
+        url.set_query(Some(&encoded));
     }
     Ok(url)
+}
+
+/// The index of the first `byte` in `text` (templates are short: a plain
+/// scan beats a general searcher).
+fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|b| b == byte)
+}
+
+/// Appends `value` percent-encoded as by [`encode_component`], without the
+/// formatting machinery: this runs for every parameter of every call.
+fn push_encoded(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let unreserved =
+        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+    out.reserve(value.len());
+    let mut rest = value;
+    loop {
+        // Copy the run of unreserved (ASCII) characters at once, then encode
+        // every byte of the character that ended it.
+        let run = rest.bytes().take_while(|&byte| unreserved(byte)).count();
+        let (plain, tail) = rest.split_at(run);
+        out.push_str(plain);
+        let Some(character) = tail.chars().next() else {
+            return;
+        };
+        let (encoded, after) = tail.split_at(character.len_utf8());
+        for byte in encoded.bytes() {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        rest = after;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn base(url: &str) -> url::Url {
+        url::Url::parse(url).unwrap()
+    }
+
+    fn built(
+        base_url: &str,
+        template: &'static str,
+        path_params: &[(&'static str, String)],
+        query: &[(Cow<'static, str>, String)],
+    ) -> Result<String, InvalidRequestReason> {
+        build(&base(base_url), template, path_params, query).map(String::from)
+    }
 
     fn params(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
         pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
@@ -80,7 +134,7 @@ mod tests {
 
     #[test]
     fn path_parameters_stay_in_one_segment() {
-        let url = build(
+        let url = built(
             "http://h/api",
             "/users/{id}/files/{name}",
             &params(&[("id", "a/../b?c#d"), ("name", "100% é x")]),
@@ -95,14 +149,34 @@ mod tests {
     #[test]
     fn dot_and_empty_segments_are_refused() {
         for value in ["", ".", ".."] {
-            let url = build("http://h", "/users/{id}", &params(&[("id", value)]), &[]);
+            let url = built("http://h", "/users/{id}", &params(&[("id", value)]), &[]);
             assert_eq!(url, Err(InvalidRequestReason::PathParameter { name: "id" }));
         }
-        let missing = build("http://h", "/users/{id}", &[], &[]);
+        let missing = built("http://h", "/users/{id}", &[], &[]);
         assert_eq!(
             missing,
             Err(InvalidRequestReason::PathParameter { name: "id" })
         );
+    }
+
+    #[test]
+    fn the_base_path_is_kept_once() {
+        for base_url in ["http://h/api", "http://h/api/"] {
+            let url = built(base_url, "/users", &[], &[]);
+            assert_eq!(url.as_deref(), Ok("http://h/api/users"));
+        }
+        assert_eq!(built("http://h", "", &[], &[]).as_deref(), Ok("http://h/"));
+    }
+
+    #[test]
+    fn the_fast_encoder_agrees_with_the_component_set() {
+        let mut every_char = String::new();
+        for code in (0u32..0x250).chain([0x200b, 0xfeff, 0x1f600]) {
+            every_char.extend(char::from_u32(code));
+        }
+        let mut fast = String::new();
+        push_encoded(&mut fast, &every_char);
+        assert_eq!(fast, encode_component(&every_char).to_string());
     }
 
     #[test]
@@ -111,7 +185,7 @@ mod tests {
             (Cow::Borrowed("q"), "a&b=c#d+e".to_owned()),
             (Cow::Borrowed("tag"), "ü".to_owned()),
         ];
-        let url = build("http://h", "/search", &[], &query);
+        let url = built("http://h", "/search", &[], &query);
         assert_eq!(
             url.as_deref(),
             Ok("http://h/search?q=a%26b%3Dc%23d%2Be&tag=%C3%BC")

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderMap};
 use tokio::time::Instant;
 
-use super::prepare::{Prepared, header_pair};
-use crate::auth::Placement;
+use super::Applied;
+use super::prepare::Prepared;
 use crate::body::{self, Read};
 use crate::breaker::CallVerdict;
 use crate::error::{
@@ -73,7 +73,12 @@ impl Attempt {
                 status, headers, ..
             } => AttemptOutcome::Status {
                 status: *status,
-                retry_after: retry_after_of(headers),
+                // A success is never retried: its headers are not searched.
+                retry_after: if (200..300).contains(status) {
+                    None
+                } else {
+                    retry_after_of(headers)
+                },
             },
             Self::Failed { reason, .. } => match reason {
                 UnavailableReason::Connect => AttemptOutcome::Connect,
@@ -90,14 +95,17 @@ fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
 }
 
 impl ServiceClient {
-    pub(super) async fn attempt(
+    /// One attempt. The request is built when this is called; the returned
+    /// future holds only the in-flight exchange and its deadline.
+    pub(super) fn attempt(
         &self,
         prepared: &Prepared,
-        placement: Placement,
+        applied: Applied,
         attempt_timeout: Duration,
         deadline: Instant,
-    ) -> Attempt {
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        now: Instant,
+    ) -> impl Future<Output = Attempt> + Send + 'static {
+        let remaining = deadline.saturating_duration_since(now);
         let (limit, deadline_bound) = if remaining <= attempt_timeout {
             (remaining, true)
         } else {
@@ -105,36 +113,29 @@ impl ServiceClient {
         };
         let mut url = prepared.url.clone();
         let mut headers = prepared.headers.clone();
-        match placement {
-            Placement::Anonymous => {}
-            Placement::Header(name, secret) => {
-                if let Ok((name, mut value)) = header_pair(name, secret.expose()) {
-                    value.set_sensitive(true);
-                    headers.insert(name, value);
-                }
+        match applied {
+            Applied::Nothing => {}
+            Applied::Header(name, value) => {
+                headers.insert(name, value);
             }
-            Placement::Query(name, secret) => {
+            Applied::Cookie(value) => {
+                headers.append(header::COOKIE, value);
+            }
+            Applied::Query(name, secret) => {
                 url.query_pairs_mut().append_pair(name, secret.expose());
             }
-            Placement::Cookie(name, secret) => {
-                let cookie = format!("{name}={}", secret.expose());
-                if let Ok(mut value) = HeaderValue::from_str(&cookie) {
-                    value.set_sensitive(true);
-                    headers.append(header::COOKIE, value);
-                }
-            }
         }
-        let mut builder = self
-            .session
-            .http()
-            .request(prepared.method.clone(), url)
-            .headers(headers);
+        // The prepared headers become the request's own: nothing is merged
+        // header by header.
+        let mut request = reqwest::Request::new(prepared.method.clone(), url);
+        *request.headers_mut() = headers;
         if let Some(body) = &prepared.body {
-            builder = builder.body(body.clone());
+            *request.body_mut() = Some(body.clone().into());
         }
+        let sending = self.session.http().execute(request);
         let limit_bytes = self.session.config().max_body_bytes;
         let exchange = async move {
-            let mut response = match builder.send().await {
+            let mut response = match sending.await {
                 Ok(response) => response,
                 Err(error) => {
                     return Attempt::Failed {
@@ -162,16 +163,19 @@ impl ServiceClient {
                 },
             }
         };
-        match crate::deadline::timeout(limit, exchange).await {
-            Ok(attempt) => attempt,
-            Err(_) => Attempt::Failed {
-                reason: if deadline_bound {
-                    UnavailableReason::DeadlineExceeded
-                } else {
-                    UnavailableReason::AttemptTimeout
+        let timed = crate::deadline::timeout(limit, exchange);
+        async move {
+            match timed.await {
+                Ok(attempt) => attempt,
+                Err(_) => Attempt::Failed {
+                    reason: if deadline_bound {
+                        UnavailableReason::DeadlineExceeded
+                    } else {
+                        UnavailableReason::AttemptTimeout
+                    },
+                    source: None,
                 },
-                source: None,
-            },
+            }
         }
     }
 

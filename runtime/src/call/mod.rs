@@ -10,9 +10,12 @@ use std::future::Future;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::auth::{self, AuthFailure, Placement};
 use std::sync::Arc;
 use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::auth::{self, AuthFailure, Choice, Placement};
 
 use crate::error::{CallContext, InvalidRequestReason, MicroserviceError, UnavailableReason};
 use crate::request::Request;
@@ -27,57 +30,64 @@ use prepare::Prepared;
 impl ServiceClient {
     /// Sends `request` through deadline, retry, breaker and timeout, and
     /// returns the 2xx response or the error the call ended with.
-    pub async fn execute(&self, request: Request) -> Result<Response, MicroserviceError> {
-        let operation = request.operation;
+    ///
+    /// The request is checked and turned into HTTP terms when this is called;
+    /// the returned future does the I/O. An open breaker refuses here, before
+    /// any work is done for the request.
+    pub fn execute(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response, MicroserviceError>> + Send + '_ {
         let span = telemetry::call_span(
             &self.state.name,
             &self.state.host,
             self.state.port,
-            operation,
+            request.operation,
         );
-        // An open breaker refuses before any work is done for the request.
-        if let Some(open) = self.state.breaker.refusal(now()) {
-            tracing::debug!(
-                service = %self.state.name,
-                operation = operation.id,
-                "circuit breaker open: call refused"
-            );
-            let context = CallContext::new(
-                Arc::clone(&self.state.name),
-                operation.id,
-                operation.method,
-                operation.path,
-            );
-            return Err(MicroserviceError::unavailable(
-                context,
-                UnavailableReason::CircuitOpen,
-                0,
-                Some(Box::new(open)),
-            ));
-        }
-        let result = async {
-            let prepared = self.prepare(request)?;
-            self.run(prepared).await
-        }
-        .instrument(span.clone())
-        .await;
-        if span.is_disabled() {
-            return result;
-        }
-        match &result {
-            Ok(response) => {
-                telemetry::record_outcome(&span, Some(response.status), None);
-                span.record("attempts", response.attempts);
+        let started = self.start(request);
+        async move {
+            // The prepared request is boxed: every future below holds a
+            // pointer to it instead of a copy.
+            let result = match started {
+                // Without a subscriber the span is skipped, not entered and
+                // exited at every poll.
+                Ok(prepared) if span.is_disabled() => self.run(&prepared).await,
+                Ok(prepared) => self.run(&prepared).instrument(span.clone()).await,
+                Err(error) => Err(error),
+            };
+            if !span.is_disabled() {
+                record_call(&span, &result);
             }
-            Err(error) => {
-                telemetry::record_outcome(&span, error.status(), Some(&error_type(error)));
-                span.record("attempts", error.attempts());
-            }
+            result
         }
-        result
     }
 
-    async fn run(&self, prepared: Prepared) -> Result<Response, MicroserviceError> {
+    /// The breaker's refusal, or the request in HTTP terms.
+    fn start(&self, request: Request) -> Result<Box<Prepared>, MicroserviceError> {
+        let Some(open) = self.state.breaker.refusal(now()) else {
+            return self.prepare(request).map(Box::new);
+        };
+        let operation = request.operation;
+        tracing::debug!(
+            service = %self.state.name,
+            operation = operation.id,
+            "circuit breaker open: call refused"
+        );
+        let context = CallContext::new(
+            Arc::clone(&self.state.name),
+            operation.id,
+            operation.method,
+            operation.path,
+        );
+        Err(MicroserviceError::unavailable(
+            context,
+            UnavailableReason::CircuitOpen,
+            0,
+            Some(Box::new(open)),
+        ))
+    }
+
+    async fn run(&self, prepared: &Prepared) -> Result<Response, MicroserviceError> {
         let config = self.session.config();
         let options = self.options.as_deref();
         let policy = options
@@ -95,15 +105,17 @@ impl ServiceClient {
             .checked_add(budget)
             .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 24 * 3600));
         let state = &self.state;
-        state.budget.deposit(now());
+        state.budget.deposit(started.into_std());
 
         let mut attempt = 0u32;
         let mut refreshed: Option<Secret> = None;
         let mut refresh_spent = false;
         let mut last_error: Option<MicroserviceError> = None;
+        // The clock is read once before and once after each attempt.
+        let mut attempt_start = started;
         loop {
             attempt += 1;
-            let permit = match state.breaker.try_acquire(now()) {
+            let permit = match state.breaker.try_acquire(attempt_start.into_std()) {
                 Ok(permit) => permit,
                 Err(open) => {
                     return Err(last_error.unwrap_or_else(|| {
@@ -116,30 +128,37 @@ impl ServiceClient {
                     }));
                 }
             };
-            let placement = self
-                .placement(&prepared, refreshed.as_ref(), deadline)
+            let applied = self
+                .credentials(prepared, refreshed.as_ref(), deadline)
                 .await?;
-            let outcome = self
-                .attempt(&prepared, placement, attempt_timeout, deadline)
-                .instrument(telemetry::attempt_span(attempt))
-                .await;
+            let attempting =
+                self.attempt(prepared, applied, attempt_timeout, deadline, attempt_start);
+            let span = telemetry::attempt_span(attempt);
+            let outcome = if span.is_disabled() {
+                attempting.await
+            } else {
+                attempting.instrument(span).await
+            };
+            let finished = Instant::now();
             if outcome.is_deadline() {
                 // The caller's own deadline ran out: not the upstream's fault.
                 drop(permit);
             } else {
-                state.breaker.record(permit, outcome.verdict(), now());
+                state
+                    .breaker
+                    .record(permit, outcome.verdict(), finished.into_std());
             }
 
             if outcome.status() == Some(401)
                 && !refresh_spent
-                && let Some(token) = self.refresh(&prepared, deadline).await?
+                && let Some(token) = Box::pin(self.refresh(prepared, deadline)).await?
             {
                 refresh_spent = true;
                 refreshed = Some(token);
                 continue;
             }
             let retry_outcome = outcome.outcome();
-            let result = self.finish(&prepared, outcome, attempt);
+            let result = self.finish(prepared, outcome, attempt);
             let error = match result {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
@@ -149,42 +168,48 @@ impl ServiceClient {
             let RetryDecision::Retry(delay) = decision else {
                 return Err(error);
             };
-            if deadline.saturating_duration_since(Instant::now()) <= delay {
+            if deadline.saturating_duration_since(finished) <= delay {
                 return Err(error);
             }
-            if !state.budget.try_withdraw(now()) {
+            if !state.budget.try_withdraw(finished.into_std()) {
                 tracing::debug!(attempt, "retry budget spent; not retrying");
                 return Err(error);
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             last_error = Some(error);
-            tokio::time::sleep(delay).await;
+            // Rare paths (retry waits, token refreshes) are boxed so that
+            // the call's future stays small on the common path.
+            Box::pin(tokio::time::sleep(delay)).await;
+            attempt_start = Instant::now();
         }
     }
 
-    async fn placement(
+    /// The credentials of one attempt, in wire form. Only a token provider
+    /// can take time: static credentials are placed at once, and the
+    /// provider's wait lives in its own allocation, so the call's future stays
+    /// small for everyone else.
+    async fn credentials(
         &self,
         prepared: &Prepared,
         refreshed: Option<&Secret>,
         deadline: Instant,
-    ) -> Result<Placement, MicroserviceError> {
-        let credentials = self.state.credentials.as_ref();
-        let placing = auth::place(
+    ) -> Result<Applied, MicroserviceError> {
+        let choice = auth::place(
             &prepared.operation.security,
-            credentials,
+            self.state.credentials.as_ref(),
             &self.state.name,
             refreshed,
-        );
-        // Only a token provider can take time; static credentials are placed
-        // at once, without arming a timer.
-        let placement =
-            if credentials.is_some_and(|c| c.provider_ref().is_some()) && refreshed.is_none() {
-                credential_step(prepared, deadline, placing).await?
-            } else {
-                credential_step_now(prepared, placing.await)?
-            };
-        validate_placement(prepared, &placement)?;
-        Ok(placement)
+        )
+        .map_err(|failure| auth_error(prepared, failure))?;
+        let placement = match choice {
+            Choice::Ready(placement) => placement,
+            Choice::Fetch(provider) => {
+                let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
+                let token = Box::pin(credential_step(prepared, deadline, fetching)).await?;
+                auth::bearer(&token)
+            }
+        };
+        apply(prepared, placement)
     }
 
     /// A refreshed token after a 401, when the credentials can refresh.
@@ -209,37 +234,47 @@ impl ServiceClient {
     }
 }
 
-/// A credential that cannot travel as a header (e.g. a token with a line
-/// break) fails the call instead of going out without credentials.
-fn validate_placement(prepared: &Prepared, placement: &Placement) -> Result<(), MicroserviceError> {
-    let (name, valid) = match placement {
-        Placement::Header(name, secret) => {
-            (*name, prepare::header_pair(name, secret.expose()).is_ok())
-        }
-        Placement::Cookie(name, secret) => (
-            *name,
-            reqwest::header::HeaderValue::from_str(&format!("{name}={}", secret.expose())).is_ok(),
-        ),
-        Placement::Query(..) | Placement::Anonymous => return Ok(()),
-    };
-    if valid {
-        return Ok(());
-    }
-    Err(MicroserviceError::invalid(
-        prepared.context.clone(),
-        InvalidRequestReason::Header {
-            name: name.to_owned(),
-        },
-        None,
-    ))
+/// Credentials in wire form, checked before the attempt is sent.
+pub(super) enum Applied {
+    /// Nothing to add.
+    Nothing,
+    /// A header, marked sensitive.
+    Header(HeaderName, HeaderValue),
+    /// A `Cookie` header, marked sensitive, added beside any other cookie.
+    Cookie(HeaderValue),
+    /// A query parameter.
+    Query(&'static str, Secret),
 }
 
-/// Maps the result of a credentials step that needed no waiting.
-fn credential_step_now<T>(
-    prepared: &Prepared,
-    result: Result<T, AuthFailure>,
-) -> Result<T, MicroserviceError> {
-    result.map_err(|failure| auth_error(prepared, failure))
+/// Turns a placement into wire form. A credential that cannot travel as a
+/// header (e.g. a token with a line break) fails the call instead of going
+/// out without credentials.
+fn apply(prepared: &Prepared, placement: Placement) -> Result<Applied, MicroserviceError> {
+    let invalid = |name: &str| {
+        MicroserviceError::invalid(
+            prepared.context.clone(),
+            InvalidRequestReason::Header {
+                name: name.to_owned(),
+            },
+            None,
+        )
+    };
+    Ok(match placement {
+        Placement::Anonymous => Applied::Nothing,
+        Placement::Query(name, secret) => Applied::Query(name, secret),
+        Placement::Header(name, secret) => {
+            let (header, mut value) =
+                prepare::header_pair(name, secret.expose()).map_err(|_| invalid(name))?;
+            value.set_sensitive(true);
+            Applied::Header(header, value)
+        }
+        Placement::Cookie(name, secret) => {
+            let mut value = HeaderValue::from_str(&format!("{name}={}", secret.expose()))
+                .map_err(|_| invalid(name))?;
+            value.set_sensitive(true);
+            Applied::Cookie(value)
+        }
+    })
 }
 
 fn auth_error(prepared: &Prepared, failure: AuthFailure) -> MicroserviceError {
@@ -264,13 +299,27 @@ async fn credential_step<T>(
     step: impl Future<Output = Result<T, AuthFailure>>,
 ) -> Result<T, MicroserviceError> {
     match tokio::time::timeout_at(deadline, step).await {
-        Ok(result) => credential_step_now(prepared, result),
+        Ok(result) => result.map_err(|failure| auth_error(prepared, failure)),
         Err(_) => Err(MicroserviceError::unavailable(
             prepared.context.clone(),
             UnavailableReason::DeadlineExceeded,
             0,
             None,
         )),
+    }
+}
+
+/// Records how a call ended on its span.
+fn record_call(span: &tracing::Span, result: &Result<Response, MicroserviceError>) {
+    match result {
+        Ok(response) => {
+            telemetry::record_outcome(span, Some(response.status), None);
+            span.record("attempts", response.attempts);
+        }
+        Err(error) => {
+            telemetry::record_outcome(span, error.status(), Some(&error_type(error)));
+            span.record("attempts", error.attempts());
+        }
     }
 }
 
@@ -282,5 +331,27 @@ fn error_type(error: &MicroserviceError) -> String {
         MicroserviceError::Unauthorized(error) => error.status().to_string(),
         MicroserviceError::Decode(_) => "decode_error".to_owned(),
         _ => "invalid_request".to_owned(),
+    }
+}
+#[cfg(test)]
+mod tests {
+    use crate::request::{Method, Operation, Request};
+    use crate::{RuntimeConfig, Session};
+
+    static PING: Operation = Operation::new("ping", Method::Get, "/ping");
+
+    /// Every layer a generated method awaits copies the call's future at
+    /// least once: it is kept small by boxing the prepared request and the
+    /// rare paths (token fetches, refreshes, retry waits).
+    #[test]
+    fn the_call_future_stays_small() {
+        let config = RuntimeConfig::builder()
+            .service_url("ping", "http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let client = Session::new(config).unwrap().service("ping").unwrap();
+        let call = client.execute(Request::new(&PING));
+        let size = size_of_val(&call);
+        assert!(size <= 1024, "the call's future grew to {size} bytes");
     }
 }

@@ -46,8 +46,6 @@ impl ServiceClient {
             &request.query,
         )
         .map_err(|reason| invalid(reason, None))?;
-        let url = url::Url::parse(&url)
-            .map_err(|error| invalid(InvalidRequestReason::Url, Some(Box::new(error))))?;
 
         let options = self.options.as_deref();
         let mut headers = HeaderMap::new();

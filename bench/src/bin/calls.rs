@@ -1,0 +1,66 @@
+//! `calls KIND CALL COUNT [CONCURRENCY]`: makes COUNT calls with one client,
+//! CONCURRENCY at a time (default 1),
+//! against the in-process upstream, for a profiler or an instruction counter
+//! (`scripts/bench-instructions` runs it under callgrind).
+//!
+//! KIND is `generated`, `raw` or `progenitor`; CALL is `get` or `post`.
+#![allow(clippy::print_stderr)] // A command-line tool reports its usage.
+
+use std::process::ExitCode;
+
+use clientgen_bench::requests::{Call, Clients, Kind, client_runtime};
+use clientgen_bench::server::Upstream;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let kind = match args.first().map(String::as_str) {
+        Some("generated") => Kind::Generated,
+        Some("raw") => Kind::Raw,
+        Some("progenitor") => Kind::Progenitor,
+        _ => return usage(),
+    };
+    let call = match args.get(1).map(String::as_str) {
+        Some("get") => Call::Get,
+        Some("post") => Call::Post,
+        _ => return usage(),
+    };
+    let Some(count) = args.get(2).and_then(|count| count.parse::<usize>().ok()) else {
+        return usage();
+    };
+    let concurrency = match args.get(3).map(|value| value.parse::<usize>()) {
+        None => 1,
+        Some(Ok(concurrency)) if concurrency > 0 => concurrency,
+        Some(_) => return usage(),
+    };
+    let runtime = match client_runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start a runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let done = runtime.block_on(async {
+        let upstream = Upstream::start().map_err(|error| error.to_string())?;
+        let clients = Clients::new(&upstream.url())
+            .map(std::sync::Arc::new)
+            .map_err(|error| error.to_string())?;
+        let batch = clients.batch(kind, call, count, concurrency).await;
+        Ok::<usize, String>(batch.calls)
+    });
+    match done {
+        Ok(calls) if calls == count => ExitCode::SUCCESS,
+        Ok(calls) => {
+            eprintln!("only {calls} of {count} calls succeeded");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: calls generated|raw|progenitor get|post COUNT [CONCURRENCY]");
+    ExitCode::FAILURE
+}
