@@ -202,40 +202,40 @@ fn request_table(rounds: usize, calls: usize) {
             "## Requests: generated client vs raw reqwest vs progenitor ({rounds} interleaved rounds of {calls} calls; same headers, same decoding)\n"
         );
         println!(
-            "| call | mode | ours / raw (median) | ours / progenitor (median) | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw |"
+            "| call | mode | ours / raw (median) | ours / progenitor (median) | control: raw / raw | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw |"
         );
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|");
         for call in [Call::Get, Call::Post] {
             for concurrency in [1, 64] {
-                for kind in [Kind::Generated, Kind::Raw, Kind::Progenitor] {
+                for kind in Kind::ALL {
                     clients.batch(kind, call, concurrency * 4, concurrency).await;
                 }
                 let mut vs_raw = Vec::new();
                 let mut vs_progenitor = Vec::new();
+                let mut control = Vec::new();
                 let mut cpu = [Vec::new(), Vec::new(), Vec::new()];
                 for round in 0..rounds {
-                    let order = match round % 3 {
-                        0 => [Kind::Generated, Kind::Raw, Kind::Progenitor],
-                        1 => [Kind::Raw, Kind::Progenitor, Kind::Generated],
-                        _ => [Kind::Progenitor, Kind::Generated, Kind::Raw],
-                    };
-                    let mut batches = [None, None, None];
-                    for kind in order {
-                        let index = kind as usize;
+                    // Each client runs first, second, third and last equally
+                    // often.
+                    let mut batches = [None; 4];
+                    for position in 0..Kind::ALL.len() {
+                        let index = (round + position) % Kind::ALL.len();
+                        let kind = Kind::ALL[index];
                         batches[index] = Some(clients.batch(kind, call, calls, concurrency).await);
                     }
-                    let [Some(ours), Some(raw), Some(theirs)] = batches else {
+                    let [Some(ours), Some(raw), Some(theirs), Some(raw_again)] = batches else {
                         continue;
                     };
                     vs_raw.push(ours.throughput() / raw.throughput());
                     vs_progenitor.push(ours.throughput() / theirs.throughput());
+                    control.push(raw_again.throughput() / raw.throughput());
                     for (slot, batch) in cpu.iter_mut().zip([ours, raw, theirs]) {
                         slot.push(batch.cpu_per_call_us());
                     }
                 }
                 let extra: Vec<f64> = cpu[0].iter().zip(&cpu[1]).map(|(a, b)| a - b).collect();
                 println!(
-                    "| {call:?} | {} | {:.3}× | {:.3}× | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs |",
+                    "| {call:?} | {} | {:.3}× | {:.3}× | {:.3}× | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs |",
                     if concurrency == 1 {
                         "sequential".to_owned()
                     } else {
@@ -243,6 +243,7 @@ fn request_table(rounds: usize, calls: usize) {
                     },
                     median(&vs_raw),
                     median(&vs_progenitor),
+                    median(&control),
                     median(&cpu[0]),
                     median(&cpu[1]),
                     median(&cpu[2]),

@@ -27,6 +27,19 @@ pub enum Kind {
     Raw,
     /// progenitor 0.15.1's positional client.
     Progenitor,
+    /// Raw reqwest again, with its own pool: the control that shows how far
+    /// two identical clients drift apart on this machine.
+    RawControl,
+}
+
+impl Kind {
+    /// Every client, in table order.
+    pub const ALL: [Kind; 4] = [
+        Kind::Generated,
+        Kind::Raw,
+        Kind::Progenitor,
+        Kind::RawControl,
+    ];
 }
 
 /// The clients compared.
@@ -34,6 +47,7 @@ pub struct Clients {
     config: config::ConfigClient,
     audit: audit::AuditClient,
     raw: reqwest::Client,
+    raw_control: reqwest::Client,
     progenitor_config: crate::progenitor::config::Client,
     progenitor_audit: crate::progenitor::audit::Client,
     progenitor_event: crate::progenitor::audit::types::AuditEventInput,
@@ -91,6 +105,7 @@ impl Clients {
             config: config::ConfigClient::new(&session)?,
             audit: audit::AuditClient::new(&session)?,
             raw: reqwest::Client::builder().build()?,
+            raw_control: reqwest::Client::builder().build()?,
             progenitor_config: crate::progenitor::config::Client::new_with_client(
                 base,
                 keyed("x-api-key")?,
@@ -135,17 +150,16 @@ impl Clients {
         }
     }
 
-    async fn raw(&self, call: Call) -> bool {
+    async fn raw(&self, client: &reqwest::Client, call: Call) -> bool {
         let request = match call {
-            Call::Get => self
-                .raw
+            Call::Get => client
                 .get(format!("{}/namespaces/hr/keys/limits.max_days", self.base))
                 .header("X-API-Key", "bench-key"),
             Call::Post => {
                 let Ok(body) = serde_json::to_vec(&self.event) else {
                     return false;
                 };
-                self.raw
+                client
                     .post(format!("{}/events", self.base))
                     .header("X-Audit-Key", "bench-key")
                     .header("content-type", "application/json")
@@ -205,7 +219,8 @@ impl Clients {
         for _ in 0..count {
             let success = match kind {
                 Kind::Generated => self.generated(call).await,
-                Kind::Raw => self.raw(call).await,
+                Kind::Raw => self.raw(&self.raw, call).await,
+                Kind::RawControl => self.raw(&self.raw_control, call).await,
                 Kind::Progenitor => self.progenitor(call).await,
             };
             ok += usize::from(success);
