@@ -317,8 +317,19 @@ fn generate_one(
 ) -> Result<(ir::Service, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut document = load::load_file(path).map_err(|d| vec![d])?;
     document.file = file.to_owned();
+    lower_one(&document, file, stem, strict)
+}
+
+/// Validates and lowers one loaded spec; in strict mode every warning is an
+/// error.
+fn lower_one(
+    document: &load::Document,
+    file: &str,
+    stem: &str,
+    strict: bool,
+) -> Result<(ir::Service, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut found = validate::validate(&document.root);
-    let (service, lowering) = lower::lower(&document, stem).map_err(|d| vec![d.in_file(file)])?;
+    let (service, lowering) = lower::lower(document, stem).map_err(|d| vec![d.in_file(file)])?;
     found.extend(lowering);
     let mut found: Vec<Diagnostic> = found.into_iter().map(|d| d.in_file(file)).collect();
     found.dedup();
@@ -332,6 +343,31 @@ fn generate_one(
         return Err(found);
     }
     Ok((service, found))
+}
+
+/// Generates the sources for one spec held in memory (JSON or YAML, told
+/// apart by its first character), as [`Generator::render`] does for files:
+/// for a spec fetched at build time, or for a fuzzer. `name` stands for the
+/// file in diagnostics and its stem names the module. References to other
+/// files cannot be resolved without a folder and are reported as dangling.
+pub fn render_text(name: &str, text: &str, strict: bool) -> Result<Rendered, GenerateError> {
+    let started = Instant::now();
+    let stem = Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("service");
+    let document = load::load_str(name, text).map_err(|d| GenerateError::Spec(vec![d]))?;
+    let (service, warnings) =
+        lower_one(&document, name, stem, strict).map_err(GenerateError::Spec)?;
+    let mut files: BTreeMap<String, String> = emit::emit_service(&service)?.into_iter().collect();
+    let services = vec![service];
+    files.insert("lib.rs".to_owned(), emit::emit_root(&services, name)?);
+    Ok(Rendered {
+        files,
+        services,
+        warnings,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// A path with `/` separators, as given (relative paths stay relative).

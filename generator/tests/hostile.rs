@@ -40,6 +40,21 @@ fn deep_nesting_fails_cleanly_in_json_and_yaml() {
 }
 
 #[test]
+fn an_alias_bomb_is_refused_before_it_expands() {
+    // Ten levels of nine aliases each would expand to 9^10 strings.
+    let mut yaml = String::from(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+    for pair in names.windows(2) {
+        let aliases = vec![format!("*{}", pair[0]); 9].join(", ");
+        yaml.push_str(&format!("  {}: &{} [{aliases}]\n", pair[1], pair[1]));
+    }
+    let text = error_text("bomb.yaml", yaml.as_bytes());
+    assert!(text.contains("repetition limit exceeded"), "{text}");
+}
+
+#[test]
 fn non_utf8_and_empty_documents_name_the_problem() {
     let text = error_text("latin1.yaml", b"openapi: 3.0.3\ninfo: {title: Caf\xe9}\n");
     assert!(text.contains("not UTF-8"), "{text}");
