@@ -24,6 +24,9 @@ pub enum Fault {
     WrongContentType,
     /// Answers 200 with JSON that has the wrong shape.
     WrongShape,
+    /// Sends the head at once, then a 1,000-byte body one byte every 20 ms
+    /// (20 s in all).
+    SlowBody,
 }
 
 /// A running fault server; stops when dropped.
@@ -116,6 +119,16 @@ async fn serve(mut stream: TcpStream, fault: Fault, requests: &AtomicUsize) -> s
                     body.len()
                 );
                 stream.write_all(answer.as_bytes()).await?;
+            }
+            Fault::SlowBody => {
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n")
+                    .await?;
+                for _ in 0..1000 {
+                    stream.write_all(b" ").await?;
+                    stream.flush().await?;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
             }
             Fault::WrongShape => {
                 let body = r#"{"unexpected": true}"#;

@@ -10,6 +10,7 @@ use clientgen_tests::faults::{Fault, FaultServer};
 use clientgen_tests::fixtures::client;
 use serde::Deserialize;
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 static GET_ITEMS: Operation = Operation::new("listItems", Method::Get, "/items");
 static CREATE_ITEM: Operation = Operation::new("createItem", Method::Post, "/items");
@@ -48,6 +49,30 @@ async fn a_reset_never_makes_an_unkeyed_post_go_twice() {
         .await
         .unwrap_err();
     assert!(error.is_unavailable(), "{error:?}");
+    assert_eq!(server.request_count(), 1);
+}
+
+#[tokio::test]
+async fn a_slow_body_is_cut_off_by_the_deadline() {
+    let server = FaultServer::start(Fault::SlowBody).await;
+    // The head arrives at once; only the body is slow, and the whole call's
+    // deadline, not the (longer) attempt timeout, ends it.
+    let svc = client(&server.url(), |config| {
+        config
+            .attempt_timeout(Duration::from_secs(30))
+            .deadline(Duration::from_millis(300))
+    });
+    let started = Instant::now();
+    let error = svc.execute(Request::new(&GET_ITEMS)).await.unwrap_err();
+    assert_eq!(
+        unavailable_reason(&error),
+        UnavailableReason::DeadlineExceeded
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.request_count(), 1);
 }
 
