@@ -61,12 +61,24 @@ pub(crate) fn build(
         rest = &after[close + 1..];
     }
     path.push_str(rest);
+    // Encoded values never hold `?` or `#`: one here comes from the
+    // template itself (`/items?action=archive`). Its query goes first in
+    // the query; a fragment is never sent.
+    let (path, literal_query) = match path.find(['?', '#']) {
+        None => (path.as_str(), ""),
+        Some(cut) => {
+            let (path, rest) = path.split_at(cut);
+            let query = rest.strip_prefix('?').unwrap_or("");
+            (path, query.split('#').next().unwrap_or(""))
+        }
+    };
     let mut url = base.clone();
-    url.set_path(&path);
-    if !query.is_empty() {
-        let mut encoded = String::with_capacity(query.len() * 16);
-        for (index, (name, value)) in query.iter().enumerate() {
-            if index > 0 {
+    url.set_path(path);
+    if !query.is_empty() || !literal_query.is_empty() {
+        let mut encoded = String::with_capacity(literal_query.len() + query.len() * 16);
+        encoded.push_str(literal_query);
+        for (name, value) in query {
+            if !encoded.is_empty() {
                 encoded.push('&');
             }
             push_encoded(&mut encoded, name);
@@ -177,6 +189,25 @@ mod tests {
         let mut fast = String::new();
         push_encoded(&mut fast, &every_char);
         assert_eq!(fast, encode_component(&every_char).to_string());
+    }
+
+    #[test]
+    fn a_query_in_the_template_comes_first_and_a_fragment_is_dropped() {
+        let query = vec![(Cow::Borrowed("limit"), "5".to_owned())];
+        let url = built("http://h/api", "/items?action=archive", &[], &query);
+        assert_eq!(
+            url.as_deref(),
+            Ok("http://h/api/items?action=archive&limit=5")
+        );
+        let url = built(
+            "http://h",
+            "/items/{id}?mode=full",
+            &params(&[("id", "a?b")]),
+            &[],
+        );
+        assert_eq!(url.as_deref(), Ok("http://h/items/a%3Fb?mode=full"));
+        let url = built("http://h", "/items#section", &[], &query);
+        assert_eq!(url.as_deref(), Ok("http://h/items?limit=5"));
     }
 
     #[test]

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use clientgen_runtime::auth::{ApiKeyLocation, AuthScheme, TokenFuture};
 use clientgen_runtime::codegen::{Method, Operation, Request, Security};
-use clientgen_runtime::error::InvalidRequestReason;
+use clientgen_runtime::error::{InvalidRequestReason, UnavailableReason};
 use clientgen_runtime::{Credentials, MicroserviceError, Secret, TokenProvider};
 use clientgen_tests::fixtures::client;
 use clientgen_tests::server::{Reply, TestServer};
@@ -127,6 +128,85 @@ async fn a_second_401_after_refresh_is_unauthorized() {
     assert!(error.is_unauthorized());
     assert_eq!(server.request_count(), 2);
     assert_eq!(provider.refreshed.load(Ordering::SeqCst), 1);
+}
+
+/// Takes `delay` to hand out a token and `delay` again to refresh it.
+struct Slow {
+    delay: Duration,
+}
+
+impl TokenProvider for Slow {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async {
+            tokio::time::sleep(self.delay).await;
+            Ok(Secret::new("old"))
+        })
+    }
+
+    fn refresh(&self) -> Option<TokenFuture<'_>> {
+        Some(Box::pin(async {
+            tokio::time::sleep(self.delay).await;
+            Ok(Secret::new("new"))
+        }))
+    }
+}
+
+/// The time a slow token fetch took counts against the call's deadline: the
+/// attempt after it gets only what is left (here, about 0.8 s of 2 s, where
+/// the full 2 s would end the call after 3.2 s).
+#[tokio::test]
+async fn a_slow_token_fetch_counts_against_the_deadline() {
+    let server = TestServer::start(|_| Reply::status(200).delay(Duration::from_secs(10))).await;
+    let svc = client(&server.url(), |config| {
+        config
+            .deadline(Duration::from_secs(2))
+            .attempt_timeout(Duration::from_secs(30))
+            .credentials(
+                "svc",
+                Credentials::provider(Slow {
+                    delay: Duration::from_millis(1200),
+                }),
+            )
+    });
+    let started = Instant::now();
+    let error = svc.execute(Request::new(&ME)).await.unwrap_err();
+    let elapsed = started.elapsed();
+    let MicroserviceError::Unavailable(unavailable) = &error else {
+        panic!("expected unavailable, got {error:?}");
+    };
+    assert_eq!(unavailable.reason(), UnavailableReason::DeadlineExceeded);
+    assert!(elapsed < Duration::from_millis(2700), "{elapsed:?}");
+}
+
+/// Likewise after a 401: the first attempt and the refresh both count, so
+/// the second attempt ends at the deadline, not a whole deadline later.
+#[tokio::test]
+async fn a_slow_refresh_after_401_counts_against_the_deadline() {
+    let server = TestServer::start(|request| match request.header("authorization") {
+        Some("Bearer new") => Reply::status(200).delay(Duration::from_secs(10)),
+        _ => Reply::status(401),
+    })
+    .await;
+    let svc = client(&server.url(), |config| {
+        config
+            .deadline(Duration::from_secs(3))
+            .attempt_timeout(Duration::from_secs(30))
+            .credentials(
+                "svc",
+                Credentials::provider(Slow {
+                    delay: Duration::from_millis(900),
+                }),
+            )
+    });
+    let started = Instant::now();
+    let error = svc.execute(Request::new(&ME)).await.unwrap_err();
+    let elapsed = started.elapsed();
+    let MicroserviceError::Unavailable(unavailable) = &error else {
+        panic!("expected unavailable, got {error:?}");
+    };
+    assert_eq!(unavailable.reason(), UnavailableReason::DeadlineExceeded);
+    assert_eq!(server.request_count(), 2);
+    assert!(elapsed < Duration::from_millis(3700), "{elapsed:?}");
 }
 
 #[tokio::test]

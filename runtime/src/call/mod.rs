@@ -33,7 +33,10 @@ impl ServiceClient {
     ///
     /// The request is checked and turned into HTTP terms when this is called;
     /// the returned future does the I/O. An open breaker refuses here, before
-    /// any work is done for the request.
+    /// any work is done for the request, and the call's span is created here,
+    /// as a child of the span current at this point. Generated methods call
+    /// this from their own `async` body, so for them "here" is their first
+    /// poll, inside whatever span the caller instrumented them with.
     pub fn execute(
         &self,
         request: Request,
@@ -111,11 +114,13 @@ impl ServiceClient {
         let mut refreshed: Option<Secret> = None;
         let mut refresh_spent = false;
         let mut last_error: Option<MicroserviceError> = None;
-        // The clock is read once before and once after each attempt.
-        let mut attempt_start = started;
+        // The latest clock reading: taken before and after each attempt, and
+        // again after anything that waited (a token fetch or refresh, a
+        // retry's backoff).
+        let mut clock = started;
         loop {
             attempt += 1;
-            let permit = match state.breaker.try_acquire(attempt_start.into_std()) {
+            let permit = match state.breaker.try_acquire(clock.into_std()) {
                 Ok(permit) => permit,
                 Err(open) => {
                     return Err(last_error.unwrap_or_else(|| {
@@ -128,11 +133,13 @@ impl ServiceClient {
                     }));
                 }
             };
-            let applied = self
+            let (applied, waited) = self
                 .credentials(prepared, refreshed.as_ref(), deadline)
                 .await?;
-            let attempting =
-                self.attempt(prepared, applied, attempt_timeout, deadline, attempt_start);
+            if waited {
+                clock = Instant::now();
+            }
+            let attempting = self.attempt(prepared, applied, attempt_timeout, deadline, clock);
             let span = telemetry::attempt_span(attempt);
             let outcome = if span.is_disabled() {
                 attempting.await
@@ -155,6 +162,7 @@ impl ServiceClient {
             {
                 refresh_spent = true;
                 refreshed = Some(token);
+                clock = Instant::now();
                 continue;
             }
             let retry_outcome = outcome.outcome();
@@ -180,20 +188,20 @@ impl ServiceClient {
             // Rare paths (retry waits, token refreshes) are boxed so that
             // the call's future stays small on the common path.
             Box::pin(tokio::time::sleep(delay)).await;
-            attempt_start = Instant::now();
+            clock = Instant::now();
         }
     }
 
-    /// The credentials of one attempt, in wire form. Only a token provider
-    /// can take time: static credentials are placed at once, and the
-    /// provider's wait lives in its own allocation, so the call's future stays
-    /// small for everyone else.
+    /// The credentials of one attempt, in wire form, and whether getting
+    /// them waited. Only a token provider can take time: static credentials
+    /// are placed at once, and the provider's wait lives in its own
+    /// allocation, so the call's future stays small for everyone else.
     async fn credentials(
         &self,
         prepared: &Prepared,
         refreshed: Option<&Secret>,
         deadline: Instant,
-    ) -> Result<Applied, MicroserviceError> {
+    ) -> Result<(Applied, bool), MicroserviceError> {
         let choice = auth::place(
             &prepared.operation.security,
             self.state.credentials.as_ref(),
@@ -201,15 +209,15 @@ impl ServiceClient {
             refreshed,
         )
         .map_err(|failure| auth_error(prepared, failure))?;
-        let placement = match choice {
-            Choice::Ready(placement) => placement,
+        let (placement, waited) = match choice {
+            Choice::Ready(placement) => (placement, false),
             Choice::Fetch(provider) => {
                 let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
                 let token = Box::pin(credential_step(prepared, deadline, fetching)).await?;
-                auth::bearer(&token)
+                (auth::bearer(&token), true)
             }
         };
-        apply(prepared, placement)
+        Ok((apply(prepared, placement)?, waited))
     }
 
     /// A refreshed token after a 401, when the credentials can refresh.
