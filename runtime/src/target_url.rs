@@ -64,7 +64,7 @@ pub(crate) fn build(
     // Encoded values never hold `?` or `#`: one here comes from the
     // template itself (`/items?action=archive`). Its query goes first in
     // the query; a fragment is never sent.
-    let (path, literal_query) = match path.find(['?', '#']) {
+    let (path, literal_query) = match path.bytes().position(|b| b == b'?' || b == b'#') {
         None => (path.as_str(), ""),
         Some(cut) => {
             let (path, rest) = path.split_at(cut);
