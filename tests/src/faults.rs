@@ -3,8 +3,8 @@
 #![allow(clippy::expect_used)] // Test support: a setup failure is a bug in the test.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -34,6 +34,7 @@ pub enum Fault {
 pub struct FaultServer {
     addr: SocketAddr,
     requests: Arc<AtomicUsize>,
+    heads: Arc<Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
 
@@ -49,18 +50,22 @@ impl FaultServer {
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let requests = Arc::new(AtomicUsize::new(0));
+        let heads = Arc::new(Mutex::new(Vec::new()));
         let counter = Arc::clone(&requests);
+        let log = Arc::clone(&heads);
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let counter = Arc::clone(&counter);
+                let log = Arc::clone(&log);
                 tokio::spawn(async move {
-                    let _ = serve(stream, fault, &counter).await;
+                    let _ = serve(stream, fault, &counter, &log).await;
                 });
             }
         });
         FaultServer {
             addr,
             requests,
+            heads,
             task,
         }
     }
@@ -74,6 +79,24 @@ impl FaultServer {
     pub fn request_count(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
+
+    /// The value of header `name` (case-insensitive) in each request head
+    /// received, in order; `None` where a request did not carry it.
+    pub fn header_values(&self, name: &str) -> Vec<Option<String>> {
+        let heads = self.heads.lock().unwrap_or_else(PoisonError::into_inner);
+        heads
+            .iter()
+            .map(|head| {
+                head.lines().find_map(|line| {
+                    let (field, value) = line.split_once(':')?;
+                    field
+                        .trim()
+                        .eq_ignore_ascii_case(name)
+                        .then(|| value.trim().to_owned())
+                })
+            })
+            .collect()
+    }
 }
 
 impl Drop for FaultServer {
@@ -82,7 +105,12 @@ impl Drop for FaultServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, fault: Fault, requests: &AtomicUsize) -> std::io::Result<()> {
+async fn serve(
+    mut stream: TcpStream,
+    fault: Fault,
+    requests: &AtomicUsize,
+    heads: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
     loop {
         // Read one request head (and whatever body came with it).
         let mut head = Vec::new();
@@ -95,6 +123,10 @@ async fn serve(mut stream: TcpStream, fault: Fault, requests: &AtomicUsize) -> s
             head.extend_from_slice(&buffer[..read]);
         }
         requests.fetch_add(1, Ordering::SeqCst);
+        heads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(String::from_utf8_lossy(&head).into_owned());
         match fault {
             Fault::ResetBeforeResponse => return reset(stream),
             Fault::ResetMidBody => {

@@ -53,6 +53,26 @@ async fn a_reset_never_makes_an_unkeyed_post_go_twice() {
 }
 
 #[tokio::test]
+async fn a_keyed_post_is_retried_after_a_reset_with_the_same_key() {
+    let server = FaultServer::start(Fault::ResetBeforeResponse).await;
+    let svc = client(&server.url(), |config| config);
+    let error = svc
+        .execute(
+            Request::new(&CREATE_ITEM)
+                .idempotency_key("order-7")
+                .json(&json!({"name": "x"})),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.is_unavailable(), "{error:?}");
+    assert_eq!(
+        server.header_values("idempotency-key"),
+        vec![Some("order-7".to_owned()); 3],
+        "every attempt carries the caller's key"
+    );
+}
+
+#[tokio::test]
 async fn a_slow_body_is_cut_off_by_the_deadline() {
     let server = FaultServer::start(Fault::SlowBody).await;
     // The head arrives at once; only the body is slow, and the whole call's
