@@ -149,13 +149,17 @@ impl CircuitBreaker {
         }
     }
 
-    /// The refusal an open breaker gives at `now`, without taking a permit
+    /// The refusal an open breaker gives now, without taking a permit
     /// (`None` when a call may try [`try_acquire`](Self::try_acquire)).
-    pub fn refusal(&self, now: Instant) -> Option<BreakerOpen> {
+    /// `now` reads the clock, which is done only when the breaker is open.
+    pub fn refusal(&self, now: impl FnOnce() -> Instant) -> Option<BreakerOpen> {
         match self.lock().state {
-            State::Open { until } if now < until => Some(BreakerOpen {
-                retry_in: until - now,
-            }),
+            State::Open { until } => {
+                let now = now();
+                (now < until).then(|| BreakerOpen {
+                    retry_in: until - now,
+                })
+            }
             _ => None,
         }
     }

@@ -240,7 +240,10 @@ impl<F: Future> Future for Timeout<F> {
         let Some(at) = self.at else {
             return Poll::Pending;
         };
-        if Instant::now() >= at {
+        // The first poll registers without reading the clock again: `at`
+        // was computed a moment ago, and a deadline already due is fired by
+        // the thread at once.
+        if self.registration.is_some() && Instant::now() >= at {
             return Poll::Ready(Err(Elapsed));
         }
         // Woken by the thread or not, a passed deadline shows on the clock

@@ -67,7 +67,7 @@ impl ServiceClient {
 
     /// The breaker's refusal, or the request in HTTP terms.
     fn start(&self, request: Request) -> Result<Box<Prepared>, MicroserviceError> {
-        let Some(open) = self.state.breaker.refusal(now()) else {
+        let Some(open) = self.state.breaker.refusal(now) else {
             return self.prepare(request).map(Box::new);
         };
         let operation = request.operation;
