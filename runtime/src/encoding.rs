@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::target_url::push_pairs;
+
 /// How nested values are named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Nesting {
@@ -83,17 +85,14 @@ fn scalar(value: &Value) -> Option<String> {
 
 /// `a=1&b=2` with every component percent-encoded.
 pub(crate) fn urlencode(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(name, value)| {
-            format!(
-                "{}={}",
-                crate::target_url::encode_component(name),
-                crate::target_url::encode_component(value)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::new();
+    push_pairs(
+        &mut out,
+        pairs
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
+    out
 }
 
 #[cfg(test)]

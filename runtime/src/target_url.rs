@@ -3,23 +3,7 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
 use crate::error::InvalidRequestReason;
-
-/// Everything except RFC 3986 unreserved characters is encoded, so a value
-/// always stays inside its path segment or query component (`/`, `?`, `#`,
-/// `&`, `=`, `+`, `%` and spaces included).
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes `value` for use as one path segment or query component.
-pub(crate) fn encode_component(value: &str) -> impl std::fmt::Display + '_ {
-    utf8_percent_encode(value, COMPONENT)
-}
 
 /// `base` with its path followed by `template`, each `{name}` replaced by
 /// the encoded value of that path parameter, and the encoded `query`.
@@ -77,14 +61,12 @@ pub(crate) fn build(
     if !query.is_empty() || !literal_query.is_empty() {
         let mut encoded = String::with_capacity(literal_query.len() + query.len() * 16);
         encoded.push_str(literal_query);
-        for (name, value) in query {
-            if !encoded.is_empty() {
-                encoded.push('&');
-            }
-            push_encoded(&mut encoded, name);
-            encoded.push('=');
-            push_encoded(&mut encoded, value);
-        }
+        push_pairs(
+            &mut encoded,
+            query
+                .iter()
+                .map(|(name, value)| (name.as_ref(), value.as_str())),
+        );
         url.set_query(Some(&encoded));
     }
     Ok(url)
@@ -96,9 +78,28 @@ fn find_byte(text: &str, byte: u8) -> Option<usize> {
     text.bytes().position(|b| b == byte)
 }
 
-/// Appends `value` percent-encoded as by [`encode_component`], without the
+/// Appends `name=value` pairs, percent-encoded and joined by `&` (after an
+/// `&` when `out` already holds something).
+pub(crate) fn push_pairs<'a>(
+    out: &mut String,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (name, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        push_encoded(out, name);
+        out.push('=');
+        push_encoded(out, value);
+    }
+}
+
+/// Appends `value` percent-encoded for use as one path segment, query
+/// component or cookie value: everything except RFC 3986 unreserved
+/// characters is encoded, so a value always stays inside its component (`/`,
+/// `?`, `#`, `&`, `=`, `+`, `%`, `;` and spaces included). Written without the
 /// formatting machinery: this runs for every parameter of every call.
-fn push_encoded(out: &mut String, value: &str) {
+pub(crate) fn push_encoded(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let unreserved =
         |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
@@ -125,7 +126,16 @@ fn push_encoded(out: &mut String, value: &str) {
 
 #[cfg(test)]
 mod tests {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
     use super::*;
+
+    /// The RFC 3986 unreserved set, as the `percent-encoding` crate spells it.
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
 
     fn base(url: &str) -> url::Url {
         url::Url::parse(url).unwrap()
@@ -188,7 +198,10 @@ mod tests {
         }
         let mut fast = String::new();
         push_encoded(&mut fast, &every_char);
-        assert_eq!(fast, encode_component(&every_char).to_string());
+        assert_eq!(
+            fast,
+            utf8_percent_encode(&every_char, COMPONENT).to_string()
+        );
     }
 
     #[test]

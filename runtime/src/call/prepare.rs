@@ -66,12 +66,15 @@ impl ServiceClient {
         }
 
         if !request.cookies.is_empty() {
-            let cookie = request
-                .cookies
-                .iter()
-                .map(|(name, value)| format!("{name}={}", target_url::encode_component(value)))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let mut cookie = String::new();
+            for (name, value) in &request.cookies {
+                if !cookie.is_empty() {
+                    cookie.push_str("; ");
+                }
+                cookie.push_str(name);
+                cookie.push('=');
+                target_url::push_encoded(&mut cookie, value);
+            }
             let (name, value) = header_pair(header::COOKIE.as_str(), &cookie)
                 .map_err(|reason| invalid(reason, None))?;
             headers.append(name, value);
