@@ -260,10 +260,6 @@ impl Generator {
             });
         }
         services.sort_by(|a, b| a.module.cmp(&b.module));
-        let mut files = BTreeMap::new();
-        for service in &services {
-            files.extend(emit::emit_service(service)?);
-        }
         let label = if self.source_label.is_empty() {
             services
                 .iter()
@@ -273,13 +269,7 @@ impl Generator {
         } else {
             self.source_label.clone()
         };
-        files.insert("lib.rs".to_owned(), emit::emit_root(&services, &label)?);
-        Ok(Rendered {
-            files,
-            services,
-            warnings,
-            elapsed: started.elapsed(),
-        })
+        assemble(services, warnings, &label, started)
     }
 
     /// Generates and writes the files that changed.
@@ -359,9 +349,22 @@ pub fn render_text(name: &str, text: &str, strict: bool) -> Result<Rendered, Gen
     let document = load::load_str(name, text).map_err(|d| GenerateError::Spec(vec![d]))?;
     let (service, warnings) =
         lower_one(&document, name, stem, strict).map_err(GenerateError::Spec)?;
-    let mut files: BTreeMap<String, String> = emit::emit_service(&service)?.into_iter().collect();
-    let services = vec![service];
-    files.insert("lib.rs".to_owned(), emit::emit_root(&services, name)?);
+    assemble(vec![service], warnings, name, started)
+}
+
+/// Emits every service and the crate root (`source` names the specs in its
+/// docs).
+fn assemble(
+    services: Vec<ir::Service>,
+    warnings: Vec<Diagnostic>,
+    source: &str,
+    started: Instant,
+) -> Result<Rendered, GenerateError> {
+    let mut files = BTreeMap::new();
+    for service in &services {
+        files.extend(emit::emit_service(service)?);
+    }
+    files.insert("lib.rs".to_owned(), emit::emit_root(&services, source)?);
     Ok(Rendered {
         files,
         services,

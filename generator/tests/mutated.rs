@@ -79,7 +79,7 @@ fn pointers_of(value: &Value, key: &str, at: &str, found: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (name, child) in map {
-                let pointer = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
+                let pointer = clientgen::diagnostics::child(at, name);
                 if name == key {
                     found.push(pointer.clone());
                 }
