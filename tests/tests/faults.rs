@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use clientgen_runtime::MicroserviceError;
-use clientgen_runtime::codegen::{Method, Operation, Request};
+use clientgen_runtime::codegen::{Method, Operation, Request, Response};
 use clientgen_runtime::error::{DecodeReason, UnavailableReason};
 use clientgen_tests::faults::{Fault, FaultServer};
 use clientgen_tests::fixtures::client;
@@ -28,11 +28,23 @@ fn unavailable_reason(error: &MicroserviceError) -> UnavailableReason {
     }
 }
 
+/// Makes one call of `request` (default retries) against a fresh server that
+/// answers with `fault`; returns how the call ended and the server.
+async fn call(
+    fault: Fault,
+    request: Request,
+) -> (Result<Response, MicroserviceError>, FaultServer) {
+    let server = FaultServer::start(fault).await;
+    let result = client(&server.url(), |config| config)
+        .execute(request)
+        .await;
+    (result, server)
+}
+
 #[tokio::test]
 async fn a_reset_before_the_response_is_unavailable_and_retried_for_get() {
-    let server = FaultServer::start(Fault::ResetBeforeResponse).await;
-    let svc = client(&server.url(), |config| config);
-    let error = svc.execute(Request::new(&GET_ITEMS)).await.unwrap_err();
+    let (error, server) = call(Fault::ResetBeforeResponse, Request::new(&GET_ITEMS)).await;
+    let error = error.unwrap_err();
     assert_eq!(
         unavailable_reason(&error),
         UnavailableReason::ConnectionReset
@@ -42,28 +54,26 @@ async fn a_reset_before_the_response_is_unavailable_and_retried_for_get() {
 
 #[tokio::test]
 async fn a_reset_never_makes_an_unkeyed_post_go_twice() {
-    let server = FaultServer::start(Fault::ResetBeforeResponse).await;
-    let svc = client(&server.url(), |config| config);
-    let error = svc
-        .execute(Request::new(&CREATE_ITEM).json(&json!({"name": "x"})))
-        .await
-        .unwrap_err();
+    let (error, server) = call(
+        Fault::ResetBeforeResponse,
+        Request::new(&CREATE_ITEM).json(&json!({"name": "x"})),
+    )
+    .await;
+    let error = error.unwrap_err();
     assert!(error.is_unavailable(), "{error:?}");
     assert_eq!(server.request_count(), 1);
 }
 
 #[tokio::test]
 async fn a_keyed_post_is_retried_after_a_reset_with_the_same_key() {
-    let server = FaultServer::start(Fault::ResetBeforeResponse).await;
-    let svc = client(&server.url(), |config| config);
-    let error = svc
-        .execute(
-            Request::new(&CREATE_ITEM)
-                .idempotency_key("order-7")
-                .json(&json!({"name": "x"})),
-        )
-        .await
-        .unwrap_err();
+    let (error, server) = call(
+        Fault::ResetBeforeResponse,
+        Request::new(&CREATE_ITEM)
+            .idempotency_key("order-7")
+            .json(&json!({"name": "x"})),
+    )
+    .await;
+    let error = error.unwrap_err();
     assert!(error.is_unavailable(), "{error:?}");
     assert_eq!(
         server.header_values("idempotency-key"),
@@ -98,9 +108,8 @@ async fn a_slow_body_is_cut_off_by_the_deadline() {
 
 #[tokio::test]
 async fn a_reset_mid_body_is_unavailable() {
-    let server = FaultServer::start(Fault::ResetMidBody).await;
-    let svc = client(&server.url(), |config| config);
-    let error = svc.execute(Request::new(&GET_ITEMS)).await.unwrap_err();
+    let (error, _server) = call(Fault::ResetMidBody, Request::new(&GET_ITEMS)).await;
+    let error = error.unwrap_err();
     assert_eq!(
         unavailable_reason(&error),
         UnavailableReason::ConnectionReset
@@ -109,9 +118,8 @@ async fn a_reset_mid_body_is_unavailable() {
 
 #[tokio::test]
 async fn a_truncated_chunked_body_is_unavailable() {
-    let server = FaultServer::start(Fault::TruncatedChunked).await;
-    let svc = client(&server.url(), |config| config);
-    let error = svc.execute(Request::new(&GET_ITEMS)).await.unwrap_err();
+    let (error, _server) = call(Fault::TruncatedChunked, Request::new(&GET_ITEMS)).await;
+    let error = error.unwrap_err();
     assert_eq!(
         unavailable_reason(&error),
         UnavailableReason::ConnectionReset
@@ -120,9 +128,8 @@ async fn a_truncated_chunked_body_is_unavailable() {
 
 #[tokio::test]
 async fn a_wrong_content_type_is_a_decode_error() {
-    let server = FaultServer::start(Fault::WrongContentType).await;
-    let svc = client(&server.url(), |config| config);
-    let response = svc.execute(Request::new(&GET_ITEMS)).await.unwrap();
+    let (response, _server) = call(Fault::WrongContentType, Request::new(&GET_ITEMS)).await;
+    let response = response.unwrap();
     let error = response.json::<Items>().unwrap_err();
     let MicroserviceError::Decode(decode) = &error else {
         panic!("expected a decode error, got {error:?}");
@@ -133,9 +140,8 @@ async fn a_wrong_content_type_is_a_decode_error() {
 
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_a_decode_error() {
-    let server = FaultServer::start(Fault::WrongShape).await;
-    let svc = client(&server.url(), |config| config);
-    let response = svc.execute(Request::new(&GET_ITEMS)).await.unwrap();
+    let (response, _server) = call(Fault::WrongShape, Request::new(&GET_ITEMS)).await;
+    let response = response.unwrap();
     let error = response.json::<Items>().unwrap_err();
     assert!(error.is_decode(), "{error:?}");
     assert!(
