@@ -55,10 +55,20 @@ fn main() {
         generation_table(if quick { 3 } else { ROUNDS });
     }
     if only("requests") {
-        request_table(
-            if quick { 3 } else { ROUNDS },
-            if quick { 256 } else { 2_048 },
-        );
+        let value = |name: &str| {
+            args.iter()
+                .find_map(|a| a.strip_prefix(&format!("--{name}=")).map(str::to_owned))
+        };
+        let number = |name: &str, default: usize| {
+            value(name).and_then(|v| v.parse().ok()).unwrap_or(default)
+        };
+        let selection = Selection {
+            rounds: number("rounds", if quick { 3 } else { ROUNDS }),
+            calls: number("calls", if quick { 256 } else { 2_048 }),
+            call: value("call"),
+            concurrency: value("concurrency").and_then(|v| v.parse().ok()),
+        };
+        request_table(&selection);
     }
 }
 
@@ -175,7 +185,23 @@ fn rss_of(tool: &str, spec: &Path) -> String {
     }
 }
 
-fn request_table(rounds: usize, calls: usize) {
+/// Which request comparisons to run, and how long.
+struct Selection {
+    rounds: usize,
+    calls: usize,
+    /// `get` or `post`; both without it.
+    call: Option<String>,
+    /// 1 or 64; both without it.
+    concurrency: Option<usize>,
+}
+
+fn request_table(selection: &Selection) {
+    let Selection { rounds, calls, .. } = *selection;
+    if let Some((cpu, _)) = clientgen_bench::cpu::placement()
+        && let Err(error) = clientgen_bench::cpu::pin_to(cpu)
+    {
+        eprintln!("cannot pin the client to CPU {cpu}: {error}");
+    }
     let runtime = match client_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -206,7 +232,14 @@ fn request_table(rounds: usize, calls: usize) {
         );
         println!("|---|---|---|---|---|---|---|---|---|");
         for call in [Call::Get, Call::Post] {
+            let name = if call == Call::Get { "get" } else { "post" };
+            if selection.call.as_deref().is_some_and(|wanted| wanted != name) {
+                continue;
+            }
             for concurrency in [1, 64] {
+                if selection.concurrency.is_some_and(|wanted| wanted != concurrency) {
+                    continue;
+                }
                 for kind in Kind::ALL {
                     clients.batch(kind, call, concurrency * 4, concurrency).await;
                 }

@@ -27,3 +27,18 @@ pub fn peak_rss_kib() -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// Pins the calling thread to CPU `cpu`.
+pub fn pin_to(cpu: usize) -> std::io::Result<()> {
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    rustix::thread::sched_setaffinity(None, &set).map_err(std::io::Error::from)
+}
+
+/// The CPUs the client and the upstream run on, from
+/// `CLIENTGEN_BENCH_CPUS=CLIENT,UPSTREAM` (e.g. `0,1`); unpinned without it.
+pub fn placement() -> Option<(usize, usize)> {
+    let value = std::env::var("CLIENTGEN_BENCH_CPUS").ok()?;
+    let (client, upstream) = value.split_once(',')?;
+    Some((client.trim().parse().ok()?, upstream.trim().parse().ok()?))
+}

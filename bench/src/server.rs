@@ -37,6 +37,9 @@ impl Upstream {
         std::thread::Builder::new()
             .name("bench-upstream".to_owned())
             .spawn(move || {
+                if let Some((_, cpu)) = crate::cpu::placement() {
+                    let _ = crate::cpu::pin_to(cpu);
+                }
                 let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()

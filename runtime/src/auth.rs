@@ -173,23 +173,26 @@ pub(crate) enum AuthFailure {
     Provider(TokenError),
 }
 
-/// What the credentials of an attempt need before they can be placed.
+/// Which credentials an operation's calls authenticate with.
 pub(crate) enum Choice<'a> {
-    /// Ready to go on the wire.
-    Ready(Placement),
-    /// A bearer token must first be fetched from this provider; place it
-    /// with [`bearer`].
-    Fetch(&'a dyn TokenProvider),
+    /// None: the operation allows anonymous calls, or the configured
+    /// credentials fit none of its schemes and it does not require one.
+    Anonymous,
+    /// Static credentials under `scheme`: the same wire form for every
+    /// attempt, so callers may build it once ([`placement`]).
+    Static(&'a Credentials, AuthScheme),
+    /// A provider's bearer token: fetched per attempt, refreshed after a 401,
+    /// and placed with [`bearer`].
+    Provider(&'a dyn TokenProvider),
 }
 
-/// Chooses how an attempt authenticates. `token` is a provider's token the
-/// caller already holds (fetched, or refreshed after a 401). Static
-/// credentials never wait; only a provider without `token` does.
-pub(crate) fn place<'a>(
+/// Chooses how an operation with `security` authenticates with the
+/// service's `credentials`: the first scheme the credentials satisfy, in the
+/// spec's order of preference.
+pub(crate) fn choose<'a>(
     security: &Security,
     credentials: Option<&'a Credentials>,
     service: &str,
-    token: Option<&Secret>,
 ) -> Result<Choice<'a>, AuthFailure> {
     let chosen = credentials.and_then(|credentials| {
         security
@@ -198,18 +201,18 @@ pub(crate) fn place<'a>(
             .find(|scheme| credentials.satisfies(**scheme))
             .map(|scheme| (credentials, *scheme))
     });
-    let Some((credentials, scheme)) = chosen else {
-        if security.optional || security.schemes.is_empty() {
-            return Ok(Choice::Ready(Placement::Anonymous));
-        }
-        return Err(missing(security, service));
-    };
-    Ok(Choice::Ready(match (credentials, scheme) {
+    Ok(match chosen {
+        None if security.optional || security.schemes.is_empty() => Choice::Anonymous,
+        None => return Err(missing(security, service)),
+        Some((Credentials::Provider(provider), _)) => Choice::Provider(provider.as_ref()),
+        Some((credentials, scheme)) => Choice::Static(credentials, scheme),
+    })
+}
+
+/// Where static `credentials` go under `scheme`.
+pub(crate) fn placement(credentials: &Credentials, scheme: AuthScheme) -> Placement {
+    match (credentials, scheme) {
         (Credentials::Bearer(token), _) => bearer(token),
-        (Credentials::Provider(provider), _) => match token {
-            Some(token) => bearer(token),
-            None => return Ok(Choice::Fetch(provider.as_ref())),
-        },
         (Credentials::Basic { username, password }, _) => {
             let pair = format!("{username}:{}", password.expose());
             Placement::Header(
@@ -222,8 +225,9 @@ pub(crate) fn place<'a>(
             ApiKeyLocation::Query => Placement::Query(name, key.clone()),
             ApiKeyLocation::Cookie => Placement::Cookie(name, key.clone()),
         },
-        (Credentials::ApiKey(_), _) => Placement::Anonymous,
-    }))
+        // `choose` pairs credentials only with a scheme they satisfy.
+        (Credentials::ApiKey(_) | Credentials::Provider(_), _) => Placement::Anonymous,
+    }
 }
 
 /// A bearer token's placement.
@@ -295,9 +299,10 @@ mod tests {
         credentials: Option<&Credentials>,
         service: &str,
     ) -> Result<Placement, AuthFailure> {
-        match place(security, credentials, service, None)? {
-            Choice::Ready(placement) => Ok(placement),
-            Choice::Fetch(_) => panic!("static credentials asked for a token"),
+        match choose(security, credentials, service)? {
+            Choice::Anonymous => Ok(Placement::Anonymous),
+            Choice::Static(credentials, scheme) => Ok(placement(credentials, scheme)),
+            Choice::Provider(_) => panic!("static credentials asked for a token"),
         }
     }
 

@@ -1,6 +1,10 @@
 //! Reading a response body without ever holding more than the limit.
 
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
 use bytes::{Bytes, BytesMut};
+use http_body::Body as _;
 
 use crate::error::EXCERPT_LIMIT;
 
@@ -15,50 +19,117 @@ pub(crate) enum Read {
     Broken(reqwest::Error),
 }
 
-/// Reads `response`'s body chunk by chunk, refusing it as soon as it passes
-/// `limit` bytes (at once when `Content-Length` already says so).
-pub(crate) async fn read_limited(mut response: reqwest::Response, limit: usize) -> Read {
-    let declared = response.content_length();
-    if declared.is_some_and(|length| length > limit as u64) {
-        let prefix = match response.chunk().await {
-            Ok(Some(chunk)) => chunk.slice(..chunk.len().min(EXCERPT_LIMIT)),
-            _ => Bytes::new(),
-        };
-        return Read::TooLarge(prefix);
-    }
-    // The common case, a body in one chunk, is returned without a copy.
-    let first = match response.chunk().await {
-        Ok(Some(chunk)) => chunk,
-        Ok(None) => return Read::Complete(Bytes::new()),
-        Err(error) => return Read::Broken(error),
-    };
-    if first.len() > limit {
-        return Read::TooLarge(first.slice(..EXCERPT_LIMIT.min(first.len())));
-    }
-    let second = match response.chunk().await {
-        Ok(Some(chunk)) => chunk,
-        Ok(None) => return Read::Complete(first),
-        Err(error) => return Read::Broken(error),
-    };
-    let capacity = declared.map_or(first.len() + second.len(), |length| length as usize);
-    let mut body = BytesMut::with_capacity(capacity);
-    body.extend_from_slice(&first);
-    let mut next = Some(second);
-    loop {
-        let chunk = match next.take() {
-            Some(chunk) => chunk,
-            None => match response.chunk().await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => return Read::Complete(body.freeze()),
-                Err(error) => return Read::Broken(error),
-            },
-        };
-        if body.len() + chunk.len() > limit {
-            body.truncate(EXCERPT_LIMIT);
-            let missing = EXCERPT_LIMIT - body.len();
-            body.extend_from_slice(&chunk[..chunk.len().min(missing)]);
-            return Read::TooLarge(body.freeze());
+/// What has been read so far.
+enum Held {
+    Nothing,
+    /// One chunk: the common case, returned without a copy.
+    One(Bytes),
+    /// Several chunks, copied together.
+    Many(BytesMut),
+}
+
+/// Reads a body frame by frame, refusing it as soon as it passes the limit
+/// (at its first bytes when `Content-Length` already says so). A plain
+/// state machine polled by the attempt, not a future of its own.
+pub(crate) struct BodyReader {
+    body: reqwest::Body,
+    limit: usize,
+    declared: Option<u64>,
+    held: Held,
+}
+
+impl BodyReader {
+    /// A reader of `body`, whose `Content-Length` (if any) is `declared`.
+    pub(crate) fn new(body: reqwest::Body, declared: Option<u64>, limit: usize) -> Self {
+        Self {
+            body,
+            limit,
+            declared,
+            held: Held::Nothing,
         }
-        body.extend_from_slice(&chunk);
+    }
+
+    /// Reads until the body ends, breaks or passes the limit.
+    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
+        let over = self
+            .declared
+            .is_some_and(|length| length > self.limit as u64);
+        loop {
+            let frame = match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
+                None => return Poll::Ready(self.complete(over)),
+                Some(Err(error)) if over => {
+                    drop(error);
+                    return Poll::Ready(Read::TooLarge(Bytes::new()));
+                }
+                Some(Err(error)) => return Poll::Ready(Read::Broken(error)),
+                Some(Ok(frame)) => frame,
+            };
+            // Trailers and unknown frames carry no body bytes.
+            let Ok(chunk) = frame.into_data() else {
+                continue;
+            };
+            if over {
+                return Poll::Ready(Read::TooLarge(
+                    chunk.slice(..chunk.len().min(EXCERPT_LIMIT)),
+                ));
+            }
+            if let Some(read) = self.hold(chunk) {
+                return Poll::Ready(read);
+            }
+        }
+    }
+
+    /// Adds `chunk` to what is held, or ends the read when it passes the
+    /// limit.
+    fn hold(&mut self, chunk: Bytes) -> Option<Read> {
+        let held = match &self.held {
+            Held::Nothing => 0,
+            Held::One(bytes) => bytes.len(),
+            Held::Many(bytes) => bytes.len(),
+        };
+        if held + chunk.len() > self.limit {
+            let mut prefix = BytesMut::with_capacity(EXCERPT_LIMIT);
+            match &self.held {
+                Held::Nothing => {}
+                Held::One(bytes) => {
+                    prefix.extend_from_slice(&bytes[..bytes.len().min(EXCERPT_LIMIT)])
+                }
+                Held::Many(bytes) => {
+                    prefix.extend_from_slice(&bytes[..bytes.len().min(EXCERPT_LIMIT)])
+                }
+            }
+            let missing = EXCERPT_LIMIT - prefix.len();
+            prefix.extend_from_slice(&chunk[..chunk.len().min(missing)]);
+            return Some(Read::TooLarge(prefix.freeze()));
+        }
+        self.held = match std::mem::replace(&mut self.held, Held::Nothing) {
+            Held::Nothing => Held::One(chunk),
+            Held::One(first) => {
+                let capacity = self
+                    .declared
+                    .map_or(first.len() + chunk.len(), |length| length as usize);
+                let mut bytes = BytesMut::with_capacity(capacity);
+                bytes.extend_from_slice(&first);
+                bytes.extend_from_slice(&chunk);
+                Held::Many(bytes)
+            }
+            Held::Many(mut bytes) => {
+                bytes.extend_from_slice(&chunk);
+                Held::Many(bytes)
+            }
+        };
+        None
+    }
+
+    /// The body once it ended.
+    fn complete(&mut self, over: bool) -> Read {
+        if over {
+            return Read::TooLarge(Bytes::new());
+        }
+        match std::mem::replace(&mut self.held, Held::Nothing) {
+            Held::Nothing => Read::Complete(Bytes::new()),
+            Held::One(bytes) => Read::Complete(bytes),
+            Held::Many(bytes) => Read::Complete(bytes.freeze()),
+        }
     }
 }

@@ -18,8 +18,6 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -201,27 +199,13 @@ impl Watchdog {
     }
 }
 
-/// Why [`timeout`] gave up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Elapsed;
-
-/// `future`, or [`Elapsed`] once `limit` has passed.
-pub(crate) fn timeout<F: Future>(limit: Duration, future: F) -> Timeout<F> {
-    timeout_on(Watchdog::get(), limit, future)
-}
-
-fn timeout_on<F: Future>(watchdog: &'static Watchdog, limit: Duration, future: F) -> Timeout<F> {
-    Timeout {
-        future: Box::pin(future),
-        at: Instant::now().checked_add(limit),
-        watchdog,
-        registration: None,
-    }
-}
-
-/// The future [`timeout`] returns.
-pub(crate) struct Timeout<F> {
-    future: Pin<Box<F>>,
+/// A point in time a task wants to be woken at: an attempt's deadline.
+///
+/// Polled beside the work it limits (`poll_elapsed` after the work returned
+/// `Pending`): the first such poll registers the task with the watchdog
+/// thread, later ones read the clock. Dropping it frees the registration.
+#[derive(Debug)]
+pub(crate) struct Deadline {
     /// `None`: no deadline within reach of `Instant`.
     at: Option<Instant>,
     watchdog: &'static Watchdog,
@@ -230,13 +214,23 @@ pub(crate) struct Timeout<F> {
     registration: Option<(Handle, Waker)>,
 }
 
-impl<F: Future> Future for Timeout<F> {
-    type Output = Result<F::Output, Elapsed>;
+impl Deadline {
+    /// The deadline `limit` from now.
+    pub(crate) fn after(limit: Duration) -> Self {
+        Self::on(Watchdog::get(), limit)
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(output) = self.future.as_mut().poll(cx) {
-            return Poll::Ready(Ok(output));
+    fn on(watchdog: &'static Watchdog, limit: Duration) -> Self {
+        Self {
+            at: Instant::now().checked_add(limit),
+            watchdog,
+            registration: None,
         }
+    }
+
+    /// `Ready` once the deadline passed; otherwise the task is registered to
+    /// be woken when it does.
+    pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let Some(at) = self.at else {
             return Poll::Pending;
         };
@@ -244,7 +238,7 @@ impl<F: Future> Future for Timeout<F> {
         // was computed a moment ago, and a deadline already due is fired by
         // the thread at once.
         if self.registration.is_some() && Instant::now() >= at {
-            return Poll::Ready(Err(Elapsed));
+            return Poll::Ready(());
         }
         // Woken by the thread or not, a passed deadline shows on the clock
         // (checked above): a registered deadline needs the lock only when
@@ -268,7 +262,7 @@ impl<F: Future> Future for Timeout<F> {
     }
 }
 
-impl<F> Drop for Timeout<F> {
+impl Drop for Deadline {
     fn drop(&mut self) {
         if let Some((handle, _)) = self.registration.take() {
             self.watchdog.lock().remove(handle);
@@ -279,6 +273,31 @@ impl<F> Drop for Timeout<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Elapsed;
+
+    /// `future`, or `Elapsed` once `limit` has passed, on `watchdog`.
+    async fn timeout_on<F: Future>(
+        watchdog: &'static Watchdog,
+        limit: Duration,
+        future: F,
+    ) -> Result<F::Output, Elapsed> {
+        let mut future = std::pin::pin!(future);
+        let mut deadline = Deadline::on(watchdog, limit);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Ok(output));
+            }
+            deadline.poll_elapsed(cx).map(|()| Err(Elapsed))
+        })
+        .await
+    }
+
+    async fn timeout<F: Future>(limit: Duration, future: F) -> Result<F::Output, Elapsed> {
+        timeout_on(Watchdog::get(), limit, future).await
+    }
 
     #[tokio::test]
     async fn a_slow_future_times_out_near_its_deadline() {

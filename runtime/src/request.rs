@@ -182,6 +182,9 @@ pub(crate) struct Body {
 }
 
 /// One call's values for an [`Operation`].
+///
+/// The builder methods are `#[inline]`: a generated method's chain of calls
+/// then fills one value in place instead of moving it at every step.
 pub struct Request {
     pub(crate) operation: &'static Operation,
     pub(crate) path_params: Vec<(&'static str, String)>,
@@ -195,6 +198,7 @@ pub struct Request {
 
 impl Request {
     /// Starts describing a call of `operation`.
+    #[inline]
     pub fn new(operation: &'static Operation) -> Self {
         Self {
             operation,
@@ -214,18 +218,21 @@ impl Request {
     }
 
     /// Sets the path parameter `name` (percent-encoded as one segment).
+    #[inline]
     pub fn path_param(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.path_params.push((name, value.to_string()));
         self
     }
 
     /// Adds the query parameter `name=value`.
+    #[inline]
     pub fn query(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.query.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
     /// Adds `name=value` when `value` is present.
+    #[inline]
     pub fn query_opt<T: fmt::Display>(self, name: &'static str, value: Option<T>) -> Self {
         match value {
             Some(value) => self.query(name, value),
@@ -258,12 +265,14 @@ impl Request {
 
     /// Adds the header `name: value`. A value with CR, LF or other control
     /// characters makes the call fail before anything is sent.
+    #[inline]
     pub fn header(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.headers.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
     /// Adds the header when `value` is present.
+    #[inline]
     pub fn header_opt<T: fmt::Display>(self, name: &'static str, value: Option<T>) -> Self {
         match value {
             Some(value) => self.header(name, value),
@@ -273,6 +282,7 @@ impl Request {
 
     /// Sets the idempotency key sent in the operation's idempotency header,
     /// the same on every attempt; with a key, a POST or PATCH may be retried.
+    #[inline]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -280,6 +290,7 @@ impl Request {
 
     /// Sets the idempotency key when one is given; without one, the runtime
     /// generates a key for operations that declare an idempotency header.
+    #[inline]
     pub fn idempotency_key_opt(self, key: Option<&str>) -> Self {
         match key {
             Some(key) => self.idempotency_key(key),
@@ -288,6 +299,7 @@ impl Request {
     }
 
     /// Sets a JSON body.
+    #[inline]
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => {
@@ -303,6 +315,7 @@ impl Request {
     }
 
     /// Sets a raw body with its content type.
+    #[inline]
     pub fn raw_body(mut self, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
         self.body = Some(Body {
             content_type: content_type.into(),
@@ -383,6 +396,7 @@ impl Request {
     }
 
     /// Adds a cookie `name=value` to the request's `Cookie` header.
+    #[inline]
     pub fn cookie(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.cookies.push((name, value.to_string()));
         self

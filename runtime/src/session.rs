@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::auth::Credentials;
 use crate::breaker::{BreakerState, CircuitBreaker};
+use crate::call::WireCredentials;
 use crate::config::{ConfigError, RuntimeConfig, service_key};
 use crate::links::LinkError;
 use crate::options::CallOptions;
@@ -51,6 +52,8 @@ pub(crate) struct ServiceState {
     pub(crate) credentials: Option<Credentials>,
     pub(crate) breaker: Arc<CircuitBreaker>,
     pub(crate) budget: RetryBudget,
+    /// The static credentials' wire form, built by the first call.
+    pub(crate) wire: WireCredentials,
 }
 
 impl Session {
@@ -125,6 +128,7 @@ impl Session {
             credentials: service.credentials().cloned(),
             breaker: Arc::new(CircuitBreaker::new(config.breaker, now)),
             budget: RetryBudget::new(config.budget, now),
+            wire: WireCredentials::default(),
         })
     }
 

@@ -1,7 +1,8 @@
 //! `calls KIND CALL COUNT [CONCURRENCY]`: makes COUNT calls with one client,
 //! CONCURRENCY at a time (default 1),
 //! against the in-process upstream, for a profiler or an instruction counter
-//! (`scripts/bench-instructions` runs it under callgrind).
+//! (`scripts/bench-instructions` runs it under callgrind). It reports the
+//! batch's throughput and client CPU per call on stderr.
 //!
 //! KIND is `generated`, `raw` or `progenitor`; CALL is `get` or `post`.
 #![allow(clippy::print_stderr)] // A command-line tool reports its usage.
@@ -32,6 +33,9 @@ fn main() -> ExitCode {
         Some(Ok(concurrency)) if concurrency > 0 => concurrency,
         Some(_) => return usage(),
     };
+    if let Some((cpu, _)) = clientgen_bench::cpu::placement() {
+        let _ = clientgen_bench::cpu::pin_to(cpu);
+    }
     let runtime = match client_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -45,6 +49,13 @@ fn main() -> ExitCode {
             .map(std::sync::Arc::new)
             .map_err(|error| error.to_string())?;
         let batch = clients.batch(kind, call, count, concurrency).await;
+        eprintln!(
+            "{} calls in {:.1} ms: {:.0} calls/s, {:.2} µs client CPU per call",
+            batch.calls,
+            batch.wall.as_secs_f64() * 1e3,
+            batch.throughput(),
+            batch.cpu_per_call_us()
+        );
         Ok::<usize, String>(batch.calls)
     });
     match done {

@@ -7,9 +7,10 @@ use bytes::Bytes;
 use reqwest::header::{self, HeaderMap};
 use tokio::time::Instant;
 
-use super::Applied;
+use super::Plan;
+use super::credentials::Applied;
+use super::exchange::Exchange;
 use super::prepare::Prepared;
-use crate::body::{self, Read};
 use crate::breaker::CallVerdict;
 use crate::error::{
     BoxError, DecodeReason, MicroserviceError, ResponseDetails, UnavailableReason, excerpt,
@@ -46,6 +47,12 @@ impl Attempt {
             Self::Answered { status, .. } | Self::TooLarge { status, .. } => Some(*status),
             Self::Failed { .. } => None,
         }
+    }
+
+    /// Whether the upstream answered 2xx with a body within the limit: the
+    /// call's result, with nothing left to do.
+    pub(super) fn is_success(&self) -> bool {
+        matches!(self, Self::Answered { status, .. } if (200..300).contains(status))
     }
 
     /// Whether the attempt was cut short by the call's overall deadline.
@@ -89,27 +96,50 @@ impl Attempt {
     }
 }
 
+/// Which limit cut an attempt short when its deadline passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Limit {
+    /// The attempt's own timeout, shorter than what was left of the call.
+    Attempt,
+    /// The call's overall deadline.
+    Deadline,
+}
+
+impl Limit {
+    /// How an attempt cut short by this limit ended.
+    pub(super) fn elapsed(self) -> Attempt {
+        Attempt::Failed {
+            reason: match self {
+                Self::Attempt => UnavailableReason::AttemptTimeout,
+                Self::Deadline => UnavailableReason::DeadlineExceeded,
+            },
+            source: None,
+        }
+    }
+}
+
 fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
     retry_after::parse(value, std::time::SystemTime::now())
 }
 
 impl ServiceClient {
-    /// One attempt. The request is built when this is called; the returned
-    /// future holds only the in-flight exchange and its deadline.
+    /// One attempt. The request is built and handed to the pool when this
+    /// is called; the returned future holds only the exchange in flight and
+    /// its deadline.
     pub(super) fn attempt(
         &self,
         prepared: &Prepared,
         applied: Applied,
-        attempt_timeout: Duration,
-        deadline: Instant,
+        plan: &Plan,
         now: Instant,
-    ) -> impl Future<Output = Attempt> + Send + 'static {
-        let remaining = deadline.saturating_duration_since(now);
-        let (limit, deadline_bound) = if remaining <= attempt_timeout {
-            (remaining, true)
+    ) -> Exchange<impl Future<Output = reqwest::Result<reqwest::Response>> + Unpin + Send + use<>>
+    {
+        let remaining = plan.deadline.saturating_duration_since(now);
+        let (duration, limit) = if remaining <= plan.attempt_timeout {
+            (remaining, Limit::Deadline)
         } else {
-            (attempt_timeout, false)
+            (plan.attempt_timeout, Limit::Attempt)
         };
         let mut url = prepared.url.clone();
         let mut headers = prepared.headers.clone();
@@ -133,50 +163,12 @@ impl ServiceClient {
             *request.body_mut() = Some(body.clone().into());
         }
         let sending = self.session.http().execute(request);
-        let limit_bytes = self.session.config().max_body_bytes;
-        let exchange = async move {
-            let mut response = match sending.await {
-                Ok(response) => response,
-                Err(error) => {
-                    return Attempt::Failed {
-                        reason: transport_reason(&error),
-                        source: Some(Box::new(error.without_url())),
-                    };
-                }
-            };
-            let status = response.status().as_u16();
-            let headers = std::mem::take(response.headers_mut());
-            match body::read_limited(response, limit_bytes).await {
-                Read::Complete(body) => Attempt::Answered {
-                    status,
-                    headers,
-                    body,
-                },
-                Read::TooLarge(prefix) => Attempt::TooLarge {
-                    status,
-                    headers,
-                    prefix,
-                },
-                Read::Broken(error) => Attempt::Failed {
-                    reason: UnavailableReason::ConnectionReset,
-                    source: Some(Box::new(error.without_url())),
-                },
-            }
-        };
-        let timed = crate::deadline::timeout(limit, exchange);
-        async move {
-            match timed.await {
-                Ok(attempt) => attempt,
-                Err(_) => Attempt::Failed {
-                    reason: if deadline_bound {
-                        UnavailableReason::DeadlineExceeded
-                    } else {
-                        UnavailableReason::AttemptTimeout
-                    },
-                    source: None,
-                },
-            }
-        }
+        Exchange::new(
+            sending,
+            duration,
+            limit,
+            self.session.config().max_body_bytes,
+        )
     }
 
     /// Maps how the last attempt ended to the call's result.
@@ -249,7 +241,7 @@ impl ServiceClient {
     }
 }
 
-fn transport_reason(error: &reqwest::Error) -> UnavailableReason {
+pub(super) fn transport_reason(error: &reqwest::Error) -> UnavailableReason {
     if error.is_connect() {
         UnavailableReason::Connect
     } else if error.is_timeout() {

@@ -1,42 +1,65 @@
 //! One call through the layers, in order: overall deadline -> retry (policy,
 //! budget, backoff) -> circuit breaker -> per-attempt timeout -> pooled send
 //! -> bounded body read -> status mapping.
+//!
+//! A call takes one of two paths. Nearly every call has no span to record
+//! into, static or no credentials, and a first attempt that succeeds: for
+//! it, [`Call`] is a plain state machine around the one attempt's exchange,
+//! with nothing else to poll, copy or allocate. Everything else (a first
+//! attempt that fails, retries, refreshes after a 401, token providers, a
+//! listening tracing subscriber) continues in the general retry loop
+//! ([`retrying`]), boxed, the same code whichever path the call started on.
 
 mod attempt;
+mod credentials;
+mod exchange;
 mod prepare;
+mod retrying;
+
+pub(crate) use credentials::WireCredentials;
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use reqwest::header::{HeaderName, HeaderValue};
-
-use crate::auth::{self, AuthFailure, Choice, Placement};
-
-use crate::error::{CallContext, InvalidRequestReason, MicroserviceError, UnavailableReason};
+use crate::breaker::{BreakerOpen, Permit};
+use crate::error::{CallContext, MicroserviceError, UnavailableReason};
 use crate::request::Request;
 use crate::response::Response;
-use crate::retry::RetryDecision;
-use crate::secret::Secret;
+use crate::retry::RetryPolicy;
 use crate::session::{ServiceClient, now};
 use crate::telemetry;
 
+use attempt::Attempt;
+use credentials::Step;
+use exchange::Exchange;
 use prepare::Prepared;
+use retrying::Resume;
+
+/// What a call's attempts go by.
+pub(super) struct Plan {
+    policy: RetryPolicy,
+    attempt_timeout: Duration,
+    /// The call's overall deadline.
+    deadline: Instant,
+}
 
 impl ServiceClient {
     /// Sends `request` through deadline, retry, breaker and timeout, and
     /// returns the 2xx response or the error the call ended with.
     ///
-    /// The request is checked and turned into HTTP terms when this is called;
-    /// the returned future does the I/O. An open breaker refuses here, before
-    /// any work is done for the request, and the call's span is created here,
-    /// as a child of the span current at this point. Generated methods call
-    /// this from their own `async` body, so for them "here" is their first
-    /// poll, inside whatever span the caller instrumented them with.
+    /// The request is checked and turned into HTTP terms when this is called,
+    /// and the first attempt handed to the pool; the returned future does the
+    /// I/O. An open breaker refuses here, before any work is done for the
+    /// request, and the call's span is created here, as a child of the span
+    /// current at this point. Generated methods call this from their own
+    /// `async` body, so for them "here" is their first poll, inside whatever
+    /// span the caller instrumented them with.
     pub fn execute(
         &self,
         request: Request,
@@ -47,28 +70,57 @@ impl ServiceClient {
             self.state.port,
             request.operation,
         );
-        let started = self.start(request);
-        async move {
-            // The prepared request is boxed: every future below holds a
-            // pointer to it instead of a copy.
-            let result = match started {
-                // Without a subscriber the span is skipped, not entered and
-                // exited at every poll.
-                Ok(prepared) if span.is_disabled() => self.run(&prepared).await,
-                Ok(prepared) => self.run(&prepared).instrument(span.clone()).await,
-                Err(error) => Err(error),
-            };
-            if !span.is_disabled() {
-                record_call(&span, &result);
+        let prepared = match self.start(request) {
+            Ok(prepared) => prepared,
+            Err(refused) => {
+                let result = Err(refused);
+                if !span.is_disabled() {
+                    record_call(&span, &result);
+                }
+                return Call::Ended(Some(result));
             }
-            result
+        };
+        let (plan, started) = self.plan();
+        if !span.is_disabled() {
+            return Call::Slow(Box::pin(async move {
+                let result = self
+                    .attempts(&prepared, &plan, Resume::Fresh(started))
+                    .instrument(span.clone())
+                    .await;
+                record_call(&span, &result);
+                result
+            }));
         }
+        // The first attempt, step by step as the general loop makes it.
+        let applied = match self.credentials(&prepared, None) {
+            Ok(Step::Ready(applied)) => applied,
+            // A token provider's fetch waits: the general loop makes it.
+            Ok(Step::Fetch(_)) => {
+                return Call::Slow(Box::pin(async move {
+                    self.attempts(&prepared, &plan, Resume::Fresh(started))
+                        .await
+                }));
+            }
+            Err(error) => return Call::Ended(Some(Err(error))),
+        };
+        let permit = match self.state.breaker.try_acquire(started.into_std()) {
+            Ok(permit) => permit,
+            Err(open) => return Call::Ended(Some(Err(circuit_open(&prepared, 0, open)))),
+        };
+        let exchange = self.attempt(&prepared, applied, &plan, started);
+        Call::Fast(Fast {
+            client: self,
+            prepared,
+            plan,
+            permit: Some(permit),
+            exchange,
+        })
     }
 
     /// The breaker's refusal, or the request in HTTP terms.
-    fn start(&self, request: Request) -> Result<Box<Prepared>, MicroserviceError> {
+    fn start(&self, request: Request) -> Result<Prepared, MicroserviceError> {
         let Some(open) = self.state.breaker.refusal(now) else {
-            return self.prepare(request).map(Box::new);
+            return self.prepare(request);
         };
         let operation = request.operation;
         tracing::debug!(
@@ -90,7 +142,9 @@ impl ServiceClient {
         ))
     }
 
-    async fn run(&self, prepared: &Prepared) -> Result<Response, MicroserviceError> {
+    /// The call's plan, and when it started; the call counts toward the
+    /// retry budget from here.
+    fn plan(&self) -> (Plan, Instant) {
         let config = self.session.config();
         let options = self.options.as_deref();
         let policy = options
@@ -99,221 +153,117 @@ impl ServiceClient {
         let attempt_timeout = options
             .and_then(|options| options.attempt_timeout)
             .unwrap_or(config.timeouts.attempt);
-        let started = Instant::now();
         let budget = options
             .and_then(|options| options.deadline)
             .unwrap_or(config.timeouts.deadline);
+        let started = Instant::now();
         // `Duration::MAX` means "no deadline": a century stands in for it.
         let deadline = started
             .checked_add(budget)
             .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 24 * 3600));
-        let state = &self.state;
-        state.budget.deposit(started.into_std());
+        self.state.budget.deposit(started.into_std());
+        let plan = Plan {
+            policy,
+            attempt_timeout,
+            deadline,
+        };
+        (plan, started)
+    }
 
-        let mut attempt = 0u32;
-        let mut refreshed: Option<Secret> = None;
-        let mut refresh_spent = false;
-        let mut last_error: Option<MicroserviceError> = None;
-        // The latest clock reading: taken before and after each attempt, and
-        // again after anything that waited (a token fetch or refresh, a
-        // retry's backoff).
-        let mut clock = started;
-        loop {
-            attempt += 1;
-            let permit = match state.breaker.try_acquire(clock.into_std()) {
-                Ok(permit) => permit,
-                Err(open) => {
-                    return Err(last_error.unwrap_or_else(|| {
-                        MicroserviceError::unavailable(
-                            prepared.context.clone(),
-                            UnavailableReason::CircuitOpen,
-                            attempt - 1,
-                            Some(Box::new(open)),
-                        )
+    /// Reports an attempt's outcome to the breaker. An attempt cut short by
+    /// the caller's own deadline is not the upstream's fault: not reported.
+    fn record(&self, permit: Permit, outcome: &Attempt, finished: Instant) {
+        if outcome.is_deadline() {
+            drop(permit);
+        } else {
+            self.state
+                .breaker
+                .record(permit, outcome.verdict(), finished.into_std());
+        }
+    }
+}
+
+/// The error of a call the breaker refused after `attempts` attempts.
+fn circuit_open(prepared: &Prepared, attempts: u32, open: BreakerOpen) -> MicroserviceError {
+    MicroserviceError::unavailable(
+        prepared.context.clone(),
+        UnavailableReason::CircuitOpen,
+        attempts,
+        Some(Box::new(open)),
+    )
+}
+
+/// The future of a call.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the fast path is nearly every call: boxing it would cost an allocation per call"
+)]
+enum Call<'a, F> {
+    /// The first attempt in flight, on the fast path.
+    Fast(Fast<'a, F>),
+    /// The general retry loop.
+    Slow(Pin<Box<dyn Future<Output = Result<Response, MicroserviceError>> + Send + 'a>>),
+    /// Decided without I/O, or already handed out (`None`).
+    Ended(Option<Result<Response, MicroserviceError>>),
+}
+
+/// A call on the fast path: its first attempt is in flight.
+struct Fast<'a, F> {
+    client: &'a ServiceClient,
+    prepared: Prepared,
+    plan: Plan,
+    /// Taken when the attempt's outcome is reported.
+    permit: Option<Permit>,
+    exchange: Exchange<F>,
+}
+
+impl<F> Future for Call<'_, F>
+where
+    F: Future<Output = reqwest::Result<reqwest::Response>> + Unpin + Send,
+{
+    type Output = Result<Response, MicroserviceError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match this {
+            Call::Slow(slow) => return slow.as_mut().poll(cx),
+            Call::Ended(result) => {
+                // Polled again after the end: pending, as a fused future.
+                return result.take().map_or(Poll::Pending, Poll::Ready);
+            }
+            Call::Fast(fast) => {
+                let Poll::Ready(outcome) = Pin::new(&mut fast.exchange).poll(cx) else {
+                    return Poll::Pending;
+                };
+                let finished = Instant::now();
+                if let Some(permit) = fast.permit.take() {
+                    fast.client.record(permit, &outcome, finished);
+                }
+                if outcome.is_success() {
+                    let result = fast.client.finish(&fast.prepared, outcome, 1);
+                    *this = Call::Ended(None);
+                    return Poll::Ready(result);
+                }
+                // Anything but a success continues in the general loop.
+                if let Call::Fast(Fast {
+                    client,
+                    prepared,
+                    plan,
+                    ..
+                }) = std::mem::replace(this, Call::Ended(None))
+                {
+                    *this = Call::Slow(Box::pin(async move {
+                        client
+                            .attempts(&prepared, &plan, Resume::After(outcome, finished))
+                            .await
                     }));
                 }
-            };
-            let (applied, waited) = self
-                .credentials(prepared, refreshed.as_ref(), deadline)
-                .await?;
-            if waited {
-                clock = Instant::now();
             }
-            let attempting = self.attempt(prepared, applied, attempt_timeout, deadline, clock);
-            let span = telemetry::attempt_span(attempt);
-            let outcome = if span.is_disabled() {
-                attempting.await
-            } else {
-                attempting.instrument(span).await
-            };
-            let finished = Instant::now();
-            if outcome.is_deadline() {
-                // The caller's own deadline ran out: not the upstream's fault.
-                drop(permit);
-            } else {
-                state
-                    .breaker
-                    .record(permit, outcome.verdict(), finished.into_std());
-            }
-
-            if outcome.status() == Some(401)
-                && !refresh_spent
-                && let Some(token) = Box::pin(self.refresh(prepared, deadline)).await?
-            {
-                refresh_spent = true;
-                refreshed = Some(token);
-                clock = Instant::now();
-                continue;
-            }
-            let retry_outcome = outcome.outcome();
-            let result = self.finish(prepared, outcome, attempt);
-            let error = match result {
-                Ok(response) => return Ok(response),
-                Err(error) => error,
-            };
-            let decision =
-                policy.decide(attempt, prepared.replayable, retry_outcome, fastrand::f64());
-            let RetryDecision::Retry(delay) = decision else {
-                return Err(error);
-            };
-            if deadline.saturating_duration_since(finished) <= delay {
-                return Err(error);
-            }
-            if !state.budget.try_withdraw(finished.into_std()) {
-                tracing::debug!(attempt, "retry budget spent; not retrying");
-                return Err(error);
-            }
-            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-            last_error = Some(error);
-            // Rare paths (retry waits, token refreshes) are boxed so that
-            // the call's future stays small on the common path.
-            Box::pin(tokio::time::sleep(delay)).await;
-            clock = Instant::now();
         }
-    }
-
-    /// The credentials of one attempt, in wire form, and whether getting
-    /// them waited. Only a token provider can take time: static credentials
-    /// are placed at once, and the provider's wait lives in its own
-    /// allocation, so the call's future stays small for everyone else.
-    async fn credentials(
-        &self,
-        prepared: &Prepared,
-        refreshed: Option<&Secret>,
-        deadline: Instant,
-    ) -> Result<(Applied, bool), MicroserviceError> {
-        let choice = auth::place(
-            &prepared.operation.security,
-            self.state.credentials.as_ref(),
-            &self.state.name,
-            refreshed,
-        )
-        .map_err(|failure| auth_error(prepared, failure))?;
-        let (placement, waited) = match choice {
-            Choice::Ready(placement) => (placement, false),
-            Choice::Fetch(provider) => {
-                let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
-                let token = Box::pin(credential_step(prepared, deadline, fetching)).await?;
-                (auth::bearer(&token), true)
-            }
-        };
-        Ok((apply(prepared, placement)?, waited))
-    }
-
-    /// A refreshed token after a 401, when the credentials can refresh.
-    async fn refresh(
-        &self,
-        prepared: &Prepared,
-        deadline: Instant,
-    ) -> Result<Option<Secret>, MicroserviceError> {
-        let Some(provider) = self
-            .state
-            .credentials
-            .as_ref()
-            .and_then(|credentials| credentials.provider_ref())
-        else {
-            return Ok(None);
-        };
-        let Some(refreshing) = provider.refresh() else {
-            return Ok(None);
-        };
-        let refreshing = async { refreshing.await.map(Some).map_err(AuthFailure::Provider) };
-        credential_step(prepared, deadline, refreshing).await
-    }
-}
-
-/// Credentials in wire form, checked before the attempt is sent.
-pub(super) enum Applied {
-    /// Nothing to add.
-    Nothing,
-    /// A header, marked sensitive.
-    Header(HeaderName, HeaderValue),
-    /// A `Cookie` header, marked sensitive, added beside any other cookie.
-    Cookie(HeaderValue),
-    /// A query parameter.
-    Query(&'static str, Secret),
-}
-
-/// Turns a placement into wire form. A credential that cannot travel as a
-/// header (e.g. a token with a line break) fails the call instead of going
-/// out without credentials.
-fn apply(prepared: &Prepared, placement: Placement) -> Result<Applied, MicroserviceError> {
-    let invalid = |name: &str| {
-        MicroserviceError::invalid(
-            prepared.context.clone(),
-            InvalidRequestReason::Header {
-                name: name.to_owned(),
-            },
-            None,
-        )
-    };
-    Ok(match placement {
-        Placement::Anonymous => Applied::Nothing,
-        Placement::Query(name, secret) => Applied::Query(name, secret),
-        Placement::Header(name, secret) => {
-            let (header, mut value) =
-                prepare::header_pair(name, secret.expose()).map_err(|_| invalid(name))?;
-            value.set_sensitive(true);
-            Applied::Header(header, value)
+        match this {
+            Call::Slow(slow) => slow.as_mut().poll(cx),
+            _ => Poll::Pending,
         }
-        Placement::Cookie(name, secret) => {
-            let mut value = HeaderValue::from_str(&format!("{name}={}", secret.expose()))
-                .map_err(|_| invalid(name))?;
-            value.set_sensitive(true);
-            Applied::Cookie(value)
-        }
-    })
-}
-
-fn auth_error(prepared: &Prepared, failure: AuthFailure) -> MicroserviceError {
-    let context = prepared.context.clone();
-    match failure {
-        AuthFailure::Missing { accepted, hint } => MicroserviceError::invalid(
-            context,
-            InvalidRequestReason::MissingCredentials { accepted, hint },
-            None,
-        ),
-        AuthFailure::Provider(source) => {
-            MicroserviceError::invalid(context, InvalidRequestReason::Credentials, Some(source))
-        }
-    }
-}
-
-/// Runs a credentials step (placing or refreshing a token) within the call's
-/// deadline, mapping its failure to the call's error.
-async fn credential_step<T>(
-    prepared: &Prepared,
-    deadline: Instant,
-    step: impl Future<Output = Result<T, AuthFailure>>,
-) -> Result<T, MicroserviceError> {
-    match tokio::time::timeout_at(deadline, step).await {
-        Ok(result) => result.map_err(|failure| auth_error(prepared, failure)),
-        Err(_) => Err(MicroserviceError::unavailable(
-            prepared.context.clone(),
-            UnavailableReason::DeadlineExceeded,
-            0,
-            None,
-        )),
     }
 }
 
@@ -348,18 +298,22 @@ mod tests {
 
     static PING: Operation = Operation::new("ping", Method::Get, "/ping");
 
-    /// Every layer a generated method awaits copies the call's future at
-    /// least once: it is kept small by boxing the prepared request and the
-    /// rare paths (token fetches, refreshes, retry waits).
-    #[test]
-    fn the_call_future_stays_small() {
+    fn ping() -> crate::ServiceClient {
         let config = RuntimeConfig::builder()
             .service_url("ping", "http://127.0.0.1:1")
             .build()
             .unwrap();
-        let client = Session::new(config).unwrap().service("ping").unwrap();
+        Session::new(config).unwrap().service("ping").unwrap()
+    }
+
+    /// Every layer a generated method awaits moves the call's future at
+    /// least once: it holds only the prepared request, the plan and the one
+    /// attempt in flight.
+    #[test]
+    fn the_call_future_stays_small() {
+        let client = ping();
         let call = client.execute(Request::new(&PING));
         let size = size_of_val(&call);
-        assert!(size <= 1024, "the call's future grew to {size} bytes");
+        assert!(size <= 768, "the call's future grew to {size} bytes");
     }
 }

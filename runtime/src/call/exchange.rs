@@ -1,0 +1,134 @@
+//! One attempt on the wire: the request in flight, then its body read within
+//! the size limit, both under the attempt's deadline.
+//!
+//! A plain state machine rather than nested `async` blocks: every call polls
+//! it, and each level of nesting would add a dispatch on every poll and a
+//! copy of the whole future whenever one is moved into another.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use reqwest::header::HeaderMap;
+
+use super::attempt::{Attempt, Limit, transport_reason};
+use crate::body::{BodyReader, Read};
+use crate::deadline::Deadline;
+use crate::error::UnavailableReason;
+
+/// The future of one attempt; `F` is reqwest's response future.
+pub(super) struct Exchange<F> {
+    phase: Phase<F>,
+    deadline: Deadline,
+    /// What the deadline passing means.
+    limit: Limit,
+    max_body_bytes: usize,
+}
+
+enum Phase<F> {
+    /// Waiting for the response head.
+    Sending(F),
+    /// Reading the body of the response whose head is here.
+    Reading {
+        status: u16,
+        headers: HeaderMap,
+        body: BodyReader,
+    },
+    /// The attempt ended and its outcome was handed out.
+    Ended,
+}
+
+impl<F> Exchange<F> {
+    /// The exchange of `sending`, cut off after `duration` as `limit` says.
+    pub(super) fn new(
+        sending: F,
+        duration: std::time::Duration,
+        limit: Limit,
+        max_body_bytes: usize,
+    ) -> Self {
+        Self {
+            phase: Phase::Sending(sending),
+            deadline: Deadline::after(duration),
+            limit,
+            max_body_bytes,
+        }
+    }
+}
+
+impl<F> Future for Exchange<F>
+where
+    F: Future<Output = reqwest::Result<reqwest::Response>> + Unpin,
+{
+    type Output = Attempt;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Attempt> {
+        let this = &mut *self;
+        loop {
+            match &mut this.phase {
+                Phase::Sending(sending) => match Pin::new(sending).poll(cx) {
+                    Poll::Ready(Ok(response)) => {
+                        let mut response = response;
+                        let status = response.status().as_u16();
+                        let declared = response.content_length();
+                        let headers = std::mem::take(response.headers_mut());
+                        let body = BodyReader::new(
+                            reqwest::Body::from(response),
+                            declared,
+                            this.max_body_bytes,
+                        );
+                        this.phase = Phase::Reading {
+                            status,
+                            headers,
+                            body,
+                        };
+                    }
+                    Poll::Ready(Err(error)) => {
+                        this.phase = Phase::Ended;
+                        return Poll::Ready(Attempt::Failed {
+                            reason: transport_reason(&error),
+                            source: Some(Box::new(error.without_url())),
+                        });
+                    }
+                    Poll::Pending => break,
+                },
+                Phase::Reading {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    let Poll::Ready(read) = body.poll_read(cx) else {
+                        break;
+                    };
+                    let (status, headers) = (*status, std::mem::take(headers));
+                    this.phase = Phase::Ended;
+                    return Poll::Ready(match read {
+                        Read::Complete(body) => Attempt::Answered {
+                            status,
+                            headers,
+                            body,
+                        },
+                        Read::TooLarge(prefix) => Attempt::TooLarge {
+                            status,
+                            headers,
+                            prefix,
+                        },
+                        Read::Broken(error) => Attempt::Failed {
+                            reason: UnavailableReason::ConnectionReset,
+                            source: Some(Box::new(error.without_url())),
+                        },
+                    });
+                }
+                // Polled again after the end: it stays pending, as a fused
+                // future would.
+                Phase::Ended => return Poll::Pending,
+            }
+        }
+        match this.deadline.poll_elapsed(cx) {
+            Poll::Ready(()) => {
+                this.phase = Phase::Ended;
+                Poll::Ready(this.limit.elapsed())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
