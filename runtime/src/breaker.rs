@@ -12,7 +12,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::window::SlidingWindow;
+use crate::window::{SlidingWindow, Tally};
 
 /// Thresholds of a circuit breaker.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,6 +77,18 @@ impl CallVerdict {
 struct Counts {
     calls: u32,
     failures: u32,
+}
+
+impl Tally for Counts {
+    fn add(&mut self, other: Self) {
+        self.calls = self.calls.saturating_add(other.calls);
+        self.failures = self.failures.saturating_add(other.failures);
+    }
+
+    fn remove(&mut self, other: Self) {
+        self.calls = self.calls.saturating_sub(other.calls);
+        self.failures = self.failures.saturating_sub(other.failures);
+    }
 }
 
 #[derive(Debug)]
@@ -210,12 +222,15 @@ impl CircuitBreaker {
         }
         match &mut inner.state {
             State::Closed { window } => {
-                let counts = window.current(now);
-                counts.calls += 1;
-                if verdict == CallVerdict::Failed {
-                    counts.failures += 1;
-                }
-                if self.should_open(window, now) {
+                let failed = verdict == CallVerdict::Failed;
+                window.add(
+                    now,
+                    Counts {
+                        calls: 1,
+                        failures: u32::from(failed),
+                    },
+                );
+                if self.should_open(window.total(now)) {
                     self.open(&mut inner, now);
                 }
             }
@@ -235,14 +250,9 @@ impl CircuitBreaker {
         }
     }
 
-    fn should_open(&self, window: &SlidingWindow<Counts>, now: Instant) -> bool {
-        let (calls, failures) = window
-            .live(now)
-            .fold((0u32, 0u32), |(calls, failures), counts| {
-                (calls + counts.calls, failures + counts.failures)
-            });
-        calls >= self.config.minimum_calls.max(1)
-            && f64::from(failures) >= self.config.failure_ratio * f64::from(calls)
+    fn should_open(&self, counts: Counts) -> bool {
+        counts.calls >= self.config.minimum_calls.max(1)
+            && f64::from(counts.failures) >= self.config.failure_ratio * f64::from(counts.calls)
     }
 
     fn open(&self, inner: &mut Inner, now: Instant) {

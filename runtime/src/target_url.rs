@@ -20,44 +20,53 @@ pub(crate) fn build(
     let base_path = base.path().trim_end_matches('/');
     let mut path = String::with_capacity(base_path.len() + template.len() + 32);
     path.push_str(base_path);
-    let mut rest = template;
-    while let Some(open) = find_byte(rest, b'{') {
-        path.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = find_byte(after, b'}') else {
-            path.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let name = &after[..close];
-        let value = path_params
-            .iter()
-            .find(|(param, _)| *param == name)
-            .map(|(_, value)| value.as_str());
-        match value {
-            // `.` and `..` would be removed by URL normalisation, and an
-            // empty segment would change which route is called.
-            Some(value) if !matches!(value, "" | "." | "..") => {
-                push_encoded(&mut path, value);
+    // One pass over the template: literal runs are copied, `{name}` is
+    // replaced, and a `?` or `#` ends the path. Encoded values never hold
+    // `?` or `#`: one here comes from the template itself
+    // (`/items?action=archive`). Its query goes first in the query; a
+    // fragment is never sent.
+    let bytes = template.as_bytes();
+    let mut literal = 0;
+    let mut at = 0;
+    let mut literal_query = "";
+    while at < bytes.len() {
+        match bytes[at] {
+            b'{' => {
+                let Some(length) = template[at + 1..].find('}') else {
+                    // An unclosed brace is literal text.
+                    at += 1;
+                    continue;
+                };
+                path.push_str(&template[literal..at]);
+                let name = &template[at + 1..at + 1 + length];
+                let value = path_params
+                    .iter()
+                    .find(|(param, _)| *param == name)
+                    .map(|(_, value)| value.as_str());
+                match value {
+                    // `.` and `..` would be removed by URL normalisation, and
+                    // an empty segment would change which route is called.
+                    Some(value) if !matches!(value, "" | "." | "..") => {
+                        push_encoded(&mut path, value);
+                    }
+                    _ => return Err(InvalidRequestReason::PathParameter { name }),
+                }
+                at += length + 2;
+                literal = at;
             }
-            _ => return Err(InvalidRequestReason::PathParameter { name }),
+            b'?' | b'#' => {
+                let rest = &template[at..];
+                literal_query = rest
+                    .strip_prefix('?')
+                    .map_or("", |query| query.split('#').next().unwrap_or(""));
+                break;
+            }
+            _ => at += 1,
         }
-        rest = &after[close + 1..];
     }
-    path.push_str(rest);
-    // Encoded values never hold `?` or `#`: one here comes from the
-    // template itself (`/items?action=archive`). Its query goes first in
-    // the query; a fragment is never sent.
-    let (path, literal_query) = match path.bytes().position(|b| b == b'?' || b == b'#') {
-        None => (path.as_str(), ""),
-        Some(cut) => {
-            let (path, rest) = path.split_at(cut);
-            let query = rest.strip_prefix('?').unwrap_or("");
-            (path, query.split('#').next().unwrap_or(""))
-        }
-    };
+    path.push_str(&template[literal..at]);
     let mut url = base.clone();
-    url.set_path(path);
+    url.set_path(&path);
     if !query.is_empty() || !literal_query.is_empty() {
         let mut encoded = String::with_capacity(literal_query.len() + query.len() * 16);
         encoded.push_str(literal_query);
@@ -70,12 +79,6 @@ pub(crate) fn build(
         url.set_query(Some(&encoded));
     }
     Ok(url)
-}
-
-/// The index of the first `byte` in `text` (templates are short: a plain
-/// scan beats a general searcher).
-fn find_byte(text: &str, byte: u8) -> Option<usize> {
-    text.bytes().position(|b| b == byte)
 }
 
 /// Appends `name=value` pairs, percent-encoded and joined by `&` (after an
@@ -101,14 +104,15 @@ pub(crate) fn push_pairs<'a>(
 /// formatting machinery: this runs for every parameter of every call.
 pub(crate) fn push_encoded(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let unreserved =
-        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
     out.reserve(value.len());
     let mut rest = value;
     loop {
         // Copy the run of unreserved (ASCII) characters at once, then encode
         // every byte of the character that ended it.
-        let run = rest.bytes().take_while(|&byte| unreserved(byte)).count();
+        let run = rest
+            .bytes()
+            .position(|byte| !UNRESERVED[usize::from(byte)])
+            .unwrap_or(rest.len());
         let (plain, tail) = rest.split_at(run);
         out.push_str(plain);
         let Some(character) = tail.chars().next() else {
@@ -123,6 +127,19 @@ pub(crate) fn push_encoded(out: &mut String, value: &str) {
         rest = after;
     }
 }
+
+/// RFC 3986 unreserved characters, by byte: ASCII letters and digits and
+/// `-` `.` `_` `~`. A table lookup per byte instead of four comparisons.
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        byte += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,23 @@
 //! Counts kept over a sliding time window, in slots, shared by the retry
 //! budget and the circuit breaker.
+//!
+//! The window keeps the running total of its live slots: adding to it and
+//! reading the total cost the same whatever the number of slots. Slots are
+//! walked only when time moves into a new slot, to drop those that left the
+//! window.
 
 use std::time::{Duration, Instant};
 
 /// Number of slots a window is divided into.
 const SLOTS: usize = 10;
+
+/// Counters that can be added up and taken out of a total.
+pub(crate) trait Tally: Copy + Default {
+    /// `self += other`.
+    fn add(&mut self, other: Self);
+    /// `self -= other`; `other` was added before.
+    fn remove(&mut self, other: Self);
+}
 
 /// Counters of type `C` over the last `window`, in `SLOTS` slots.
 #[derive(Clone, Debug)]
@@ -12,11 +25,15 @@ pub(crate) struct SlidingWindow<C> {
     origin: Instant,
     /// Nanoseconds per slot, at least one millisecond's worth.
     slot_nanos: u64,
-    /// `(period, counters)`: which slot-length period since `origin` a slot counts.
+    /// `(period, counters)`: which slot-length period since `origin` a slot
+    /// counts.
     slots: [(u64, C); SLOTS],
+    /// The sum of the slots inside the window as of period `latest`.
+    total: C,
+    latest: u64,
 }
 
-impl<C: Copy + Default> SlidingWindow<C> {
+impl<C: Tally> SlidingWindow<C> {
     /// An empty window of length `window` starting at `now`.
     pub(crate) fn new(window: Duration, now: Instant) -> Self {
         Self {
@@ -25,33 +42,89 @@ impl<C: Copy + Default> SlidingWindow<C> {
                 .unwrap_or(u64::MAX)
                 .max(1_000_000),
             slots: [(0, C::default()); SLOTS],
+            total: C::default(),
+            latest: 0,
         }
     }
 
-    fn period(&self, now: Instant) -> u64 {
-        // 64-bit nanoseconds last 584 years; dividing them is several times
-        // cheaper than dividing the 128-bit count, on every recorded call.
-        let elapsed = now.saturating_duration_since(self.origin);
-        u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX) / self.slot_nanos
-    }
-
-    /// The counters of the slot holding `now`, cleared if it last counted an
-    /// older period.
-    pub(crate) fn current(&mut self, now: Instant) -> &mut C {
-        let period = self.period(now);
+    /// Adds `counts` to the slot holding `now`.
+    pub(crate) fn add(&mut self, now: Instant, counts: C) {
+        let period = self.advance(now);
         let slot = &mut self.slots[(period % SLOTS as u64) as usize];
         if slot.0 != period {
+            // The slot last counted a period that has left the window, and
+            // was emptied when it did.
             *slot = (period, C::default());
         }
-        &mut slot.1
+        slot.1.add(counts);
+        self.total.add(counts);
     }
 
-    /// The counters of every slot still inside the window at `now`.
-    pub(crate) fn live(&self, now: Instant) -> impl Iterator<Item = &C> {
-        let period = self.period(now);
-        self.slots
-            .iter()
-            .filter(move |(slot, _)| slot + SLOTS as u64 > period)
-            .map(|(_, counters)| counters)
+    /// The counters of every slot still inside the window at `now`, summed.
+    pub(crate) fn total(&mut self, now: Instant) -> C {
+        self.advance(now);
+        self.total
+    }
+
+    /// Moves the window to `now` (never back), emptying the slots that left
+    /// it; the period `now` falls in.
+    fn advance(&mut self, now: Instant) -> u64 {
+        // 64-bit nanoseconds last 584 years; dividing them is several times
+        // cheaper than dividing the 128-bit count.
+        let elapsed = now.saturating_duration_since(self.origin);
+        let period = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX) / self.slot_nanos;
+        if period > self.latest {
+            for slot in &mut self.slots {
+                if slot.0 + SLOTS as u64 <= period {
+                    self.total.remove(slot.1);
+                    slot.1 = C::default();
+                }
+            }
+            self.latest = period;
+        }
+        period.max(self.latest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Tally for u32 {
+        fn add(&mut self, other: Self) {
+            *self += other;
+        }
+        fn remove(&mut self, other: Self) {
+            *self -= other;
+        }
+    }
+
+    /// The running total equals the sum of the slots inside the window,
+    /// recomputed from scratch, at every step of an irregular timeline.
+    #[test]
+    fn the_running_total_matches_the_live_slots() {
+        let start = Instant::now();
+        let mut window = SlidingWindow::<u32>::new(Duration::from_secs(10), start);
+        let mut events: Vec<(u64, u32)> = Vec::new();
+        let steps = [
+            0u64, 0, 300, 999, 1_000, 4_500, 9_999, 10_000, 10_001, 15_000, 15_500, 31_000, 31_001,
+            45_000,
+        ];
+        for (i, millis) in steps.into_iter().enumerate() {
+            let now = start + Duration::from_millis(millis);
+            let amount = i as u32 + 1;
+            window.add(now, amount);
+            events.push((millis, amount));
+            // A slot is a second; the window holds the current slot and the
+            // nine before it.
+            let period = millis / 1_000;
+            let expected: u32 = events
+                .iter()
+                .filter(|(at, _)| at / 1_000 + 10 > period)
+                .map(|(_, amount)| amount)
+                .sum();
+            assert_eq!(window.total(now), expected, "at {millis} ms");
+        }
+        assert_eq!(window.total(start + Duration::from_secs(3_600)), 0);
     }
 }

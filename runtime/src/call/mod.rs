@@ -72,35 +72,17 @@ impl ServiceClient {
         );
         let prepared = match self.start(request) {
             Ok(prepared) => prepared,
-            Err(refused) => {
-                let result = Err(refused);
-                if !span.is_disabled() {
-                    record_call(&span, &result);
-                }
-                return Call::Ended(Some(result));
-            }
+            Err(refused) => return Call::Ended(Some(refused_call(&span, refused))),
         };
         let (plan, started) = self.plan();
         if !span.is_disabled() {
-            return Call::Slow(Box::pin(async move {
-                let result = self
-                    .attempts(&prepared, &plan, Resume::Fresh(started))
-                    .instrument(span.clone())
-                    .await;
-                record_call(&span, &result);
-                result
-            }));
+            return Call::Slow(self.traced(prepared, plan, started, span));
         }
         // The first attempt, step by step as the general loop makes it.
         let applied = match self.credentials(&prepared, None) {
             Ok(Step::Ready(applied)) => applied,
             // A token provider's fetch waits: the general loop makes it.
-            Ok(Step::Fetch(_)) => {
-                return Call::Slow(Box::pin(async move {
-                    self.attempts(&prepared, &plan, Resume::Fresh(started))
-                        .await
-                }));
-            }
+            Ok(Step::Fetch(_)) => return Call::Slow(self.general(prepared, plan, started)),
             Err(error) => return Call::Ended(Some(Err(error))),
         };
         let permit = match self.state.breaker.try_acquire(started.into_std()) {
@@ -117,12 +99,49 @@ impl ServiceClient {
         })
     }
 
+    /// The whole call in the general loop, recorded on `span`.
+    #[inline(never)]
+    fn traced(
+        &self,
+        prepared: Prepared,
+        plan: Plan,
+        started: Instant,
+        span: tracing::Span,
+    ) -> SlowCall<'_> {
+        Box::pin(async move {
+            let result = self
+                .attempts(&prepared, &plan, Resume::Fresh(started))
+                .instrument(span.clone())
+                .await;
+            record_call(&span, &result);
+            result
+        })
+    }
+
+    /// The whole call in the general loop.
+    #[inline(never)]
+    fn general(&self, prepared: Prepared, plan: Plan, started: Instant) -> SlowCall<'_> {
+        Box::pin(async move {
+            self.attempts(&prepared, &plan, Resume::Fresh(started))
+                .await
+        })
+    }
+
     /// The breaker's refusal, or the request in HTTP terms.
     fn start(&self, request: Request) -> Result<Prepared, MicroserviceError> {
-        let Some(open) = self.state.breaker.refusal(now) else {
-            return self.prepare(request);
-        };
-        let operation = request.operation;
+        match self.state.breaker.refusal(now) {
+            None => self.prepare(request),
+            Some(open) => Err(self.refused(request.operation, open)),
+        }
+    }
+
+    /// The error of a call an open breaker refused.
+    #[cold]
+    fn refused(
+        &self,
+        operation: &'static crate::request::Operation,
+        open: BreakerOpen,
+    ) -> MicroserviceError {
         tracing::debug!(
             service = %self.state.name,
             operation = operation.id,
@@ -134,12 +153,12 @@ impl ServiceClient {
             operation.method,
             operation.path,
         );
-        Err(MicroserviceError::unavailable(
+        MicroserviceError::unavailable(
             context,
             UnavailableReason::CircuitOpen,
             0,
             Some(Box::new(open)),
-        ))
+        )
     }
 
     /// The call's plan, and when it started; the call counts toward the
@@ -193,6 +212,22 @@ fn circuit_open(prepared: &Prepared, attempts: u32, open: BreakerOpen) -> Micros
     )
 }
 
+/// The general loop's future, boxed.
+type SlowCall<'a> = Pin<Box<dyn Future<Output = Result<Response, MicroserviceError>> + Send + 'a>>;
+
+/// A refused call's result, recorded on its span when one listens.
+#[cold]
+fn refused_call(
+    span: &tracing::Span,
+    refused: MicroserviceError,
+) -> Result<Response, MicroserviceError> {
+    let result = Err(refused);
+    if !span.is_disabled() {
+        record_call(span, &result);
+    }
+    result
+}
+
 /// The future of a call.
 #[expect(
     clippy::large_enum_variant,
@@ -202,7 +237,7 @@ enum Call<'a, F> {
     /// The first attempt in flight, on the fast path.
     Fast(Fast<'a, F>),
     /// The general retry loop.
-    Slow(Pin<Box<dyn Future<Output = Result<Response, MicroserviceError>> + Send + 'a>>),
+    Slow(SlowCall<'a>),
     /// Decided without I/O, or already handed out (`None`).
     Ended(Option<Result<Response, MicroserviceError>>),
 }
@@ -215,6 +250,24 @@ struct Fast<'a, F> {
     /// Taken when the attempt's outcome is reported.
     permit: Option<Permit>,
     exchange: Exchange<F>,
+}
+
+impl<'a, F> Fast<'a, F> {
+    /// The general loop, after this first attempt ended with `outcome`.
+    #[inline(never)]
+    fn continued(self, outcome: Attempt, finished: Instant) -> SlowCall<'a> {
+        let Fast {
+            client,
+            prepared,
+            plan,
+            ..
+        } = self;
+        Box::pin(async move {
+            client
+                .attempts(&prepared, &plan, Resume::After(outcome, finished))
+                .await
+        })
+    }
 }
 
 impl<F> Future for Call<'_, F>
@@ -245,18 +298,8 @@ where
                     return Poll::Ready(result);
                 }
                 // Anything but a success continues in the general loop.
-                if let Call::Fast(Fast {
-                    client,
-                    prepared,
-                    plan,
-                    ..
-                }) = std::mem::replace(this, Call::Ended(None))
-                {
-                    *this = Call::Slow(Box::pin(async move {
-                        client
-                            .attempts(&prepared, &plan, Resume::After(outcome, finished))
-                            .await
-                    }));
+                if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None)) {
+                    *this = Call::Slow(fast.continued(outcome, finished));
                 }
             }
         }

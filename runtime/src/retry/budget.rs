@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::window::SlidingWindow;
+use crate::window::{SlidingWindow, Tally};
 
 /// How large the budget is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,6 +39,18 @@ struct Counts {
     retries: u32,
 }
 
+impl Tally for Counts {
+    fn add(&mut self, other: Self) {
+        self.calls = self.calls.saturating_add(other.calls);
+        self.retries = self.retries.saturating_add(other.retries);
+    }
+
+    fn remove(&mut self, other: Self) {
+        self.calls = self.calls.saturating_sub(other.calls);
+        self.retries = self.retries.saturating_sub(other.retries);
+    }
+}
+
 /// A thread-safe retry budget over a sliding window.
 #[derive(Debug)]
 pub struct RetryBudget {
@@ -62,33 +74,40 @@ impl RetryBudget {
 
     /// Records a call (a first attempt).
     pub fn deposit(&self, now: Instant) {
-        let mut window = self.lock();
-        let counts = window.current(now);
-        counts.calls = counts.calls.saturating_add(1);
+        self.lock().add(
+            now,
+            Counts {
+                calls: 1,
+                retries: 0,
+            },
+        );
     }
 
     /// Takes one retry from the budget; `false` when it is spent.
     pub fn try_withdraw(&self, now: Instant) -> bool {
         let mut window = self.lock();
-        if self.balance_of(&window, now) < 1.0 {
+        if self.balance_of(window.total(now)) < 1.0 {
             return false;
         }
-        let counts = window.current(now);
-        counts.retries = counts.retries.saturating_add(1);
+        window.add(
+            now,
+            Counts {
+                calls: 0,
+                retries: 1,
+            },
+        );
         true
     }
 
     /// Retries currently available.
     pub fn balance(&self, now: Instant) -> f64 {
-        self.balance_of(&self.lock(), now)
+        self.balance_of(self.lock().total(now))
     }
 
-    fn balance_of(&self, window: &SlidingWindow<Counts>, now: Instant) -> f64 {
-        let (calls, retries) = window.live(now).fold((0u64, 0u64), |(calls, retries), c| {
-            (calls + u64::from(c.calls), retries + u64::from(c.retries))
-        });
+    fn balance_of(&self, counts: Counts) -> f64 {
+        let (calls, retries) = (f64::from(counts.calls), f64::from(counts.retries));
         let floor = f64::from(self.config.min_per_second) * self.config.window.as_secs_f64();
-        floor + self.config.ratio * calls as f64 - retries as f64
+        floor + self.config.ratio * calls - retries
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SlidingWindow<Counts>> {
