@@ -193,7 +193,9 @@ pub struct Request {
     pub(crate) body: Option<Body>,
     pub(crate) cookies: Vec<(&'static str, String)>,
     pub(crate) idempotency_key: Option<String>,
-    pub(crate) problem: Option<(InvalidRequestReason, Option<String>)>,
+    /// The first problem found, boxed: it is rare, and the request is moved
+    /// at every builder step.
+    pub(crate) problem: Option<Box<(InvalidRequestReason, Option<String>)>>,
 }
 
 impl Request {
@@ -218,14 +220,14 @@ impl Request {
     }
 
     /// Sets the path parameter `name` (percent-encoded as one segment).
-    #[inline]
+    #[inline(always)]
     pub fn path_param(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.path_params.push((name, value.to_string()));
         self
     }
 
     /// Adds the query parameter `name=value`.
-    #[inline]
+    #[inline(always)]
     pub fn query(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.query.push((Cow::Borrowed(name), value.to_string()));
         self
@@ -265,7 +267,7 @@ impl Request {
 
     /// Adds the header `name: value`. A value with CR, LF or other control
     /// characters makes the call fail before anything is sent.
-    #[inline]
+    #[inline(always)]
     pub fn header(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.headers.push((Cow::Borrowed(name), value.to_string()));
         self
@@ -405,7 +407,7 @@ impl Request {
     /// Records the first problem found while describing the request.
     fn fail(&mut self, reason: InvalidRequestReason, detail: Option<String>) {
         if self.problem.is_none() {
-            self.problem = Some((reason, detail));
+            self.problem = Some(Box::new((reason, detail)));
         }
     }
 }

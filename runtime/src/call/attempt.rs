@@ -157,7 +157,7 @@ impl ServiceClient {
         }
         // The prepared headers become the request's own: nothing is merged
         // header by header.
-        let mut request = reqwest::Request::new(prepared.method.clone(), url);
+        let mut request = reqwest::Request::new(prepared.method(), url);
         *request.headers_mut() = headers;
         if let Some(body) = &prepared.body {
             *request.body_mut() = Some(body.clone().into());
@@ -178,7 +178,7 @@ impl ServiceClient {
         attempt: Attempt,
         attempts: u32,
     ) -> Result<Response, MicroserviceError> {
-        let context = prepared.context.clone();
+        let context = prepared.context();
         match attempt {
             Attempt::Answered {
                 status,

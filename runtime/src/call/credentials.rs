@@ -136,7 +136,7 @@ impl ServiceClient {
 fn apply(prepared: &Prepared, placement: Placement) -> Result<Applied, MicroserviceError> {
     let invalid = |name: &str| {
         MicroserviceError::invalid(
-            prepared.context.clone(),
+            prepared.context(),
             InvalidRequestReason::Header {
                 name: name.to_owned(),
             },
@@ -162,7 +162,7 @@ fn apply(prepared: &Prepared, placement: Placement) -> Result<Applied, Microserv
 }
 
 fn auth_error(prepared: &Prepared, failure: AuthFailure) -> MicroserviceError {
-    let context = prepared.context.clone();
+    let context = prepared.context();
     match failure {
         AuthFailure::Missing { accepted, hint } => MicroserviceError::invalid(
             context,
@@ -185,7 +185,7 @@ async fn credential_step<T>(
     match tokio::time::timeout_at(deadline, step).await {
         Ok(result) => result.map_err(|failure| auth_error(prepared, failure)),
         Err(_) => Err(MicroserviceError::unavailable(
-            prepared.context.clone(),
+            prepared.context(),
             UnavailableReason::DeadlineExceeded,
             0,
             None,

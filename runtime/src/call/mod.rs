@@ -62,7 +62,7 @@ impl ServiceClient {
     /// span the caller instrumented them with.
     pub fn execute(
         &self,
-        request: Request,
+        mut request: Request,
     ) -> impl Future<Output = Result<Response, MicroserviceError>> + Send + '_ {
         let span = telemetry::call_span(
             &self.state.name,
@@ -70,11 +70,11 @@ impl ServiceClient {
             self.state.port,
             request.operation,
         );
-        let prepared = match self.start(request) {
+        let prepared = match self.start(&mut request) {
             Ok(prepared) => prepared,
             Err(refused) => return Call::Ended(Some(refused_call(&span, refused))),
         };
-        let (plan, started) = self.plan();
+        let (plan, started) = self.begin();
         if !span.is_disabled() {
             return Call::Slow(self.traced(prepared, plan, started, span));
         }
@@ -93,7 +93,7 @@ impl ServiceClient {
         Call::Fast(Fast {
             client: self,
             prepared,
-            plan,
+            started,
             permit: Some(permit),
             exchange,
         })
@@ -128,7 +128,7 @@ impl ServiceClient {
     }
 
     /// The breaker's refusal, or the request in HTTP terms.
-    fn start(&self, request: Request) -> Result<Prepared, MicroserviceError> {
+    fn start(&self, request: &mut Request) -> Result<Prepared, MicroserviceError> {
         match self.state.breaker.refusal(now) {
             None => self.prepare(request),
             Some(open) => Err(self.refused(request.operation, open)),
@@ -161,9 +161,16 @@ impl ServiceClient {
         )
     }
 
-    /// The call's plan, and when it started; the call counts toward the
-    /// retry budget from here.
-    fn plan(&self) -> (Plan, Instant) {
+    /// Starts a call now: it counts toward the retry budget from here. Its
+    /// plan follows from the time it started.
+    fn begin(&self) -> (Plan, Instant) {
+        let started = Instant::now();
+        self.state.budget.deposit(started.into_std());
+        (self.plan(started), started)
+    }
+
+    /// The plan of a call that started at `started`.
+    fn plan(&self, started: Instant) -> Plan {
         let config = self.session.config();
         let options = self.options.as_deref();
         let policy = options
@@ -175,18 +182,15 @@ impl ServiceClient {
         let budget = options
             .and_then(|options| options.deadline)
             .unwrap_or(config.timeouts.deadline);
-        let started = Instant::now();
         // `Duration::MAX` means "no deadline": a century stands in for it.
         let deadline = started
             .checked_add(budget)
             .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 24 * 3600));
-        self.state.budget.deposit(started.into_std());
-        let plan = Plan {
+        Plan {
             policy,
             attempt_timeout,
             deadline,
-        };
-        (plan, started)
+        }
     }
 
     /// Reports an attempt's outcome to the breaker. An attempt cut short by
@@ -205,7 +209,7 @@ impl ServiceClient {
 /// The error of a call the breaker refused after `attempts` attempts.
 fn circuit_open(prepared: &Prepared, attempts: u32, open: BreakerOpen) -> MicroserviceError {
     MicroserviceError::unavailable(
-        prepared.context.clone(),
+        prepared.context(),
         UnavailableReason::CircuitOpen,
         attempts,
         Some(Box::new(open)),
@@ -246,7 +250,8 @@ enum Call<'a, F> {
 struct Fast<'a, F> {
     client: &'a ServiceClient,
     prepared: Prepared,
-    plan: Plan,
+    /// When the call started: its plan follows, should it need one again.
+    started: Instant,
     /// Taken when the attempt's outcome is reported.
     permit: Option<Permit>,
     exchange: Exchange<F>,
@@ -259,10 +264,11 @@ impl<'a, F> Fast<'a, F> {
         let Fast {
             client,
             prepared,
-            plan,
+            started,
             ..
         } = self;
         Box::pin(async move {
+            let plan = client.plan(started);
             client
                 .attempts(&prepared, &plan, Resume::After(outcome, finished))
                 .await

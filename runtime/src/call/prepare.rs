@@ -19,27 +19,47 @@ const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// A request turned into HTTP terms, reused by every attempt.
 pub(super) struct Prepared {
     pub(super) operation: &'static Operation,
-    pub(super) context: CallContext,
-    pub(super) method: reqwest::Method,
+    /// The service's name, for the call's context.
+    service: Arc<str>,
     pub(super) url: url::Url,
     pub(super) headers: HeaderMap,
     pub(super) body: Option<Bytes>,
     pub(super) replayable: bool,
 }
 
+impl Prepared {
+    /// What errors and responses say about the call.
+    pub(super) fn context(&self) -> CallContext {
+        CallContext::new(
+            Arc::clone(&self.service),
+            self.operation.id,
+            self.operation.method,
+            self.operation.path,
+        )
+    }
+
+    /// The HTTP method.
+    pub(super) fn method(&self) -> reqwest::Method {
+        http_method(self.operation.method)
+    }
+}
+
 impl ServiceClient {
-    pub(super) fn prepare(&self, request: Request) -> Result<Prepared, MicroserviceError> {
+    /// `request` in HTTP terms. It is borrowed, and its body and key taken,
+    /// rather than moved here whole.
+    pub(super) fn prepare(&self, request: &mut Request) -> Result<Prepared, MicroserviceError> {
         let operation = request.operation;
-        let context = CallContext::new(
-            Arc::clone(&self.state.name),
-            operation.id,
-            operation.method,
-            operation.path,
-        );
         let invalid = |reason, source: Option<BoxError>| {
-            MicroserviceError::invalid(context.clone(), reason, source)
+            let context = CallContext::new(
+                Arc::clone(&self.state.name),
+                operation.id,
+                operation.method,
+                operation.path,
+            );
+            MicroserviceError::invalid(context, reason, source)
         };
-        if let Some((reason, detail)) = request.problem {
+        if let Some(problem) = request.problem.take() {
+            let (reason, detail) = *problem;
             return Err(invalid(reason, detail.map(BoxError::from)));
         }
         let url = target_url::build(
@@ -58,7 +78,7 @@ impl ServiceClient {
         {
             HeaderMap::new()
         } else {
-            caller_headers(&request, options).map_err(|reason| invalid(reason, None))?
+            caller_headers(request, options).map_err(|reason| invalid(reason, None))?
         };
 
         // A handle-wide key applies only to operations that declare an
@@ -67,9 +87,9 @@ impl ServiceClient {
         let key = match operation.idempotency_header {
             Some(_) => options
                 .and_then(|options| options.idempotency_key.clone())
-                .or(request.idempotency_key)
+                .or(request.idempotency_key.take())
                 .or_else(generate_key_some),
-            None => request.idempotency_key,
+            None => request.idempotency_key.take(),
         };
         if let Some(key) = &key {
             let header = operation
@@ -79,7 +99,7 @@ impl ServiceClient {
             headers.insert(name, value);
         }
 
-        let body = match request.body {
+        let body = match request.body.take() {
             None => None,
             Some(body) => {
                 let bytes = if body.json && !operation.link_fields.is_empty() {
@@ -109,8 +129,7 @@ impl ServiceClient {
 
         Ok(Prepared {
             operation,
-            context,
-            method: http_method(operation.method),
+            service: Arc::clone(&self.state.name),
             url,
             headers,
             body,
