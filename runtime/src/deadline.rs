@@ -13,11 +13,13 @@
 //! until the heap holds more than twice the live deadlines, when the heap is
 //! rebuilt from the live ones: memory is bounded by the most attempts ever in
 //! flight at once, whatever the call rate, for a constant cost per call. A
-//! registered deadline is polled again without the lock: the clock says
-//! whether it passed, and the lock is taken only if the task's waker changed.
+//! registered deadline is polled again without the lock and, until the
+//! thread fires a deadline, without reading the clock: one atomic load says
+//! nothing fired. The lock is taken only if the task's waker changed.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -113,6 +115,11 @@ impl State {
 struct Watchdog {
     state: Mutex<State>,
     wake: Condvar,
+    /// Rounds in which the thread woke tasks whose deadline passed. A task
+    /// polled again reads the clock only when this moved since it last
+    /// looked: until the thread fires, no deadline of its has passed that
+    /// it must act on.
+    rounds: AtomicU64,
 }
 
 impl Watchdog {
@@ -168,6 +175,7 @@ impl Watchdog {
             }
             if !due.is_empty() {
                 drop(state);
+                self.rounds.fetch_add(1, Ordering::Release);
                 due.into_iter().for_each(Waker::wake);
                 state = self.lock();
                 continue;
@@ -209,9 +217,19 @@ pub(crate) struct Deadline {
     /// `None`: no deadline within reach of `Instant`.
     at: Option<Instant>,
     watchdog: &'static Watchdog,
-    /// The registered deadline, after the first `Pending`, and the waker
-    /// registered with it.
-    registration: Option<(Handle, Waker)>,
+    /// The registered deadline, after the first `Pending`.
+    registration: Option<Registration>,
+}
+
+/// A deadline registered with the watchdog.
+#[derive(Debug)]
+struct Registration {
+    handle: Handle,
+    /// The waker the thread holds.
+    waker: Waker,
+    /// The thread's `rounds` when the clock was last read (or the deadline
+    /// registered).
+    round: u64,
 }
 
 impl Deadline {
@@ -234,38 +252,49 @@ impl Deadline {
         let Some(at) = self.at else {
             return Poll::Pending;
         };
-        // The first poll registers without reading the clock again: `at`
-        // was computed a moment ago, and a deadline already due is fired by
-        // the thread at once.
-        if self.registration.is_some() && Instant::now() >= at {
-            return Poll::Ready(());
-        }
-        // Woken by the thread or not, a passed deadline shows on the clock
-        // (checked above): a registered deadline needs the lock only when
-        // the task's waker changed.
-        if let Some((handle, registered)) = &self.registration {
-            if registered.will_wake(cx.waker()) {
-                return Poll::Pending;
+        let Some(registration) = &mut self.registration else {
+            // The first poll registers without reading the clock again: `at`
+            // was computed a moment ago, and a deadline already due is fired
+            // by the thread at once.
+            let round = self.watchdog.rounds.load(Ordering::Acquire);
+            let handle = self.watchdog.register(at, cx.waker());
+            self.registration = Some(Registration {
+                handle,
+                waker: cx.waker().clone(),
+                round,
+            });
+            return Poll::Pending;
+        };
+        // A passed deadline is acted on once the thread fired it (at most
+        // `RESOLUTION` late): the clock is read only after it fired some.
+        let round = self.watchdog.rounds.load(Ordering::Acquire);
+        if round != registration.round {
+            if Instant::now() >= at {
+                return Poll::Ready(());
             }
-            let handle = *handle;
-            let mut state = self.watchdog.lock();
-            if let Some(slot) = state.matches_mut(handle) {
-                slot.waker = Some(cx.waker().clone());
-                drop(state);
-                self.registration = Some((handle, cx.waker().clone()));
-                return Poll::Pending;
-            }
+            registration.round = round;
         }
-        let handle = self.watchdog.register(at, cx.waker());
-        self.registration = Some((handle, cx.waker().clone()));
+        // The lock is needed only if the task's waker changed.
+        if registration.waker.will_wake(cx.waker()) {
+            return Poll::Pending;
+        }
+        let mut state = self.watchdog.lock();
+        match state.matches_mut(registration.handle) {
+            Some(slot) if slot.waker.is_some() => slot.waker = Some(cx.waker().clone()),
+            // The thread fired it, taking the waker it held, since `rounds`
+            // was read above: the deadline passed.
+            _ => return Poll::Ready(()),
+        }
+        drop(state);
+        registration.waker = cx.waker().clone();
         Poll::Pending
     }
 }
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        if let Some((handle, _)) = self.registration.take() {
-            self.watchdog.lock().remove(handle);
+        if let Some(registration) = self.registration.take() {
+            self.watchdog.lock().remove(registration.handle);
         }
     }
 }
