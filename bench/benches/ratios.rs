@@ -1,6 +1,11 @@
 //! `cargo bench -p clientgen-bench`: prints one table of side-by-side ratios
 //! (see BENCHMARKS.md). Every pair is interleaved over many short rounds and
-//! reported as the median of the per-round ratios.
+//! reported as the median of the per-round ratios, with their quartiles.
+//!
+//! Options: `--quick` (3 rounds), `--only=generation|requests`, and for the
+//! requests `--call=get|post`, `--concurrency=1|64`, `--rounds=N` and
+//! `--calls=N` (per round). `CLIENTGEN_BENCH_CPUS=C,U` pins the client to
+//! CPU `C` and the upstream to CPU `U`.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark reports.
 
 use std::path::{Path, PathBuf};
@@ -10,10 +15,14 @@ use clientgen_bench::cpu::peak_rss_kib;
 use clientgen_bench::generation::{Tool, generate};
 use clientgen_bench::requests::{Call, Clients, Kind, breaker_refusal_ns, client_runtime};
 use clientgen_bench::server::Upstream;
-use clientgen_bench::stats::median;
+use clientgen_bench::stats::{median, quantile};
 
-/// Rounds per comparison.
+/// Rounds per generation comparison.
 const ROUNDS: usize = 21;
+
+/// Rounds per request comparison: sequential calls on this VM swing with
+/// where the scheduler puts the two threads, so more, shorter rounds.
+const REQUEST_ROUNDS: usize = 41;
 
 const SPECS: &[&str] = &[
     "progenitor-nexus.json",
@@ -63,8 +72,8 @@ fn main() {
             value(name).and_then(|v| v.parse().ok()).unwrap_or(default)
         };
         let selection = Selection {
-            rounds: number("rounds", if quick { 3 } else { ROUNDS }),
-            calls: number("calls", if quick { 256 } else { 2_048 }),
+            rounds: number("rounds", if quick { 3 } else { REQUEST_ROUNDS }),
+            calls: number("calls", if quick { 256 } else { 1_024 }),
             call: value("call"),
             concurrency: value("concurrency").and_then(|v| v.parse().ok()),
         };
@@ -185,6 +194,16 @@ fn rss_of(tool: &str, spec: &Path) -> String {
     }
 }
 
+/// A ratio's median and quartiles over the rounds.
+fn spread(ratios: &[f64]) -> String {
+    format!(
+        "{:.3}× ({:.2}–{:.2})",
+        median(ratios),
+        quantile(ratios, 0.25),
+        quantile(ratios, 0.75)
+    )
+}
+
 /// Which request comparisons to run, and how long.
 struct Selection {
     rounds: usize,
@@ -225,7 +244,7 @@ fn request_table(selection: &Selection) {
             }
         };
         println!(
-            "## Requests: generated client vs raw reqwest vs progenitor ({rounds} interleaved rounds of {calls} calls; same headers, same decoding)\n"
+            "## Requests: generated client vs raw reqwest vs progenitor ({rounds} interleaved rounds of {calls} calls; same headers, same decoding; ratios as median (quartiles))\n"
         );
         println!(
             "| call | mode | ours / raw (median) | ours / progenitor (median) | control: raw / raw | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw |"
@@ -268,15 +287,15 @@ fn request_table(selection: &Selection) {
                 }
                 let extra: Vec<f64> = cpu[0].iter().zip(&cpu[1]).map(|(a, b)| a - b).collect();
                 println!(
-                    "| {call:?} | {} | {:.3}× | {:.3}× | {:.3}× | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs |",
+                    "| {call:?} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs |",
                     if concurrency == 1 {
                         "sequential".to_owned()
                     } else {
                         format!("{concurrency}-way")
                     },
-                    median(&vs_raw),
-                    median(&vs_progenitor),
-                    median(&control),
+                    spread(&vs_raw),
+                    spread(&vs_progenitor),
+                    spread(&control),
                     median(&cpu[0]),
                     median(&cpu[1]),
                     median(&cpu[2]),
