@@ -19,7 +19,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -120,6 +120,9 @@ struct Watchdog {
     /// looked: until the thread fires, no deadline of its has passed that
     /// it must act on.
     rounds: AtomicU64,
+    /// Whether the thread runs. Without it nothing fires: a deadline is then
+    /// checked against the clock at every poll.
+    running: AtomicBool,
 }
 
 impl Watchdog {
@@ -129,8 +132,11 @@ impl Watchdog {
         let spawned = std::thread::Builder::new()
             .name("clientgen-deadlines".to_owned())
             .spawn(move || watchdog.run());
-        if spawned.is_err() {
-            tracing::error!("cannot start the deadline thread; attempt timeouts will not fire");
+        match spawned {
+            Ok(_) => watchdog.running.store(true, Ordering::Release),
+            Err(_) => tracing::error!(
+                "cannot start the deadline thread; attempt timeouts fire only when a call is polled"
+            ),
         }
         watchdog
     }
@@ -268,7 +274,7 @@ impl Deadline {
         // A passed deadline is acted on once the thread fired it (at most
         // `RESOLUTION` late): the clock is read only after it fired some.
         let round = self.watchdog.rounds.load(Ordering::Acquire);
-        if round != registration.round {
+        if round != registration.round || !self.watchdog.running.load(Ordering::Relaxed) {
             if Instant::now() >= at {
                 return Poll::Ready(());
             }

@@ -20,15 +20,14 @@ pub(crate) fn build(
     let base_path = base.path().trim_end_matches('/');
     let mut path = String::with_capacity(base_path.len() + template.len() + 32);
     path.push_str(base_path);
-    // One pass over the template: literal runs are copied, `{name}` is
-    // replaced, and a `?` or `#` ends the path. Encoded values never hold
-    // `?` or `#`: one here comes from the template itself
-    // (`/items?action=archive`). Its query goes first in the query; a
-    // fragment is never sent.
+    // One pass over the template: literal runs are copied and each `{name}`
+    // replaced. Encoded values never hold `?` or `#`: the first one here
+    // comes from the template itself (`/items?action=archive`). What
+    // follows it goes first in the query, a fragment is never sent.
     let bytes = template.as_bytes();
     let mut literal = 0;
     let mut at = 0;
-    let mut literal_query = "";
+    let mut cut = None;
     while at < bytes.len() {
         match bytes[at] {
             b'{' => {
@@ -54,19 +53,26 @@ pub(crate) fn build(
                 at += length + 2;
                 literal = at;
             }
-            b'?' | b'#' => {
-                let rest = &template[at..];
-                literal_query = rest
-                    .strip_prefix('?')
-                    .map_or("", |query| query.split('#').next().unwrap_or(""));
-                break;
+            b'?' | b'#' if cut.is_none() => {
+                path.push_str(&template[literal..at]);
+                cut = Some(path.len());
+                literal = at;
+                at += 1;
             }
             _ => at += 1,
         }
     }
-    path.push_str(&template[literal..at]);
+    path.push_str(&template[literal..]);
+    let (path, literal_query) = match cut {
+        None => (path.as_str(), ""),
+        Some(cut) => {
+            let (path, rest) = path.split_at(cut);
+            let query = rest.strip_prefix('?').unwrap_or("");
+            (path, query.split('#').next().unwrap_or(""))
+        }
+    };
     let mut url = base.clone();
-    url.set_path(&path);
+    url.set_path(path);
     if !query.is_empty() || !literal_query.is_empty() {
         let mut encoded = String::with_capacity(literal_query.len() + query.len() * 16);
         encoded.push_str(literal_query);
@@ -238,6 +244,18 @@ mod tests {
         assert_eq!(url.as_deref(), Ok("http://h/items/a%3Fb?mode=full"));
         let url = built("http://h", "/items#section", &[], &query);
         assert_eq!(url.as_deref(), Ok("http://h/items?limit=5"));
+    }
+
+    /// A placeholder in the template's own query is filled in like one in
+    /// its path, and a missing value is refused.
+    #[test]
+    fn placeholders_after_the_question_mark_are_filled_in() {
+        let url = built("http://h", "/r?kind={k}", &params(&[("k", "a b")]), &[]);
+        assert_eq!(url.as_deref(), Ok("http://h/r?kind=a%20b"));
+        let url = built("http://h", "/r?kind={k}", &[], &[]);
+        assert_eq!(url, Err(InvalidRequestReason::PathParameter { name: "k" }));
+        let url = built("http://h", "/r/{", &[], &[]);
+        assert_eq!(url.as_deref(), Ok("http://h/r/%7B"));
     }
 
     #[test]

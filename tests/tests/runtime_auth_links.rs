@@ -130,6 +130,50 @@ async fn a_second_401_after_refresh_is_unauthorized() {
     assert_eq!(provider.refreshed.load(Ordering::SeqCst), 1);
 }
 
+/// Counts the tokens it hands out; fails from the second on.
+struct OneToken {
+    handed: AtomicUsize,
+}
+
+impl TokenProvider for OneToken {
+    fn token(&self) -> TokenFuture<'_> {
+        let first = self.handed.fetch_add(1, Ordering::SeqCst) == 0;
+        Box::pin(async move {
+            if first {
+                Ok(Secret::new("t"))
+            } else {
+                Err("token service down".into())
+            }
+        })
+    }
+}
+
+/// A retry the breaker refuses fetches no token: the permit comes first,
+/// and the call ends with the upstream's error, not the provider's.
+#[tokio::test]
+async fn a_refused_retry_fetches_no_token() {
+    let server = TestServer::start(|_| Reply::status(503)).await;
+    let provider = Arc::new(OneToken {
+        handed: AtomicUsize::new(0),
+    });
+    let svc = client(&server.url(), |config| {
+        config
+            .credentials("svc", Credentials::Provider(provider.clone()))
+            .breaker(clientgen_runtime::BreakerConfig {
+                failure_ratio: 0.5,
+                minimum_calls: 1,
+                window: Duration::from_secs(60),
+                open_duration: Duration::from_secs(60),
+                half_open_probes: 1,
+            })
+    });
+    let error = svc.execute(Request::new(&ME)).await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(provider.handed.load(Ordering::SeqCst), 1);
+    assert_eq!(server.request_count(), 1);
+}
+
 /// Takes `delay` to hand out a token and `delay` again to refresh it.
 struct Slow {
     delay: Duration,

@@ -315,3 +315,48 @@ async fn header_values_with_line_breaks_are_refused_before_sending() {
     assert!(error.is_invalid_request());
     assert_eq!(server.request_count(), 0);
 }
+
+/// A call starts when its future is first polled, not when `execute`
+/// returns it: a future held for longer than the attempt timeout before it
+/// is awaited still gets its whole attempt, and nothing is counted against
+/// the upstream.
+#[tokio::test]
+async fn a_call_starts_at_its_first_poll() {
+    let server = TestServer::start(|_| {
+        Reply::json(200, json!({"id": "7", "name": "Ada"})).delay(Duration::from_millis(20))
+    })
+    .await;
+    let svc = client(&server.url(), |config| {
+        config
+            .attempt_timeout(Duration::from_millis(100))
+            .deadline(Duration::from_millis(150))
+            .max_attempts(1)
+    });
+    let call = svc.execute(get_user("7"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let user: User = call.await.unwrap().json().unwrap();
+    assert_eq!(user.name, "Ada");
+    assert_eq!(svc.breaker_state(), clientgen_runtime::BreakerState::Closed);
+}
+
+/// After its result, a call's future stays pending when polled again, on
+/// the fast path and after the general loop (here a retried 503) alike.
+#[tokio::test]
+async fn a_finished_call_stays_pending_when_polled_again() {
+    let server = TestServer::scripted(vec![
+        Reply::status(503),
+        Reply::json(200, json!({"id": "7", "name": "Ada"})),
+        Reply::json(200, json!({"id": "7", "name": "Ada"})),
+    ])
+    .await;
+    let svc = client(&server.url(), |config| config);
+    for expected_attempts in [2, 1] {
+        let mut call = std::pin::pin!(svc.execute(get_user("7")));
+        let response = std::future::poll_fn(|cx| call.as_mut().poll(cx))
+            .await
+            .unwrap();
+        assert_eq!(response.attempts(), expected_attempts);
+        let again = std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
+        assert!(again.is_pending());
+    }
+}

@@ -36,7 +36,7 @@ use crate::session::{ServiceClient, now};
 use crate::telemetry;
 
 use attempt::Attempt;
-use credentials::Step;
+use credentials::{Applied, Step};
 use exchange::Exchange;
 use prepare::Prepared;
 use retrying::Resume;
@@ -53,9 +53,10 @@ impl ServiceClient {
     /// Sends `request` through deadline, retry, breaker and timeout, and
     /// returns the 2xx response or the error the call ended with.
     ///
-    /// The request is checked and turned into HTTP terms when this is called,
-    /// and the first attempt handed to the pool; the returned future does the
-    /// I/O. An open breaker refuses here, before any work is done for the
+    /// The request is checked and turned into HTTP terms when this is called;
+    /// the call starts (its deadline, its count in the retry budget, its
+    /// breaker permit) when the returned future is first polled. An open
+    /// breaker refuses here, before any work is done for the
     /// request, and the call's span is created here, as a child of the span
     /// current at this point. Generated methods call this from their own
     /// `async` body, so for them "here" is their first poll, inside whatever
@@ -74,41 +75,21 @@ impl ServiceClient {
             Ok(prepared) => prepared,
             Err(refused) => return Call::Ended(Some(refused_call(&span, refused))),
         };
-        let (plan, started) = self.begin();
         if !span.is_disabled() {
-            return Call::Slow(self.traced(prepared, plan, started, span));
+            return Call::Slow(self.traced(prepared, span));
         }
-        // The first attempt, step by step as the general loop makes it.
-        let applied = match self.credentials(&prepared, None) {
-            Ok(Step::Ready(applied)) => applied,
-            // A token provider's fetch waits: the general loop makes it.
-            Ok(Step::Fetch(_)) => return Call::Slow(self.general(prepared, plan, started)),
-            Err(error) => return Call::Ended(Some(Err(error))),
-        };
-        let permit = match self.state.breaker.try_acquire(started.into_std()) {
-            Ok(permit) => permit,
-            Err(open) => return Call::Ended(Some(Err(circuit_open(&prepared, 0, open)))),
-        };
-        let exchange = self.attempt(&prepared, applied, &plan, started);
-        Call::Fast(Fast {
+        Call::Start(Start {
             client: self,
             prepared,
-            started,
-            permit: Some(permit),
-            exchange,
+            attempt: ServiceClient::attempt,
         })
     }
 
     /// The whole call in the general loop, recorded on `span`.
     #[inline(never)]
-    fn traced(
-        &self,
-        prepared: Prepared,
-        plan: Plan,
-        started: Instant,
-        span: tracing::Span,
-    ) -> SlowCall<'_> {
+    fn traced(&self, prepared: Prepared, span: tracing::Span) -> SlowCall<'_> {
         Box::pin(async move {
+            let (plan, started) = self.begin();
             let result = self
                 .attempts(&prepared, &plan, Resume::Fresh(started))
                 .instrument(span.clone())
@@ -238,12 +219,59 @@ fn refused_call(
     reason = "the fast path is nearly every call: boxing it would cost an allocation per call"
 )]
 enum Call<'a, F> {
+    /// Prepared; the call starts at the first poll.
+    Start(Start<'a, F>),
     /// The first attempt in flight, on the fast path.
     Fast(Fast<'a, F>),
     /// The general retry loop.
     Slow(SlowCall<'a>),
     /// Decided without I/O, or already handed out (`None`).
     Ended(Option<Result<Response, MicroserviceError>>),
+}
+
+/// A prepared call on the fast path, not yet started.
+struct Start<'a, F> {
+    client: &'a ServiceClient,
+    prepared: Prepared,
+    /// [`ServiceClient::attempt`]: the call's future is generic over the
+    /// type of reqwest's response future, which only this names.
+    attempt: fn(&ServiceClient, &Prepared, Applied, &Plan, Instant) -> Exchange<F>,
+}
+
+impl<'a, F> Start<'a, F> {
+    /// Starts the call and its first attempt, step by step as the general
+    /// loop makes them; the general loop takes over where a step waits or
+    /// a span listens.
+    fn begin(self) -> Call<'a, F> {
+        let Start {
+            client,
+            prepared,
+            attempt,
+        } = self;
+        let (plan, started) = client.begin();
+        let permit = match client.state.breaker.try_acquire(started.into_std()) {
+            Ok(permit) => permit,
+            Err(open) => return Call::Ended(Some(Err(circuit_open(&prepared, 0, open)))),
+        };
+        let applied = match client.credentials(&prepared, None) {
+            Ok(Step::Ready(applied)) if telemetry::attempt_span(1).is_disabled() => applied,
+            // A token provider's fetch waits, and a listening attempt span
+            // is entered at every poll: the general loop makes the attempt.
+            Ok(_) => {
+                drop(permit);
+                return Call::Slow(client.general(prepared, plan, started));
+            }
+            Err(error) => return Call::Ended(Some(Err(error))),
+        };
+        let exchange = attempt(client, &prepared, applied, &plan, started);
+        Call::Fast(Fast {
+            client,
+            prepared,
+            started,
+            permit: Some(permit),
+            exchange,
+        })
+    }
 }
 
 /// A call on the fast path: its first attempt is in flight.
@@ -284,34 +312,41 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match this {
-            Call::Slow(slow) => return slow.as_mut().poll(cx),
-            Call::Ended(result) => {
-                // Polled again after the end: pending, as a fused future.
-                return result.take().map_or(Poll::Pending, Poll::Ready);
-            }
-            Call::Fast(fast) => {
-                let Poll::Ready(outcome) = Pin::new(&mut fast.exchange).poll(cx) else {
-                    return Poll::Pending;
-                };
-                let finished = Instant::now();
-                if let Some(permit) = fast.permit.take() {
-                    fast.client.record(permit, &outcome, finished);
+        loop {
+            match this {
+                Call::Start(_) => {
+                    if let Call::Start(start) = std::mem::replace(this, Call::Ended(None)) {
+                        *this = start.begin();
+                    }
                 }
-                if outcome.is_success() {
-                    let result = fast.client.finish(&fast.prepared, outcome, 1);
+                Call::Fast(fast) => {
+                    let Poll::Ready(outcome) = Pin::new(&mut fast.exchange).poll(cx) else {
+                        return Poll::Pending;
+                    };
+                    let finished = Instant::now();
+                    if let Some(permit) = fast.permit.take() {
+                        fast.client.record(permit, &outcome, finished);
+                    }
+                    if outcome.is_success() {
+                        let result = fast.client.finish(&fast.prepared, outcome, 1);
+                        *this = Call::Ended(None);
+                        return Poll::Ready(result);
+                    }
+                    // Anything but a success continues in the general loop.
+                    if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None)) {
+                        *this = Call::Slow(fast.continued(outcome, finished));
+                    }
+                }
+                Call::Slow(slow) => {
+                    let Poll::Ready(result) = slow.as_mut().poll(cx) else {
+                        return Poll::Pending;
+                    };
                     *this = Call::Ended(None);
                     return Poll::Ready(result);
                 }
-                // Anything but a success continues in the general loop.
-                if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None)) {
-                    *this = Call::Slow(fast.continued(outcome, finished));
-                }
+                // Polled again after the end: pending, as a fused future.
+                Call::Ended(result) => return result.take().map_or(Poll::Pending, Poll::Ready),
             }
-        }
-        match this {
-            Call::Slow(slow) => slow.as_mut().poll(cx),
-            _ => Poll::Pending,
         }
     }
 }

@@ -47,6 +47,13 @@ impl ServiceClient {
                 Some(outcome) => outcome,
                 None => {
                     attempt += 1;
+                    let permit = match self.state.breaker.try_acquire(clock.into_std()) {
+                        Ok(permit) => permit,
+                        Err(open) => {
+                            return Err(last_error
+                                .unwrap_or_else(|| circuit_open(prepared, attempt - 1, open)));
+                        }
+                    };
                     let applied = match self.credentials(prepared, refreshed.as_ref())? {
                         Step::Ready(applied) => applied,
                         Step::Fetch(provider) => {
@@ -56,13 +63,6 @@ impl ServiceClient {
                                 Box::pin(Self::fetch(prepared, provider, plan.deadline)).await?;
                             clock = Instant::now();
                             applied
-                        }
-                    };
-                    let permit = match self.state.breaker.try_acquire(clock.into_std()) {
-                        Ok(permit) => permit,
-                        Err(open) => {
-                            return Err(last_error
-                                .unwrap_or_else(|| circuit_open(prepared, attempt - 1, open)));
                         }
                     };
                     let exchange = self.attempt(prepared, applied, plan, clock);
