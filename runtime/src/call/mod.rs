@@ -78,10 +78,11 @@ impl ServiceClient {
         if !span.is_disabled() {
             return Call::Slow(self.traced(prepared, span));
         }
-        Call::Start(Start {
+        Call::Fast(Fast {
             client: self,
             prepared,
             attempt: ServiceClient::attempt,
+            first: None,
         })
     }
 
@@ -96,15 +97,6 @@ impl ServiceClient {
                 .await;
             record_call(&span, &result);
             result
-        })
-    }
-
-    /// The whole call in the general loop.
-    #[inline(never)]
-    fn general(&self, prepared: Prepared, plan: Plan, started: Instant) -> SlowCall<'_> {
-        Box::pin(async move {
-            self.attempts(&prepared, &plan, Resume::Fresh(started))
-                .await
         })
     }
 
@@ -219,9 +211,8 @@ fn refused_call(
     reason = "the fast path is nearly every call: boxing it would cost an allocation per call"
 )]
 enum Call<'a, F> {
-    /// Prepared; the call starts at the first poll.
-    Start(Start<'a, F>),
-    /// The first attempt in flight, on the fast path.
+    /// On the fast path: prepared, then (from the first poll) with its first
+    /// attempt in flight.
     Fast(Fast<'a, F>),
     /// The general retry loop.
     Slow(SlowCall<'a>),
@@ -229,55 +220,20 @@ enum Call<'a, F> {
     Ended(Option<Result<Response, MicroserviceError>>),
 }
 
-/// A prepared call on the fast path, not yet started.
-struct Start<'a, F> {
+/// A call on the fast path: prepared, and from its first poll on, with its
+/// first attempt in flight.
+struct Fast<'a, F> {
     client: &'a ServiceClient,
     prepared: Prepared,
     /// [`ServiceClient::attempt`]: the call's future is generic over the
     /// type of reqwest's response future, which only this names.
     attempt: fn(&ServiceClient, &Prepared, Applied, &Plan, Instant) -> Exchange<F>,
+    /// The first attempt, once the call started.
+    first: Option<First<F>>,
 }
 
-impl<'a, F> Start<'a, F> {
-    /// Starts the call and its first attempt, step by step as the general
-    /// loop makes them; the general loop takes over where a step waits or
-    /// a span listens.
-    fn begin(self) -> Call<'a, F> {
-        let Start {
-            client,
-            prepared,
-            attempt,
-        } = self;
-        let (plan, started) = client.begin();
-        let permit = match client.state.breaker.try_acquire(started.into_std()) {
-            Ok(permit) => permit,
-            Err(open) => return Call::Ended(Some(Err(circuit_open(&prepared, 0, open)))),
-        };
-        let applied = match client.credentials(&prepared, None) {
-            Ok(Step::Ready(applied)) if telemetry::attempt_span(1).is_disabled() => applied,
-            // A token provider's fetch waits, and a listening attempt span
-            // is entered at every poll: the general loop makes the attempt.
-            Ok(_) => {
-                drop(permit);
-                return Call::Slow(client.general(prepared, plan, started));
-            }
-            Err(error) => return Call::Ended(Some(Err(error))),
-        };
-        let exchange = attempt(client, &prepared, applied, &plan, started);
-        Call::Fast(Fast {
-            client,
-            prepared,
-            started,
-            permit: Some(permit),
-            exchange,
-        })
-    }
-}
-
-/// A call on the fast path: its first attempt is in flight.
-struct Fast<'a, F> {
-    client: &'a ServiceClient,
-    prepared: Prepared,
+/// The first attempt of a call on the fast path.
+struct First<F> {
     /// When the call started: its plan follows, should it need one again.
     started: Instant,
     /// Taken when the attempt's outcome is reported.
@@ -285,21 +241,56 @@ struct Fast<'a, F> {
     exchange: Exchange<F>,
 }
 
+/// How starting a call on the fast path went.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once per call and moved straight into the call's state"
+)]
+enum Begun<F> {
+    /// Its first attempt is in flight.
+    Sending(First<F>),
+    /// It ended before any I/O.
+    Ended(MicroserviceError),
+    /// A step waits or a span listens: the general loop makes the attempt
+    /// of the call that started at this time.
+    General(Instant),
+}
+
 impl<'a, F> Fast<'a, F> {
-    /// The general loop, after this first attempt ended with `outcome`.
-    #[inline(never)]
-    fn continued(self, outcome: Attempt, finished: Instant) -> SlowCall<'a> {
-        let Fast {
-            client,
-            prepared,
+    /// Starts the call and its first attempt, step by step as the general
+    /// loop makes them.
+    fn begin(&self) -> Begun<F> {
+        let client = self.client;
+        let (plan, started) = client.begin();
+        let permit = match client.state.breaker.try_acquire(started.into_std()) {
+            Ok(permit) => permit,
+            Err(open) => return Begun::Ended(circuit_open(&self.prepared, 0, open)),
+        };
+        let applied = match client.credentials(&self.prepared, None) {
+            Ok(Step::Ready(applied)) if telemetry::attempt_span(1).is_disabled() => applied,
+            // A token provider's fetch waits, and a listening attempt span
+            // is entered at every poll. The permit goes back unreported.
+            Ok(_) => return Begun::General(started),
+            Err(error) => return Begun::Ended(error),
+        };
+        let exchange = (self.attempt)(client, &self.prepared, applied, &plan, started);
+        Begun::Sending(First {
             started,
-            ..
+            permit: Some(permit),
+            exchange,
+        })
+    }
+
+    /// The general loop from `resume`, with the plan of a call that started
+    /// at `started`.
+    #[inline(never)]
+    fn general(self, resume: Resume, started: Instant) -> SlowCall<'a> {
+        let Fast {
+            client, prepared, ..
         } = self;
         Box::pin(async move {
             let plan = client.plan(started);
-            client
-                .attempts(&prepared, &plan, Resume::After(outcome, finished))
-                .await
+            client.attempts(&prepared, &plan, resume).await
         })
     }
 }
@@ -314,17 +305,31 @@ where
         let this = self.get_mut();
         loop {
             match this {
-                Call::Start(_) => {
-                    if let Call::Start(start) = std::mem::replace(this, Call::Ended(None)) {
-                        *this = start.begin();
-                    }
-                }
                 Call::Fast(fast) => {
-                    let Poll::Ready(outcome) = Pin::new(&mut fast.exchange).poll(cx) else {
+                    let first = match &mut fast.first {
+                        Some(first) => first,
+                        None => match fast.begin() {
+                            Begun::Sending(first) => fast.first.insert(first),
+                            Begun::Ended(error) => {
+                                *this = Call::Ended(None);
+                                return Poll::Ready(Err(error));
+                            }
+                            Begun::General(started) => {
+                                if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None))
+                                {
+                                    *this =
+                                        Call::Slow(fast.general(Resume::Fresh(started), started));
+                                }
+                                continue;
+                            }
+                        },
+                    };
+                    let Poll::Ready(outcome) = Pin::new(&mut first.exchange).poll(cx) else {
                         return Poll::Pending;
                     };
                     let finished = Instant::now();
-                    if let Some(permit) = fast.permit.take() {
+                    let started = first.started;
+                    if let Some(permit) = first.permit.take() {
                         fast.client.record(permit, &outcome, finished);
                     }
                     if outcome.is_success() {
@@ -334,7 +339,7 @@ where
                     }
                     // Anything but a success continues in the general loop.
                     if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None)) {
-                        *this = Call::Slow(fast.continued(outcome, finished));
+                        *this = Call::Slow(fast.general(Resume::After(outcome, finished), started));
                     }
                 }
                 Call::Slow(slow) => {
