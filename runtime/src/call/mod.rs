@@ -396,8 +396,8 @@ mod tests {
     }
 
     /// Every layer a generated method awaits moves the call's future at
-    /// least once: it holds only the prepared request, the plan and the one
-    /// attempt in flight.
+    /// least once: it holds only the prepared request and the one attempt in
+    /// flight.
     #[test]
     fn the_call_future_stays_small() {
         let client = ping();
