@@ -31,7 +31,8 @@ pub(crate) fn build(
     while at < bytes.len() {
         match bytes[at] {
             b'{' => {
-                let Some(length) = template[at + 1..].find('}') else {
+                // Templates are short: a byte loop, not a general searcher.
+                let Some(length) = bytes[at + 1..].iter().position(|&byte| byte == b'}') else {
                     // An unclosed brace is literal text.
                     at += 1;
                     continue;

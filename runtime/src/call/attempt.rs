@@ -142,7 +142,12 @@ impl ServiceClient {
             (plan.attempt_timeout, Limit::Attempt)
         };
         let mut url = prepared.url.clone();
-        let mut headers = prepared.headers.clone();
+        // Most requests have no headers of their own: nothing to copy then.
+        let mut headers = if prepared.headers.is_empty() {
+            HeaderMap::new()
+        } else {
+            prepared.headers.clone()
+        };
         match applied {
             Applied::Nothing => {}
             Applied::Header(name, value) => {
