@@ -5,7 +5,7 @@
 //! A call takes one of two paths. Nearly every call has no span to record
 //! into, static or no credentials, and a first attempt that succeeds: for
 //! it, [`Call`] is a plain state machine around the one attempt's exchange,
-//! with nothing else to poll, copy or allocate. Everything else (a first
+//! with nothing else to poll, in one allocation. Everything else (a first
 //! attempt that fails, retries, refreshes after a 401, token providers, a
 //! listening tracing subscriber) continues in the general retry loop
 //! ([`retrying`]), boxed, the same code whichever path the call started on.
@@ -56,9 +56,9 @@ impl ServiceClient {
     /// The request is checked and turned into HTTP terms when this is called;
     /// the call starts (its deadline, its count in the retry budget, its
     /// breaker permit) when the returned future is first polled. An open
-    /// breaker refuses here, before any work is done for the
-    /// request, and the call's span is created here, as a child of the span
-    /// current at this point. Generated methods call this from their own
+    /// breaker refuses here, before any work is done for the request, and
+    /// the call's span is created here, as a child of the span current at
+    /// this point. Generated methods call this from their own
     /// `async` body, so for them "here" is their first poll, inside whatever
     /// span the caller instrumented them with.
     pub fn execute(
