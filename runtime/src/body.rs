@@ -28,6 +28,17 @@ enum Held {
     Many(BytesMut),
 }
 
+impl Held {
+    /// The bytes held so far.
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Held::Nothing => &[],
+            Held::One(bytes) => bytes,
+            Held::Many(bytes) => bytes,
+        }
+    }
+}
+
 /// Reads a body frame by frame, refusing it as soon as it passes the limit
 /// (at its first bytes when `Content-Length` already says so). A plain
 /// state machine polled by the attempt, not a future of its own.
@@ -57,10 +68,7 @@ impl BodyReader {
         loop {
             let frame = match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
                 None => return Poll::Ready(self.complete(over)),
-                Some(Err(error)) if over => {
-                    drop(error);
-                    return Poll::Ready(Read::TooLarge(Bytes::new()));
-                }
+                Some(Err(_)) if over => return Poll::Ready(Read::TooLarge(Bytes::new())),
                 Some(Err(error)) => return Poll::Ready(Read::Broken(error)),
                 Some(Ok(frame)) => frame,
             };
@@ -82,22 +90,10 @@ impl BodyReader {
     /// Adds `chunk` to what is held, or ends the read when it passes the
     /// limit.
     fn hold(&mut self, chunk: Bytes) -> Option<Read> {
-        let held = match &self.held {
-            Held::Nothing => 0,
-            Held::One(bytes) => bytes.len(),
-            Held::Many(bytes) => bytes.len(),
-        };
-        if held + chunk.len() > self.limit {
+        let held = self.held.bytes();
+        if held.len() + chunk.len() > self.limit {
             let mut prefix = BytesMut::with_capacity(EXCERPT_LIMIT);
-            match &self.held {
-                Held::Nothing => {}
-                Held::One(bytes) => {
-                    prefix.extend_from_slice(&bytes[..bytes.len().min(EXCERPT_LIMIT)])
-                }
-                Held::Many(bytes) => {
-                    prefix.extend_from_slice(&bytes[..bytes.len().min(EXCERPT_LIMIT)])
-                }
-            }
+            prefix.extend_from_slice(&held[..held.len().min(EXCERPT_LIMIT)]);
             let missing = EXCERPT_LIMIT - prefix.len();
             prefix.extend_from_slice(&chunk[..chunk.len().min(missing)]);
             return Some(Read::TooLarge(prefix.freeze()));

@@ -239,14 +239,15 @@ struct Registration {
 }
 
 impl Deadline {
-    /// The deadline `limit` from now.
-    pub(crate) fn after(limit: Duration) -> Self {
-        Self::on(Watchdog::get(), limit)
+    /// The deadline `limit` after `start`, a clock reading the caller
+    /// already has.
+    pub(crate) fn after(start: Instant, limit: Duration) -> Self {
+        Self::on(Watchdog::get(), start, limit)
     }
 
-    fn on(watchdog: &'static Watchdog, limit: Duration) -> Self {
+    fn on(watchdog: &'static Watchdog, start: Instant, limit: Duration) -> Self {
         Self {
-            at: Instant::now().checked_add(limit),
+            at: start.checked_add(limit),
             watchdog,
             registration: None,
         }
@@ -320,7 +321,7 @@ mod tests {
         future: F,
     ) -> Result<F::Output, Elapsed> {
         let mut future = std::pin::pin!(future);
-        let mut deadline = Deadline::on(watchdog, limit);
+        let mut deadline = Deadline::on(watchdog, Instant::now(), limit);
         std::future::poll_fn(|cx| {
             if let Poll::Ready(output) = future.as_mut().poll(cx) {
                 return Poll::Ready(Ok(output));

@@ -46,6 +46,16 @@ impl CallContext {
         }
     }
 
+    /// Describes a call of `operation` on `service`.
+    pub(crate) fn of(service: &Arc<str>, operation: &crate::request::Operation) -> Self {
+        Self::new(
+            Arc::clone(service),
+            operation.id,
+            operation.method,
+            operation.path,
+        )
+    }
+
     /// The upstream service's name, e.g. `auth`.
     pub fn service(&self) -> &str {
         &self.service

@@ -47,8 +47,6 @@ pub(crate) struct ServiceState {
     pub(crate) name: Arc<str>,
     /// The base URL, parsed and checked once.
     pub(crate) base: url::Url,
-    pub(crate) host: String,
-    pub(crate) port: u16,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) breaker: Arc<CircuitBreaker>,
     pub(crate) budget: RetryBudget,
@@ -123,8 +121,6 @@ impl Session {
         Ok(ServiceState {
             name: Arc::from(key),
             base: url.clone(),
-            host: url.host_str().unwrap_or_default().to_owned(),
-            port: url.port_or_known_default().unwrap_or_default(),
             credentials: service.credentials().cloned(),
             breaker: Arc::new(CircuitBreaker::new(config.breaker, now)),
             budget: RetryBudget::new(config.budget, now),

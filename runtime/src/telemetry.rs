@@ -11,16 +11,17 @@ use tracing::field::Empty;
 
 use crate::request::Operation;
 
-/// The span of one call.
-pub(crate) fn call_span(service: &str, host: &str, port: u16, operation: &Operation) -> Span {
+/// The span of one call to the service at `base`. Its fields are computed
+/// only when a subscriber listens.
+pub(crate) fn call_span(service: &str, base: &url::Url, operation: &Operation) -> Span {
     tracing::info_span!(
         "http.client.call",
         otel.kind = "client",
         service = service,
         operation = operation.id,
         http.request.method = operation.method.as_str(),
-        server.address = host,
-        server.port = port,
+        server.address = base.host_str().unwrap_or_default(),
+        server.port = base.port_or_known_default().unwrap_or_default(),
         url.template = operation.path,
         http.response.status_code = Empty,
         error.type = Empty,

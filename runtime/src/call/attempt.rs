@@ -1,5 +1,6 @@
-//! One attempt: per-attempt timeout, pooled send, bounded body read, and
-//! the mapping of how it ended.
+//! One attempt: its request built from the prepared call, how it ended,
+//! and what that ending means for the call. The exchange on the wire is
+//! `exchange.rs`.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use tokio::time::Instant;
 
 use super::Plan;
 use super::credentials::Applied;
-use super::exchange::Exchange;
+use super::exchange::{Exchange, Limit};
 use super::prepare::Prepared;
 use crate::breaker::CallVerdict;
 use crate::error::{
@@ -96,28 +97,6 @@ impl Attempt {
     }
 }
 
-/// Which limit cut an attempt short when its deadline passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Limit {
-    /// The attempt's own timeout, shorter than what was left of the call.
-    Attempt,
-    /// The call's overall deadline.
-    Deadline,
-}
-
-impl Limit {
-    /// How an attempt cut short by this limit ended.
-    pub(super) fn elapsed(self) -> Attempt {
-        Attempt::Failed {
-            reason: match self {
-                Self::Attempt => UnavailableReason::AttemptTimeout,
-                Self::Deadline => UnavailableReason::DeadlineExceeded,
-            },
-            source: None,
-        }
-    }
-}
-
 fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
     retry_after::parse(value, std::time::SystemTime::now())
@@ -170,6 +149,7 @@ impl ServiceClient {
         let sending = self.session.http().execute(request);
         Exchange::new(
             sending,
+            now,
             duration,
             limit,
             self.session.config().max_body_bytes,
@@ -243,15 +223,5 @@ impl ServiceClient {
                 context, reason, attempts, source,
             )),
         }
-    }
-}
-
-pub(super) fn transport_reason(error: &reqwest::Error) -> UnavailableReason {
-    if error.is_connect() {
-        UnavailableReason::Connect
-    } else if error.is_timeout() {
-        UnavailableReason::AttemptTimeout
-    } else {
-        UnavailableReason::ConnectionReset
     }
 }

@@ -8,10 +8,12 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use reqwest::header::HeaderMap;
+use tokio::time::Instant;
 
-use super::attempt::{Attempt, Limit, transport_reason};
+use super::attempt::Attempt;
 use crate::body::{BodyReader, Read};
 use crate::deadline::Deadline;
 use crate::error::UnavailableReason;
@@ -39,16 +41,18 @@ enum Phase<F> {
 }
 
 impl<F> Exchange<F> {
-    /// The exchange of `sending`, cut off after `duration` as `limit` says.
+    /// The exchange of `sending`, cut off `duration` after `now` as `limit`
+    /// says.
     pub(super) fn new(
         sending: F,
-        duration: std::time::Duration,
+        now: Instant,
+        duration: Duration,
         limit: Limit,
         max_body_bytes: usize,
     ) -> Self {
         Self {
             phase: Phase::Sending(sending),
-            deadline: Deadline::after(duration),
+            deadline: Deadline::after(now.into_std(), duration),
             limit,
             max_body_bytes,
         }
@@ -66,8 +70,7 @@ where
         loop {
             match &mut this.phase {
                 Phase::Sending(sending) => match Pin::new(sending).poll(cx) {
-                    Poll::Ready(Ok(response)) => {
-                        let mut response = response;
+                    Poll::Ready(Ok(mut response)) => {
                         let status = response.status().as_u16();
                         let declared = response.content_length();
                         let headers = std::mem::take(response.headers_mut());
@@ -130,5 +133,37 @@ where
             }
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// Which limit cut an attempt short when its deadline passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Limit {
+    /// The attempt's own timeout, shorter than what was left of the call.
+    Attempt,
+    /// The call's overall deadline.
+    Deadline,
+}
+
+impl Limit {
+    /// How an attempt cut short by this limit ended.
+    pub(super) fn elapsed(self) -> Attempt {
+        Attempt::Failed {
+            reason: match self {
+                Self::Attempt => UnavailableReason::AttemptTimeout,
+                Self::Deadline => UnavailableReason::DeadlineExceeded,
+            },
+            source: None,
+        }
+    }
+}
+
+fn transport_reason(error: &reqwest::Error) -> UnavailableReason {
+    if error.is_connect() {
+        UnavailableReason::Connect
+    } else if error.is_timeout() {
+        UnavailableReason::AttemptTimeout
+    } else {
+        UnavailableReason::ConnectionReset
     }
 }

@@ -20,7 +20,6 @@ pub(crate) use credentials::WireCredentials;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -65,12 +64,7 @@ impl ServiceClient {
         &self,
         mut request: Request,
     ) -> impl Future<Output = Result<Response, MicroserviceError>> + Send + '_ {
-        let span = telemetry::call_span(
-            &self.state.name,
-            &self.state.host,
-            self.state.port,
-            request.operation,
-        );
+        let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
         let prepared = match self.start(&mut request) {
             Ok(prepared) => prepared,
             Err(refused) => return Call::Ended(Some(refused_call(&span, refused))),
@@ -120,14 +114,8 @@ impl ServiceClient {
             operation = operation.id,
             "circuit breaker open: call refused"
         );
-        let context = CallContext::new(
-            Arc::clone(&self.state.name),
-            operation.id,
-            operation.method,
-            operation.path,
-        );
         MicroserviceError::unavailable(
-            context,
+            CallContext::of(&self.state.name, operation),
             UnavailableReason::CircuitOpen,
             0,
             Some(Box::new(open)),

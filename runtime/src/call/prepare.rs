@@ -30,12 +30,7 @@ pub(super) struct Prepared {
 impl Prepared {
     /// What errors and responses say about the call.
     pub(super) fn context(&self) -> CallContext {
-        CallContext::new(
-            Arc::clone(&self.service),
-            self.operation.id,
-            self.operation.method,
-            self.operation.path,
-        )
+        CallContext::of(&self.service, self.operation)
     }
 
     /// The HTTP method.
@@ -50,13 +45,7 @@ impl ServiceClient {
     pub(super) fn prepare(&self, request: &mut Request) -> Result<Prepared, MicroserviceError> {
         let operation = request.operation;
         let invalid = |reason, source: Option<BoxError>| {
-            let context = CallContext::new(
-                Arc::clone(&self.state.name),
-                operation.id,
-                operation.method,
-                operation.path,
-            );
-            MicroserviceError::invalid(context, reason, source)
+            MicroserviceError::invalid(CallContext::of(&self.state.name, operation), reason, source)
         };
         if let Some(problem) = request.problem.take() {
             let (reason, detail) = *problem;

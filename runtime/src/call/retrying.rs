@@ -36,8 +36,8 @@ impl ServiceClient {
             Resume::Fresh(clock) => (0u32, None, clock),
             Resume::After(outcome, finished) => (1, Some(outcome), finished),
         };
+        // The token a 401 refresh gave; there is at most one refresh a call.
         let mut refreshed: Option<Secret> = None;
-        let mut refresh_spent = false;
         let mut last_error: Option<MicroserviceError> = None;
         // `clock` is the latest clock reading: taken before and after each
         // attempt, and again after anything that waited (a token fetch or
@@ -80,10 +80,9 @@ impl ServiceClient {
             let finished = clock;
 
             if outcome.status() == Some(401)
-                && !refresh_spent
+                && refreshed.is_none()
                 && let Some(token) = Box::pin(self.refresh(prepared, plan.deadline)).await?
             {
-                refresh_spent = true;
                 refreshed = Some(token);
                 clock = Instant::now();
                 continue;
