@@ -77,9 +77,7 @@ impl BodyReader {
                 continue;
             };
             if over {
-                return Poll::Ready(Read::TooLarge(
-                    chunk.slice(..chunk.len().min(EXCERPT_LIMIT)),
-                ));
+                return Poll::Ready(too_large(&chunk));
             }
             if let Some(read) = self.hold(chunk) {
                 return Poll::Ready(read);
@@ -88,8 +86,18 @@ impl BodyReader {
     }
 
     /// Adds `chunk` to what is held, or ends the read when it passes the
-    /// limit.
+    /// limit. The first chunk within the limit, nearly always the whole
+    /// body, is kept inline; the rest is out of line.
     fn hold(&mut self, chunk: Bytes) -> Option<Read> {
+        if matches!(self.held, Held::Nothing) && chunk.len() <= self.limit {
+            self.held = Held::One(chunk);
+            return None;
+        }
+        self.hold_more(chunk)
+    }
+
+    #[cold]
+    fn hold_more(&mut self, chunk: Bytes) -> Option<Read> {
         let held = self.held.bytes();
         if held.len() + chunk.len() > self.limit {
             let mut prefix = BytesMut::with_capacity(EXCERPT_LIMIT);
@@ -128,4 +136,11 @@ impl BodyReader {
             Held::Many(bytes) => Read::Complete(bytes.freeze()),
         }
     }
+}
+
+/// The read of a body whose declared length is over the limit: its first
+/// chunk's first bytes.
+#[cold]
+fn too_large(chunk: &Bytes) -> Read {
+    Read::TooLarge(chunk.slice(..chunk.len().min(EXCERPT_LIMIT)))
 }

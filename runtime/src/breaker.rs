@@ -9,6 +9,7 @@
 //! Failures are network errors, timeouts and 5xx answers; a 4xx is the
 //! caller's problem and never counts against the upstream.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -107,10 +108,17 @@ struct Inner {
 }
 
 /// A circuit breaker, shared by every client of one service.
+///
+/// A closed breaker admits a call with one atomic load: [`Inner`]'s
+/// generation and whether it is closed are mirrored in `closed_as`, written
+/// under the lock at every transition. Only reporting a verdict, and every
+/// step of an open or half-open breaker, takes the lock.
 #[derive(Debug)]
 pub struct CircuitBreaker {
     config: BreakerConfig,
     inner: Mutex<Inner>,
+    /// `generation << 1 | 1` while closed, `0` otherwise.
+    closed_as: AtomicU64,
 }
 
 /// Refusal of a call by an open breaker.
@@ -126,9 +134,10 @@ pub struct BreakerOpen {
 /// frees a half-open probe slot without counting anything.
 #[derive(Debug)]
 pub struct Permit {
-    breaker: Arc<CircuitBreaker>,
+    /// The breaker of a half-open probe, whose slot a dropped permit frees;
+    /// `None` for a call a closed breaker admitted.
+    probe: Option<Arc<CircuitBreaker>>,
     generation: u64,
-    probe: bool,
     reported: bool,
 }
 
@@ -143,6 +152,7 @@ impl CircuitBreaker {
                 },
                 generation: 0,
             }),
+            closed_as: AtomicU64::new(closed_as(0)),
         }
     }
 
@@ -165,6 +175,14 @@ impl CircuitBreaker {
     /// (`None` when a call may try [`try_acquire`](Self::try_acquire)).
     /// `now` reads the clock, which is done only when the breaker is open.
     pub fn refusal(&self, now: impl FnOnce() -> Instant) -> Option<BreakerOpen> {
+        if self.closed_as.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        self.refusal_locked(now)
+    }
+
+    #[cold]
+    fn refusal_locked(&self, now: impl FnOnce() -> Instant) -> Option<BreakerOpen> {
         match self.lock().state {
             State::Open { until } => {
                 let now = now();
@@ -178,6 +196,19 @@ impl CircuitBreaker {
 
     /// Asks to make a call at `now`.
     pub fn try_acquire(self: &Arc<Self>, now: Instant) -> Result<Permit, BreakerOpen> {
+        let closed_as = self.closed_as.load(Ordering::Acquire);
+        if closed_as != 0 {
+            return Ok(Permit {
+                probe: None,
+                generation: closed_as >> 1,
+                reported: false,
+            });
+        }
+        self.try_acquire_locked(now)
+    }
+
+    #[cold]
+    fn try_acquire_locked(self: &Arc<Self>, now: Instant) -> Result<Permit, BreakerOpen> {
         let mut inner = self.lock();
         let probes = self.config.half_open_probes.max(1);
         let probe = match &mut inner.state {
@@ -188,11 +219,13 @@ impl CircuitBreaker {
                 });
             }
             State::Open { .. } => {
-                inner.generation += 1;
-                inner.state = State::HalfOpen {
-                    admitted: 1,
-                    succeeded: 0,
-                };
+                self.transition(
+                    &mut inner,
+                    State::HalfOpen {
+                        admitted: 1,
+                        succeeded: 0,
+                    },
+                );
                 true
             }
             State::HalfOpen { admitted, .. } if *admitted < probes => {
@@ -206,9 +239,8 @@ impl CircuitBreaker {
             }
         };
         Ok(Permit {
-            breaker: Arc::clone(self),
+            probe: probe.then(|| Arc::clone(self)),
             generation: inner.generation,
-            probe,
             reported: false,
         })
     }
@@ -239,10 +271,8 @@ impl CircuitBreaker {
                 CallVerdict::Healthy => {
                     *succeeded += 1;
                     if *succeeded >= self.config.half_open_probes.max(1) {
-                        inner.generation += 1;
-                        inner.state = State::Closed {
-                            window: SlidingWindow::new(self.config.window, now),
-                        };
+                        let window = SlidingWindow::new(self.config.window, now);
+                        self.transition(&mut inner, State::Closed { window });
                     }
                 }
             },
@@ -256,10 +286,20 @@ impl CircuitBreaker {
     }
 
     fn open(&self, inner: &mut Inner, now: Instant) {
+        let until = now + self.config.open_duration;
+        self.transition(inner, State::Open { until });
+    }
+
+    /// Moves to `state` as a new generation, so that verdicts on permits of
+    /// the old one are ignored.
+    fn transition(&self, inner: &mut Inner, state: State) {
         inner.generation += 1;
-        inner.state = State::Open {
-            until: now + self.config.open_duration,
+        let mirror = match state {
+            State::Closed { .. } => closed_as(inner.generation),
+            State::Open { .. } | State::HalfOpen { .. } => 0,
         };
+        inner.state = state;
+        self.closed_as.store(mirror, Ordering::Release);
     }
 
     fn release_probe(&self, generation: u64) {
@@ -279,10 +319,17 @@ impl CircuitBreaker {
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        if !self.reported && self.probe {
-            self.breaker.release_probe(self.generation);
+        if let Some(breaker) = &self.probe
+            && !self.reported
+        {
+            breaker.release_probe(self.generation);
         }
     }
+}
+
+/// The mirror of a closed breaker in `generation`.
+fn closed_as(generation: u64) -> u64 {
+    generation << 1 | 1
 }
 
 #[cfg(test)]
@@ -400,6 +447,34 @@ mod tests {
         assert!(breaker.try_acquire(later).is_err());
         drop(first);
         assert!(breaker.try_acquire(later).is_ok());
+    }
+
+    /// Permits a closed breaker hands out without the lock carry the
+    /// generation they were admitted in: verdicts on them are ignored once
+    /// the breaker has opened and closed again, and the fast path admits
+    /// calls again after it closed.
+    #[test]
+    fn a_verdict_from_before_the_breaker_reopened_is_ignored() {
+        let now = Instant::now();
+        let breaker = breaker(now);
+        let stale: Vec<Permit> = (0..4)
+            .map(|_| breaker.try_acquire(now).expect("closed"))
+            .collect();
+        open_it(&breaker, now);
+        assert!(breaker.refusal(|| now).is_some());
+        let later = now + Duration::from_secs(5);
+        for _ in 0..2 {
+            call(&breaker, CallVerdict::Healthy, later);
+        }
+        assert_eq!(breaker.state(later), BreakerState::Closed);
+        assert!(breaker.refusal(|| later).is_none());
+        for permit in stale {
+            breaker.record(permit, CallVerdict::Failed, later);
+        }
+        assert_eq!(breaker.state(later), BreakerState::Closed);
+        let fresh = breaker.try_acquire(later).expect("closed again");
+        breaker.record(fresh, CallVerdict::Failed, later);
+        assert_eq!(breaker.lock().generation, 3);
     }
 
     #[test]

@@ -521,7 +521,10 @@ impl InvalidRequestError {
     }
 }
 
+/// The constructors are `#[cold]`: every call site is an error path, which the
+/// compiler then lays out away from the path a successful call runs.
 impl MicroserviceError {
+    #[cold]
     pub(crate) fn unavailable(
         context: CallContext,
         reason: UnavailableReason,
@@ -536,6 +539,7 @@ impl MicroserviceError {
         }))
     }
 
+    #[cold]
     pub(crate) fn invalid(
         context: CallContext,
         reason: InvalidRequestReason,
@@ -548,6 +552,7 @@ impl MicroserviceError {
         }))
     }
 
+    #[cold]
     pub(crate) fn from_status(details: ResponseDetails) -> Self {
         if matches!(details.status, 401 | 403) {
             Self::Unauthorized(Box::new(UnauthorizedServiceError { details }))
@@ -556,6 +561,7 @@ impl MicroserviceError {
         }
     }
 
+    #[cold]
     pub(crate) fn decode(
         context: CallContext,
         status: u16,

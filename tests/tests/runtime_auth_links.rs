@@ -63,6 +63,44 @@ async fn an_api_key_goes_where_the_spec_says_and_never_into_errors() {
     assert!(!shown.contains("hunter2"), "{shown}");
 }
 
+/// An API key satisfies both of these schemes; each operation sends it the
+/// way it prefers, whichever operation was called first and however often.
+#[tokio::test]
+async fn each_operation_places_a_shared_key_by_its_own_preference() {
+    const HEADER_FIRST: Security = Security {
+        schemes: &[
+            AuthScheme::ApiKey {
+                location: ApiKeyLocation::Header,
+                name: "X-Api-Key",
+            },
+            AuthScheme::ApiKey {
+                location: ApiKeyLocation::Query,
+                name: "api_key",
+            },
+        ],
+        optional: false,
+    };
+    static BY_HEADER: Operation =
+        Operation::new("byHeader", Method::Get, "/by-header").security(HEADER_FIRST);
+    let server = TestServer::start(|_| Reply::status(200)).await;
+    let svc = client(&server.url(), |config| {
+        config.credentials("svc", Credentials::api_key("key-1"))
+    });
+    for operation in [&EVENTS, &BY_HEADER, &EVENTS, &BY_HEADER] {
+        svc.execute(Request::new(operation)).await.unwrap();
+    }
+    let seen = server.requests();
+    assert_eq!(seen.len(), 4);
+    for (index, request) in seen.iter().enumerate() {
+        let in_query = request
+            .query_pairs()
+            .contains(&("api_key".to_owned(), "key-1".to_owned()));
+        let in_header = request.header("x-api-key") == Some("key-1");
+        let by_query = index % 2 == 0;
+        assert_eq!((in_query, in_header), (by_query, !by_query), "call {index}");
+    }
+}
+
 #[tokio::test]
 async fn missing_credentials_are_refused_before_sending() {
     let server = TestServer::start(|_| Reply::status(200)).await;

@@ -76,6 +76,24 @@ impl ServiceClient {
         prepared: &Prepared,
         refreshed: Option<&Secret>,
     ) -> Result<Step<'_>, MicroserviceError> {
+        // The operation's preferred scheme is the one kept in wire form: the
+        // service's credentials satisfied it when it was built, so `choose`
+        // would pick it again.
+        if let Some((kept, applied)) = self.state.wire.0.get()
+            && prepared.operation.security.schemes.first() == Some(kept)
+        {
+            return Ok(Step::Ready(applied.clone()));
+        }
+        self.choose_credentials(prepared, refreshed)
+    }
+
+    /// [`credentials`](Self::credentials) by the spec's order of preference.
+    #[inline(never)]
+    fn choose_credentials(
+        &self,
+        prepared: &Prepared,
+        refreshed: Option<&Secret>,
+    ) -> Result<Step<'_>, MicroserviceError> {
         let choice = auth::choose(
             &prepared.operation.security,
             self.state.credentials.as_ref(),

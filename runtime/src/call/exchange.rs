@@ -87,10 +87,7 @@ where
                     }
                     Poll::Ready(Err(error)) => {
                         this.phase = Phase::Ended;
-                        return Poll::Ready(Attempt::Failed {
-                            reason: transport_reason(&error),
-                            source: Some(Box::new(error.without_url())),
-                        });
+                        return Poll::Ready(failed(error));
                     }
                     Poll::Pending => break,
                 },
@@ -110,15 +107,7 @@ where
                             headers,
                             body,
                         },
-                        Read::TooLarge(prefix) => Attempt::TooLarge {
-                            status,
-                            headers,
-                            prefix,
-                        },
-                        Read::Broken(error) => Attempt::Failed {
-                            reason: UnavailableReason::ConnectionReset,
-                            source: Some(Box::new(error.without_url())),
-                        },
+                        unread => unread_body(status, headers, unread),
                     });
                 }
                 // Polled again after the end: it stays pending, as a fused
@@ -136,6 +125,38 @@ where
     }
 }
 
+/// How an attempt whose request failed ended. This and the next are error
+/// paths, kept out of line so that the poll a successful attempt runs stays
+/// compact.
+#[cold]
+fn failed(error: reqwest::Error) -> Attempt {
+    Attempt::Failed {
+        reason: transport_reason(&error),
+        source: Some(Box::new(error.without_url())),
+    }
+}
+
+/// How an attempt whose body was not read whole ended.
+#[cold]
+fn unread_body(status: u16, headers: HeaderMap, read: Read) -> Attempt {
+    match read {
+        Read::Complete(body) => Attempt::Answered {
+            status,
+            headers,
+            body,
+        },
+        Read::TooLarge(prefix) => Attempt::TooLarge {
+            status,
+            headers,
+            prefix,
+        },
+        Read::Broken(error) => Attempt::Failed {
+            reason: UnavailableReason::ConnectionReset,
+            source: Some(Box::new(error.without_url())),
+        },
+    }
+}
+
 /// Which limit cut an attempt short when its deadline passed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Limit {
@@ -147,6 +168,7 @@ pub(super) enum Limit {
 
 impl Limit {
     /// How an attempt cut short by this limit ended.
+    #[cold]
     pub(super) fn elapsed(self) -> Attempt {
         Attempt::Failed {
             reason: match self {

@@ -168,6 +168,7 @@ impl ServiceClient {
 }
 
 /// The error of a call the breaker refused after `attempts` attempts.
+#[cold]
 fn circuit_open(prepared: &Prepared, attempts: u32, open: BreakerOpen) -> MicroserviceError {
     MicroserviceError::unavailable(
         prepared.context(),
@@ -265,6 +266,7 @@ impl<'a, F> Fast<'a, F> {
 
     /// The general loop from `resume`, with the plan of a call that started
     /// at `started`.
+    #[cold]
     #[inline(never)]
     fn general(self, resume: Resume, started: Instant) -> SlowCall<'a> {
         let Fast {

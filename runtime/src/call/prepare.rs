@@ -129,6 +129,7 @@ impl ServiceClient {
 
 /// The headers the caller set, on the request and on the handle, and its
 /// cookies in one `Cookie` header.
+#[cold]
 #[inline(never)]
 fn caller_headers(
     request: &Request,
