@@ -58,16 +58,17 @@ impl Session {
     /// A session over `config`.
     pub fn new(config: RuntimeConfig) -> Result<Self, ConfigError> {
         install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(config.pool_idle_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("clientgen-runtime/", env!("CARGO_PKG_VERSION")))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|error| ConfigError::Client {
-                reason: error.to_string(),
-            })?;
+            .tcp_nodelay(true);
+        if let Some(user_agent) = &config.user_agent {
+            http = http.user_agent(user_agent.clone());
+        }
+        let http = http.build().map_err(|error| ConfigError::Client {
+            reason: error.to_string(),
+        })?;
         Ok(Self {
             shared: Arc::new(Shared {
                 http,

@@ -50,6 +50,18 @@ async fn ten_thousand_sequential_calls_share_one_connection() {
 }
 
 #[tokio::test]
+async fn a_user_agent_goes_out_only_when_configured() {
+    let server = TestServer::start(|_| Reply::json(200, json!({"id": "u1", "name": "Ada"}))).await;
+    let plain = client(&server.url(), |config| config);
+    plain.execute(get_user("u1")).await.unwrap();
+    let named = client(&server.url(), |config| config.user_agent("hr-backend/2.3"));
+    named.execute(get_user("u1")).await.unwrap();
+    let seen = server.requests();
+    assert_eq!(seen[0].header("user-agent"), None);
+    assert_eq!(seen[1].header("user-agent"), Some("hr-backend/2.3"));
+}
+
+#[tokio::test]
 async fn clones_and_other_services_share_the_pool() {
     let server = TestServer::start(|_| Reply::json(200, json!({"id": "7", "name": "Ada"}))).await;
     let config = clientgen_tests::fixtures::fast_config("auth", &server.url())

@@ -7,7 +7,7 @@ use super::builder::{
     ATTEMPT_TIMEOUT, AUTH_CALLBACK_URL, BACKOFF_BASE, BACKOFF_MAX, BREAKER_FAILURE_RATIO,
     BREAKER_HALF_OPEN_PROBES, BREAKER_MINIMUM_CALLS, BREAKER_OPEN, BREAKER_WINDOW,
     BUDGET_MIN_PER_SECOND, BUDGET_RATIO, CONNECT_TIMEOUT, DEADLINE, FRONTEND_URL, MAX_ATTEMPTS,
-    MAX_BODY_BYTES, RETRY_AFTER_CAP,
+    MAX_BODY_BYTES, RETRY_AFTER_CAP, USER_AGENT,
 };
 use super::{ConfigError, RuntimeConfigBuilder};
 use crate::auth::Credentials;
@@ -104,6 +104,7 @@ where
             BREAKER_OPEN => breaker.open_duration = millis(name, value)?,
             BREAKER_HALF_OPEN_PROBES => breaker.half_open_probes = number(name, value)?,
             MAX_BODY_BYTES => builder = builder.max_body_bytes(number(name, value)?),
+            USER_AGENT => builder = builder.user_agent(value),
             _ => match service_suffix(name) {
                 Some((service, SERVICE_URL)) => builder = builder.service_url(service, value),
                 Some((service, SERVICE_TOKEN)) => {

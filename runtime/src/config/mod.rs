@@ -127,6 +127,7 @@ pub struct RuntimeConfig {
     pub(crate) breaker: BreakerConfig,
     pub(crate) max_body_bytes: usize,
     pub(crate) pool_idle_timeout: Duration,
+    pub(crate) user_agent: Option<reqwest::header::HeaderValue>,
 }
 
 impl RuntimeConfig {
@@ -159,6 +160,7 @@ impl RuntimeConfig {
     /// | `CLIENTGEN_BREAKER_OPEN_MS` | open cool-down | 5000 |
     /// | `CLIENTGEN_BREAKER_HALF_OPEN_PROBES` | probes while half-open | 2 |
     /// | `CLIENTGEN_MAX_BODY_BYTES` | largest response body | 4194304 |
+    /// | `CLIENTGEN_USER_AGENT` | `User-Agent` of every request | none |
     ///
     /// `<NAME>` is the service name upper-cased with `-` as `_`
     /// (`leaves_wallet` -> `LEAVES_WALLET_SERVICE_URL`). An unknown
@@ -228,6 +230,13 @@ impl RuntimeConfig {
         self.max_body_bytes
     }
 
+    /// The `User-Agent` every request carries, if one is configured.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent
+            .as_ref()
+            .and_then(|value| value.to_str().ok())
+    }
+
     /// The error for a service whose base URL is not configured.
     pub(crate) fn missing_service(service: &str) -> ConfigError {
         ConfigError::Missing {
@@ -251,6 +260,7 @@ impl fmt::Debug for RuntimeConfig {
             .field("budget", &self.budget)
             .field("breaker", &self.breaker)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("user_agent", &self.user_agent())
             .finish_non_exhaustive()
     }
 }

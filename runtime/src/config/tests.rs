@@ -33,6 +33,7 @@ fn defaults_with_an_empty_environment() {
     assert_eq!(config.retry().max_attempts(), 3);
     assert_eq!(config.max_body_bytes(), 4 * 1024 * 1024);
     assert_eq!(config.service_names().count(), 0);
+    assert_eq!(config.user_agent(), None);
 }
 
 #[test]
@@ -53,6 +54,7 @@ fn reads_every_service_and_setting() {
         ("CLIENTGEN_MAX_ATTEMPTS", "5"),
         ("CLIENTGEN_BREAKER_MINIMUM_CALLS", "20"),
         ("CLIENTGEN_RETRY_BUDGET_RATIO", "0.1"),
+        ("CLIENTGEN_USER_AGENT", "hr-backend/2.3"),
         ("UNRELATED", "ignored"),
     ])
     .expect("valid");
@@ -88,6 +90,7 @@ fn reads_every_service_and_setting() {
     assert_eq!(config.retry().max_attempts(), 5);
     assert_eq!(config.breaker().minimum_calls, 20);
     assert!((config.budget().ratio - 0.1).abs() < f64::EPSILON);
+    assert_eq!(config.user_agent(), Some("hr-backend/2.3"));
 }
 
 #[test]
@@ -123,6 +126,7 @@ fn every_bad_value_names_its_variable() {
         ("CLIENTGEN_BREAKER_HALF_OPEN_PROBES", "0"),
         ("CLIENTGEN_MAX_BODY_BYTES", "0"),
         ("CLIENTGEN_MAX_BODY_BYTES", "lots"),
+        ("CLIENTGEN_USER_AGENT", "two\nlines"),
         ("CLIENTGEN_MAX_ATTEMPS", "3"),
     ];
     for (variable, value) in cases {
