@@ -13,9 +13,10 @@
 //! until the heap holds more than twice the live deadlines, when the heap is
 //! rebuilt from the live ones: memory is bounded by the most attempts ever in
 //! flight at once, whatever the call rate, for a constant cost per call. A
-//! registered deadline is polled again without the lock and, until the
-//! thread fires a deadline, without reading the clock: one atomic load says
-//! nothing fired. The lock is taken only if the task's waker changed.
+//! registered deadline is polled again without reading the clock until the
+//! thread fires a deadline (one atomic load says nothing fired), and with
+//! the lock only to compare the task's waker with the one its slot holds,
+//! the only copy.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -227,12 +228,11 @@ pub(crate) struct Deadline {
     registration: Option<Registration>,
 }
 
-/// A deadline registered with the watchdog.
+/// A deadline registered with the watchdog, whose slot holds the only
+/// copy of the task's waker.
 #[derive(Debug)]
 struct Registration {
     handle: Handle,
-    /// The waker the thread holds.
-    waker: Waker,
     /// The thread's `rounds` when the clock was last read (or the deadline
     /// registered).
     round: u64,
@@ -265,11 +265,7 @@ impl Deadline {
             // by the thread at once.
             let round = self.watchdog.rounds.load(Ordering::Acquire);
             let handle = self.watchdog.register(at, cx.waker());
-            self.registration = Some(Registration {
-                handle,
-                waker: cx.waker().clone(),
-                round,
-            });
+            self.registration = Some(Registration { handle, round });
             return Poll::Pending;
         };
         // A passed deadline is acted on once the thread fired it (at most
@@ -281,19 +277,22 @@ impl Deadline {
             }
             registration.round = round;
         }
-        // The lock is needed only if the task's waker changed.
-        if registration.waker.will_wake(cx.waker()) {
-            return Poll::Pending;
-        }
+        // Polled again before its deadline, which is rare (an attempt
+        // usually finishes at the poll after the one that registered it):
+        // the slot's waker is replaced if the task's changed.
         let mut state = self.watchdog.lock();
         match state.matches_mut(registration.handle) {
-            Some(slot) if slot.waker.is_some() => slot.waker = Some(cx.waker().clone()),
+            Some(Slot {
+                waker: Some(waker), ..
+            }) => {
+                if !waker.will_wake(cx.waker()) {
+                    waker.clone_from(cx.waker());
+                }
+            }
             // The thread fired it, taking the waker it held, since `rounds`
             // was read above: the deadline passed.
             _ => return Poll::Ready(()),
         }
-        drop(state);
-        registration.waker = cx.waker().clone();
         Poll::Pending
     }
 }
