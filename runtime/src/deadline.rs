@@ -13,10 +13,11 @@
 //! until the heap holds more than twice the live deadlines, when the heap is
 //! rebuilt from the live ones: memory is bounded by the most attempts ever in
 //! flight at once, whatever the call rate, for a constant cost per call. A
-//! registered deadline is polled again without reading the clock until the
-//! thread fires a deadline (one atomic load says nothing fired), and with
-//! the lock only to compare the task's waker with the one its slot holds,
-//! the only copy.
+//! registered deadline is polled again without the lock and, until the
+//! thread fires a deadline, without reading the clock: one atomic load says
+//! nothing fired. The lock is taken only if the task's waker changed. The
+//! slot holds the only copy of the task's waker; the deadline keeps its
+//! identity to compare with.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -96,12 +97,15 @@ impl State {
         handle
     }
 
-    fn remove(&mut self, handle: Handle) {
-        if let Some(slot) = self.matches_mut(handle) {
-            slot.generation += 1;
-            slot.waker = None;
-            self.free.push(handle.index);
-        }
+    /// Frees the slot of `handle`. Its waker is returned, to be dropped
+    /// after the lock is released: the last drop of a waker may drop a task
+    /// whose future holds another deadline.
+    fn remove(&mut self, handle: Handle) -> Option<Waker> {
+        let slot = self.matches_mut(handle)?;
+        slot.generation += 1;
+        let waker = slot.waker.take();
+        self.free.push(handle.index);
+        waker
     }
 
     /// Drops the heap items of freed slots.
@@ -233,9 +237,34 @@ pub(crate) struct Deadline {
 #[derive(Debug)]
 struct Registration {
     handle: Handle,
+    /// Which waker the slot holds, compared with the task's at every poll
+    /// without the lock.
+    waker: WakerId,
     /// The thread's `rounds` when the clock was last read (or the deadline
     /// registered).
     round: u64,
+}
+
+/// A waker's identity: the addresses of its data and vtable, as
+/// [`Waker::will_wake`] compares them.
+///
+/// The slot's waker keeps its task, and so these addresses, alive until
+/// the thread fires it, and the thread moves `rounds` before it wakes (and
+/// drops) what it fired: a poll that finds `rounds` unchanged compares with
+/// a waker that still exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct WakerId {
+    data: usize,
+    vtable: usize,
+}
+
+impl WakerId {
+    fn of(waker: &Waker) -> Self {
+        Self {
+            data: waker.data().addr(),
+            vtable: std::ptr::from_ref(waker.vtable()).addr(),
+        }
+    }
 }
 
 impl Deadline {
@@ -265,7 +294,11 @@ impl Deadline {
             // by the thread at once.
             let round = self.watchdog.rounds.load(Ordering::Acquire);
             let handle = self.watchdog.register(at, cx.waker());
-            self.registration = Some(Registration { handle, round });
+            self.registration = Some(Registration {
+                handle,
+                waker: WakerId::of(cx.waker()),
+                round,
+            });
             return Poll::Pending;
         };
         // A passed deadline is acted on once the thread fired it (at most
@@ -277,22 +310,23 @@ impl Deadline {
             }
             registration.round = round;
         }
-        // Polled again before its deadline, which is rare (an attempt
-        // usually finishes at the poll after the one that registered it):
-        // the slot's waker is replaced if the task's changed.
+        // The lock is needed only if the task's waker changed.
+        let waker = WakerId::of(cx.waker());
+        if waker == registration.waker {
+            return Poll::Pending;
+        }
         let mut state = self.watchdog.lock();
-        match state.matches_mut(registration.handle) {
+        let replaced = match state.matches_mut(registration.handle) {
             Some(Slot {
-                waker: Some(waker), ..
-            }) => {
-                if !waker.will_wake(cx.waker()) {
-                    waker.clone_from(cx.waker());
-                }
-            }
+                waker: Some(held), ..
+            }) => std::mem::replace(held, cx.waker().clone()),
             // The thread fired it, taking the waker it held, since `rounds`
             // was read above: the deadline passed.
             _ => return Poll::Ready(()),
-        }
+        };
+        drop(state);
+        drop(replaced);
+        registration.waker = waker;
         Poll::Pending
     }
 }
@@ -300,7 +334,8 @@ impl Deadline {
 impl Drop for Deadline {
     fn drop(&mut self) {
         if let Some(registration) = self.registration.take() {
-            self.watchdog.lock().remove(registration.handle);
+            let waker = self.watchdog.lock().remove(registration.handle);
+            drop(waker);
         }
     }
 }
@@ -418,5 +453,82 @@ mod tests {
         let (items, live) = watchdog.held();
         assert_eq!(live, 0);
         assert!(items <= 2 + SLACK + 1, "{items} heap items left");
+    }
+
+    /// A waker that counts its wake-ups and may own something to drop
+    /// with it.
+    #[derive(Default)]
+    struct Counting {
+        woken: std::sync::atomic::AtomicUsize,
+        owned: Mutex<Option<Deadline>>,
+    }
+
+    impl std::task::Wake for Counting {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.woken.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A deadline polled again from another task wakes that task, not the
+    /// one it registered with.
+    #[test]
+    fn a_deadline_polled_by_another_task_wakes_that_task() {
+        let watchdog = Watchdog::spawn();
+        let first = std::sync::Arc::new(Counting::default());
+        let second = std::sync::Arc::new(Counting::default());
+        let (first_waker, second_waker) = (Waker::from(first.clone()), Waker::from(second.clone()));
+        let mut deadline = Deadline::on(watchdog, Instant::now(), Duration::from_millis(30));
+        let mut poll = |waker: &Waker| deadline.poll_elapsed(&mut Context::from_waker(waker));
+        assert!(poll(&first_waker).is_pending());
+        assert!(poll(&second_waker).is_pending());
+        assert!(poll(&second_waker).is_pending());
+        let started = Instant::now();
+        while second.woken.load(Ordering::SeqCst) == 0 {
+            assert!(started.elapsed() < Duration::from_secs(5), "never woken");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(poll(&second_waker).is_ready());
+        assert_eq!(first.woken.load(Ordering::SeqCst), 0);
+        // The slot let go of the first waker when the second replaced it.
+        drop(first_waker);
+        assert_eq!(std::sync::Arc::strong_count(&first), 1);
+    }
+
+    /// Freeing a deadline may drop the last copy of its task's waker, and
+    /// with it a task holding another deadline on the same thread: that
+    /// happens after the lock is released, not under it.
+    #[test]
+    fn the_last_drop_of_a_waker_happens_outside_the_lock() {
+        let watchdog = Watchdog::spawn();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let task = std::sync::Arc::new(Counting::default());
+            let mut inner = Deadline::on(watchdog, Instant::now(), Duration::from_secs(30));
+            let idle = Waker::from(std::sync::Arc::new(Counting::default()));
+            assert!(
+                inner
+                    .poll_elapsed(&mut Context::from_waker(&idle))
+                    .is_pending()
+            );
+            *task.owned.lock().unwrap_or_else(PoisonError::into_inner) = Some(inner);
+            let mut outer = Deadline::on(watchdog, Instant::now(), Duration::from_secs(30));
+            let waker = Waker::from(task);
+            assert!(
+                outer
+                    .poll_elapsed(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            // The slot now holds the only copy of the task's waker.
+            drop(waker);
+            drop(outer);
+            let _ = done.send(watchdog.held().1);
+        });
+        let live = finished
+            .recv_timeout(Duration::from_secs(5))
+            .expect("freeing the deadline deadlocked");
+        assert_eq!(live, 0);
     }
 }

@@ -266,7 +266,6 @@ impl<'a, F> Fast<'a, F> {
 
     /// The general loop from `resume`, with the plan of a call that started
     /// at `started`.
-    #[cold]
     #[inline(never)]
     fn general(self, resume: Resume, started: Instant) -> SlowCall<'a> {
         let Fast {

@@ -235,8 +235,9 @@ impl RuntimeConfigBuilder {
         if self.max_body_bytes == 0 {
             return Err(ConfigError::invalid(MAX_BODY_BYTES, "must be at least 1"));
         }
-        let user_agent = match &self.user_agent {
+        let user_agent = match self.user_agent.as_deref().map(str::trim) {
             None => None,
+            Some("") => return Err(ConfigError::invalid(USER_AGENT, "must not be empty")),
             Some(value) => Some(
                 reqwest::header::HeaderValue::from_str(value)
                     .map_err(|_| ConfigError::invalid(USER_AGENT, "not a valid header value"))?,

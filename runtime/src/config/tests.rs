@@ -127,6 +127,7 @@ fn every_bad_value_names_its_variable() {
         ("CLIENTGEN_MAX_BODY_BYTES", "0"),
         ("CLIENTGEN_MAX_BODY_BYTES", "lots"),
         ("CLIENTGEN_USER_AGENT", "two\nlines"),
+        ("CLIENTGEN_USER_AGENT", " "),
         ("CLIENTGEN_MAX_ATTEMPS", "3"),
     ];
     for (variable, value) in cases {
