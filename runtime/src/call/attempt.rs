@@ -120,31 +120,31 @@ impl ServiceClient {
         } else {
             (plan.attempt_timeout, Limit::Attempt)
         };
-        let mut url = prepared.url.clone();
-        // Most requests have no headers of their own: nothing to copy then.
-        let mut headers = if prepared.headers.is_empty() {
-            HeaderMap::new()
-        } else {
-            prepared.headers.clone()
-        };
+        let mut request = reqwest::Request::new(prepared.method(), prepared.url.clone());
+        // Headers go straight into the request's own map; most calls have
+        // none of their own to copy first.
+        let headers = request.headers_mut();
+        if let Some(own) = &prepared.headers {
+            headers.clone_from(own);
+        }
+        if let Some((content_type, body)) = &prepared.body {
+            headers.insert(header::CONTENT_TYPE, content_type.clone());
+            *request.body_mut() = Some(body.clone().into());
+        }
         match applied {
             Applied::Nothing => {}
             Applied::Header(name, value) => {
-                headers.insert(name, value);
+                request.headers_mut().insert(name, value);
             }
             Applied::Cookie(value) => {
-                headers.append(header::COOKIE, value);
+                request.headers_mut().append(header::COOKIE, value);
             }
             Applied::Query(name, secret) => {
-                url.query_pairs_mut().append_pair(name, secret.expose());
+                request
+                    .url_mut()
+                    .query_pairs_mut()
+                    .append_pair(name, secret.expose());
             }
-        }
-        // The prepared headers become the request's own: nothing is merged
-        // header by header.
-        let mut request = reqwest::Request::new(prepared.method(), url);
-        *request.headers_mut() = headers;
-        if let Some(body) = &prepared.body {
-            *request.body_mut() = Some(body.clone().into());
         }
         let sending = self.session.http().execute(request);
         Exchange::new(

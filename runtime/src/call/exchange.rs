@@ -91,16 +91,18 @@ where
                     }
                     Poll::Pending => break,
                 },
-                Phase::Reading {
-                    status,
-                    headers,
-                    body,
-                } => {
+                Phase::Reading { body, .. } => {
                     let Poll::Ready(read) = body.poll_read(cx) else {
                         break;
                     };
-                    let (status, headers) = (*status, std::mem::take(headers));
-                    this.phase = Phase::Ended;
+                    // The head is moved out whole, leaving nothing to drop.
+                    let Phase::Reading {
+                        status, headers, ..
+                    } = std::mem::replace(&mut this.phase, Phase::Ended)
+                    else {
+                        // Matched just above: never taken.
+                        return Poll::Pending;
+                    };
                     return Poll::Ready(match read {
                         Read::Complete(body) => Attempt::Answered {
                             status,

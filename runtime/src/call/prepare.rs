@@ -22,8 +22,11 @@ pub(super) struct Prepared {
     /// The service's name, for the call's context.
     service: Arc<str>,
     pub(super) url: url::Url,
-    pub(super) headers: HeaderMap,
-    pub(super) body: Option<Bytes>,
+    /// The call's own headers (the caller's, an idempotency key); `None`
+    /// for most calls, which have none.
+    pub(super) headers: Option<HeaderMap>,
+    /// The body and its `Content-Type`.
+    pub(super) body: Option<(HeaderValue, Bytes)>,
     pub(super) replayable: bool,
 }
 
@@ -65,9 +68,9 @@ impl ServiceClient {
         // speed: their assembly lives out of line.
         let mut headers = if request.headers.is_empty() && !has_extra && request.cookies.is_empty()
         {
-            HeaderMap::new()
+            None
         } else {
-            caller_headers(request, options).map_err(|reason| invalid(reason, None))?
+            Some(caller_headers(request, options).map_err(|reason| invalid(reason, None))?)
         };
 
         // A handle-wide key applies only to operations that declare an
@@ -85,7 +88,7 @@ impl ServiceClient {
                 .idempotency_header
                 .unwrap_or(DEFAULT_IDEMPOTENCY_HEADER);
             let (name, value) = header_pair(header, key).map_err(|reason| invalid(reason, None))?;
-            headers.insert(name, value);
+            headers.get_or_insert_default().insert(name, value);
         }
 
         let body = match request.body.take() {
@@ -111,8 +114,7 @@ impl ServiceClient {
                         None,
                     )
                 })?;
-                headers.insert(header::CONTENT_TYPE, value);
-                Some(bytes)
+                Some((value, bytes))
             }
         };
 
