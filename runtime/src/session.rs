@@ -16,6 +16,7 @@ use crate::config::{ConfigError, RuntimeConfig, service_key};
 use crate::links::LinkError;
 use crate::options::CallOptions;
 use crate::retry::RetryBudget;
+use crate::target_url::Base;
 
 /// A pooled HTTP session for all upstream services.
 ///
@@ -46,7 +47,7 @@ struct Shared {
 pub(crate) struct ServiceState {
     pub(crate) name: Arc<str>,
     /// The base URL, parsed and checked once.
-    pub(crate) base: url::Url,
+    pub(crate) base: Base,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) breaker: Arc<CircuitBreaker>,
     pub(crate) budget: RetryBudget,
@@ -121,7 +122,7 @@ impl Session {
         let now = Instant::now();
         Ok(ServiceState {
             name: Arc::from(key),
-            base: url.clone(),
+            base: Base::new(url.clone()),
             credentials: service.credentials().cloned(),
             breaker: Arc::new(CircuitBreaker::new(config.breaker, now)),
             budget: RetryBudget::new(config.budget, now),
@@ -200,7 +201,7 @@ impl fmt::Debug for ServiceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceClient")
             .field("service", &self.state.name)
-            .field("base_url", &self.state.base.as_str())
+            .field("base_url", &self.state.base.url().as_str())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }

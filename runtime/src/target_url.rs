@@ -5,6 +5,27 @@ use std::borrow::Cow;
 
 use crate::error::InvalidRequestReason;
 
+/// A service's base URL, parsed and checked once, with its path ready to
+/// prefix every call's.
+#[derive(Clone, Debug)]
+pub(crate) struct Base {
+    url: url::Url,
+    /// The base URL's path without its trailing slashes.
+    path: Box<str>,
+}
+
+impl Base {
+    pub(crate) fn new(url: url::Url) -> Self {
+        let path = url.path().trim_end_matches('/').into();
+        Self { url, path }
+    }
+
+    /// The base URL.
+    pub(crate) fn url(&self) -> &url::Url {
+        &self.url
+    }
+}
+
 /// `base` with its path followed by `template`, each `{name}` replaced by
 /// the encoded value of that path parameter, and the encoded `query`.
 ///
@@ -12,12 +33,12 @@ use crate::error::InvalidRequestReason;
 /// the path and query are parsed here, which costs a fraction of parsing the
 /// whole URL again.
 pub(crate) fn build(
-    base: &url::Url,
+    base: &Base,
     template: &'static str,
     path_params: &[(&'static str, String)],
     query: &[(Cow<'static, str>, String)],
 ) -> Result<url::Url, InvalidRequestReason> {
-    let base_path = base.path().trim_end_matches('/');
+    let base_path = &*base.path;
     let mut path = String::with_capacity(base_path.len() + template.len() + 32);
     path.push_str(base_path);
     // One pass over the template: literal runs are copied and each `{name}`
@@ -72,7 +93,7 @@ pub(crate) fn build(
             (path, query.split('#').next().unwrap_or(""))
         }
     };
-    let mut url = base.clone();
+    let mut url = base.url.clone();
     url.set_path(path);
     if !query.is_empty() || !literal_query.is_empty() {
         let mut encoded = String::with_capacity(literal_query.len() + query.len() * 16);
@@ -161,8 +182,8 @@ mod tests {
         .remove(b'_')
         .remove(b'~');
 
-    fn base(url: &str) -> url::Url {
-        url::Url::parse(url).unwrap()
+    fn base(url: &str) -> Base {
+        Base::new(url::Url::parse(url).unwrap())
     }
 
     fn built(

@@ -64,7 +64,7 @@ impl ServiceClient {
         &self,
         mut request: Request,
     ) -> impl Future<Output = Result<Response, MicroserviceError>> + Send + '_ {
-        let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
+        let span = telemetry::call_span(&self.state.name, self.state.base.url(), request.operation);
         let prepared = match self.start(&mut request) {
             Ok(prepared) => prepared,
             Err(refused) => return Call::Ended(Some(refused_call(&span, refused))),
