@@ -76,7 +76,7 @@ impl State {
             .filter(|slot| slot.generation == handle.generation)
     }
 
-    fn insert(&mut self, at: Instant, waker: &Waker) -> Handle {
+    fn insert(&mut self, at: Instant, waker: Waker) -> Handle {
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
@@ -85,7 +85,7 @@ impl State {
             }
         };
         let slot = &mut self.slots[index];
-        slot.waker = Some(waker.clone());
+        slot.waker = Some(waker);
         let handle = Handle {
             index,
             generation: slot.generation,
@@ -156,7 +156,7 @@ impl Watchdog {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn register(&self, at: Instant, waker: &Waker) -> Handle {
+    fn register(&self, at: Instant, waker: Waker) -> Handle {
         let mut state = self.lock();
         let earlier = state
             .heap
@@ -248,10 +248,12 @@ struct Registration {
 /// A waker's identity: the addresses of its data and vtable, as
 /// [`Waker::will_wake`] compares them.
 ///
-/// The slot's waker keeps its task, and so these addresses, alive until
-/// the thread fires it, and the thread moves `rounds` before it wakes (and
-/// drops) what it fired: a poll that finds `rounds` unchanged compares with
-/// a waker that still exists.
+/// It is taken from the clone the slot stores, which keeps these addresses
+/// alive until the thread fires it, and the thread moves `rounds` before it
+/// wakes (and drops) what it fired: a poll that finds `rounds` unchanged
+/// compares with a waker that still exists. A waker whose clone lives
+/// elsewhere than the original never compares equal, and takes the locked
+/// path at every poll, as before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct WakerId {
     data: usize,
@@ -293,10 +295,14 @@ impl Deadline {
             // was computed a moment ago, and a deadline already due is fired
             // by the thread at once.
             let round = self.watchdog.rounds.load(Ordering::Acquire);
-            let handle = self.watchdog.register(at, cx.waker());
+            // The identity is the stored clone's: that is the waker the
+            // slot keeps alive.
+            let waker = cx.waker().clone();
+            let id = WakerId::of(&waker);
+            let handle = self.watchdog.register(at, waker);
             self.registration = Some(Registration {
                 handle,
-                waker: WakerId::of(cx.waker()),
+                waker: id,
                 round,
             });
             return Poll::Pending;
@@ -311,22 +317,23 @@ impl Deadline {
             registration.round = round;
         }
         // The lock is needed only if the task's waker changed.
-        let waker = WakerId::of(cx.waker());
-        if waker == registration.waker {
+        if WakerId::of(cx.waker()) == registration.waker {
             return Poll::Pending;
         }
+        let fresh = cx.waker().clone();
+        let id = WakerId::of(&fresh);
         let mut state = self.watchdog.lock();
         let replaced = match state.matches_mut(registration.handle) {
             Some(Slot {
                 waker: Some(held), ..
-            }) => std::mem::replace(held, cx.waker().clone()),
+            }) => std::mem::replace(held, fresh),
             // The thread fired it, taking the waker it held, since `rounds`
             // was read above: the deadline passed.
             _ => return Poll::Ready(()),
         };
         drop(state);
         drop(replaced);
-        registration.waker = waker;
+        registration.waker = id;
         Poll::Pending
     }
 }
