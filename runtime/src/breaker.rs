@@ -109,9 +109,9 @@ struct Inner {
 
 /// A circuit breaker, shared by every client of one service.
 ///
-/// A closed breaker admits a call with one atomic load: [`Inner`]'s
-/// generation and whether it is closed are mirrored in `closed_as`, written
-/// under the lock at every transition. Only reporting a verdict, and every
+/// A closed breaker admits a call with one atomic load: the state's
+/// generation and whether it is closed are mirrored in an atomic word,
+/// written under the lock at every transition. Only reporting a verdict, and every
 /// step of an open or half-open breaker, takes the lock.
 #[derive(Debug)]
 pub struct CircuitBreaker {
