@@ -1,8 +1,8 @@
 //! Lowering a validated document to the IR ([`crate::ir::Service`]).
 //!
-//! - [`types`]: JSON Schemas to named Rust types (objects, enums, unions,
+//! - `types`: JSON Schemas to named Rust types (objects, enums, unions,
 //!   `allOf`, nullables, maps, arrays).
-//! - [`operations`]: paths to methods (parameters, bodies, responses,
+//! - `operations`: paths to methods (parameters, bodies, responses,
 //!   security, idempotency, link fields).
 //! - Recursive types are boxed here, after everything is named.
 
