@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use clientgen_runtime::auth::{ApiKeyLocation, AuthScheme, TokenFuture};
 use clientgen_runtime::codegen::{Method, Operation, Request, Security};
 use clientgen_runtime::error::{InvalidRequestReason, UnavailableReason};
-use clientgen_runtime::{Credentials, MicroserviceError, Secret, TokenProvider};
+use clientgen_runtime::{
+    Credentials, MicroserviceError, RuntimeConfigBuilder, Secret, ServiceClient, TokenProvider,
+};
 use clientgen_tests::fixtures::client;
 use clientgen_tests::server::{Reply, TestServer};
 use serde_json::json;
@@ -119,6 +121,19 @@ async fn missing_credentials_are_refused_before_sending() {
     assert_eq!(server.request_count(), 0);
 }
 
+/// A handle on `server` whose credentials come from `provider`, with
+/// `tweak` applied.
+fn provider_client<P: TokenProvider + 'static>(
+    server: &TestServer,
+    provider: &Arc<P>,
+    tweak: impl FnOnce(RuntimeConfigBuilder) -> RuntimeConfigBuilder,
+) -> ServiceClient {
+    let credentials = Credentials::Provider(provider.clone());
+    client(&server.url(), |config| {
+        tweak(config.credentials("svc", credentials))
+    })
+}
+
 /// Hands out `old` until refreshed, then `new`.
 struct Rotating {
     refreshed: AtomicUsize,
@@ -145,9 +160,7 @@ async fn a_refreshable_provider_gets_one_refresh_on_401() {
     let provider = Arc::new(Rotating {
         refreshed: AtomicUsize::new(0),
     });
-    let svc = client(&server.url(), |config| {
-        config.credentials("svc", Credentials::Provider(provider.clone()))
-    });
+    let svc = provider_client(&server, &provider, |config| config);
     svc.execute(Request::new(&ME)).await.unwrap();
     assert_eq!(server.request_count(), 2);
     assert_eq!(provider.refreshed.load(Ordering::SeqCst), 1);
@@ -159,9 +172,7 @@ async fn a_second_401_after_refresh_is_unauthorized() {
     let provider = Arc::new(Rotating {
         refreshed: AtomicUsize::new(0),
     });
-    let svc = client(&server.url(), |config| {
-        config.credentials("svc", Credentials::Provider(provider.clone()))
-    });
+    let svc = provider_client(&server, &provider, |config| config);
     let error = svc.execute(Request::new(&ME)).await.unwrap_err();
     assert!(error.is_unauthorized());
     assert_eq!(server.request_count(), 2);
@@ -194,16 +205,14 @@ async fn a_refused_retry_fetches_no_token() {
     let provider = Arc::new(OneToken {
         handed: AtomicUsize::new(0),
     });
-    let svc = client(&server.url(), |config| {
-        config
-            .credentials("svc", Credentials::Provider(provider.clone()))
-            .breaker(clientgen_runtime::BreakerConfig {
-                failure_ratio: 0.5,
-                minimum_calls: 1,
-                window: Duration::from_secs(60),
-                open_duration: Duration::from_secs(60),
-                half_open_probes: 1,
-            })
+    let svc = provider_client(&server, &provider, |config| {
+        config.breaker(clientgen_runtime::BreakerConfig {
+            failure_ratio: 0.5,
+            minimum_calls: 1,
+            window: Duration::from_secs(60),
+            open_duration: Duration::from_secs(60),
+            half_open_probes: 1,
+        })
     });
     let error = svc.execute(Request::new(&ME)).await.unwrap_err();
     assert_eq!(error.status(), Some(503));

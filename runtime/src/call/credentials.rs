@@ -38,6 +38,12 @@ pub(crate) enum Applied {
 pub(crate) struct WireCredentials(OnceLock<(AuthScheme, Applied)>);
 
 impl WireCredentials {
+    /// The kept wire form, if it was built for `scheme`.
+    fn kept(&self, scheme: AuthScheme) -> Option<Applied> {
+        let (kept, applied) = self.0.get()?;
+        (*kept == scheme).then(|| applied.clone())
+    }
+
     /// The wire form under `scheme`: the kept one, or `build`'s, which is
     /// kept when nothing is yet. A failed build is not kept: the next call
     /// reports it again.
@@ -46,10 +52,8 @@ impl WireCredentials {
         scheme: AuthScheme,
         build: impl FnOnce() -> Result<Applied, MicroserviceError>,
     ) -> Result<Applied, MicroserviceError> {
-        if let Some((kept, applied)) = self.0.get()
-            && *kept == scheme
-        {
-            return Ok(applied.clone());
+        if let Some(applied) = self.kept(scheme) {
+            return Ok(applied);
         }
         let applied = build()?;
         // Losing a race to another first call is fine: both built the same.
@@ -76,13 +80,13 @@ impl ServiceClient {
         prepared: &Prepared,
         refreshed: Option<&Secret>,
     ) -> Result<Step<'_>, MicroserviceError> {
-        // The operation's preferred scheme is the one kept in wire form: the
-        // service's credentials satisfied it when it was built, so `choose`
-        // would pick it again.
-        if let Some((kept, applied)) = self.state.wire.0.get()
-            && prepared.operation.security.schemes.first() == Some(kept)
+        // When the operation's preferred scheme is the one kept in wire
+        // form, the service's credentials satisfied it when it was built, so
+        // `choose` would pick it again.
+        if let Some(&preferred) = prepared.operation.security.schemes.first()
+            && let Some(applied) = self.state.wire.kept(preferred)
         {
-            return Ok(Step::Ready(applied.clone()));
+            return Ok(Step::Ready(applied));
         }
         self.choose_credentials(prepared, refreshed)
     }
