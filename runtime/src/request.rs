@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::auth::AuthScheme;
 use crate::error::{ErrorBody, InvalidRequestReason};
+use crate::path_template::PathTemplate;
 
 /// An HTTP method, without exposing the HTTP crate's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -110,6 +111,8 @@ pub struct Operation {
     pub link_fields: &'static [&'static str],
     /// Decoder of typed error bodies.
     pub error_decoder: Option<ErrorDecoder>,
+    /// `path`, split at its placeholders.
+    pub(crate) template: PathTemplate,
 }
 
 impl Operation {
@@ -124,6 +127,7 @@ impl Operation {
             security: Security::NONE,
             link_fields: &[],
             error_decoder: None,
+            template: PathTemplate::split(path),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::error::InvalidRequestReason;
+use crate::path_template::PathTemplate;
 
 /// A service's base URL, parsed and checked once, with its path ready to
 /// prefix every call's.
@@ -34,57 +35,21 @@ impl Base {
 /// whole URL again.
 pub(crate) fn build(
     base: &Base,
-    template: &'static str,
+    template: &PathTemplate,
     path_params: &[(&'static str, String)],
     query: &[(Cow<'static, str>, String)],
 ) -> Result<url::Url, InvalidRequestReason> {
+    let text = template.text();
     let base_path = &*base.path;
-    let mut path = String::with_capacity(base_path.len() + template.len() + 32);
+    let mut path = String::with_capacity(base_path.len() + text.len() + 32);
     path.push_str(base_path);
-    // One pass over the template: literal runs are copied and each `{name}`
-    // replaced. Encoded values never hold `?` or `#`: the first one here
-    // comes from the template itself (`/items?action=archive`). What
-    // follows it goes first in the query, a fragment is never sent.
-    let bytes = template.as_bytes();
-    let mut literal = 0;
-    let mut at = 0;
-    let mut cut = None;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'{' => {
-                // Templates are short: a byte loop, not a general searcher.
-                let Some(length) = bytes[at + 1..].iter().position(|&byte| byte == b'}') else {
-                    // An unclosed brace is literal text.
-                    at += 1;
-                    continue;
-                };
-                path.push_str(&template[literal..at]);
-                let name = &template[at + 1..at + 1 + length];
-                let value = path_params
-                    .iter()
-                    .find(|(param, _)| *param == name)
-                    .map(|(_, value)| value.as_str());
-                match value {
-                    // `.` and `..` would be removed by URL normalisation, and
-                    // an empty segment would change which route is called.
-                    Some(value) if !matches!(value, "" | "." | "..") => {
-                        push_encoded(&mut path, value);
-                    }
-                    _ => return Err(InvalidRequestReason::PathParameter { name }),
-                }
-                at += length + 2;
-                literal = at;
-            }
-            b'?' | b'#' if cut.is_none() => {
-                path.push_str(&template[literal..at]);
-                cut = Some(path.len());
-                literal = at;
-                at += 1;
-            }
-            _ => at += 1,
+    let cut = match template.placeholders() {
+        Some(placeholders) => {
+            fill(&mut path, text, placeholders, path_params)?;
+            None
         }
-    }
-    path.push_str(&template[literal..]);
+        None => scan(&mut path, text, path_params)?,
+    };
     let (path, literal_query) = match cut {
         None => (path.as_str(), ""),
         Some(cut) => {
@@ -107,6 +72,87 @@ pub(crate) fn build(
         url.set_query(Some(&encoded));
     }
     Ok(url)
+}
+
+/// Appends `text` with its `placeholders` (found in advance) filled in.
+fn fill(
+    path: &mut String,
+    text: &'static str,
+    placeholders: &[(u16, u16)],
+    path_params: &[(&'static str, String)],
+) -> Result<(), InvalidRequestReason> {
+    let mut literal = 0;
+    for &(open, close) in placeholders {
+        let (open, close) = (usize::from(open), usize::from(close));
+        path.push_str(&text[literal..open]);
+        push_param(path, &text[open + 1..close - 1], path_params)?;
+        literal = close;
+    }
+    path.push_str(&text[literal..]);
+    Ok(())
+}
+
+/// Appends `text` with its placeholders filled in, found by scanning it: for
+/// the rare template that was not split in advance. Returns where in `path`
+/// the template's own query or fragment starts, if it has one.
+#[inline(never)]
+fn scan(
+    path: &mut String,
+    text: &'static str,
+    path_params: &[(&'static str, String)],
+) -> Result<Option<usize>, InvalidRequestReason> {
+    // Encoded values never hold `?` or `#`: the first one here comes from
+    // the template itself (`/items?action=archive`). What follows it goes
+    // first in the query, a fragment is never sent.
+    let bytes = text.as_bytes();
+    let mut literal = 0;
+    let mut at = 0;
+    let mut cut = None;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'{' => {
+                let Some(length) = bytes[at + 1..].iter().position(|&byte| byte == b'}') else {
+                    // An unclosed brace is literal text.
+                    at += 1;
+                    continue;
+                };
+                path.push_str(&text[literal..at]);
+                push_param(path, &text[at + 1..at + 1 + length], path_params)?;
+                at += length + 2;
+                literal = at;
+            }
+            b'?' | b'#' if cut.is_none() => {
+                path.push_str(&text[literal..at]);
+                cut = Some(path.len());
+                literal = at;
+                at += 1;
+            }
+            _ => at += 1,
+        }
+    }
+    path.push_str(&text[literal..]);
+    Ok(cut)
+}
+
+/// Appends the encoded value of the path parameter `name`.
+fn push_param(
+    path: &mut String,
+    name: &'static str,
+    path_params: &[(&'static str, String)],
+) -> Result<(), InvalidRequestReason> {
+    let value = path_params
+        .iter()
+        .find(|(param, _)| *param == name)
+        .map(|(_, value)| value.as_str());
+    match value {
+        // `.` and `..` would be removed by URL normalisation, and an empty
+        // segment would change which route is called.
+        Some(value) if !matches!(value, "" | "." | "..") => {
+            push_encoded(path, value);
+            Ok(())
+        }
+        _ => Err(InvalidRequestReason::PathParameter { name }),
+    }
 }
 
 /// Appends `name=value` pairs, percent-encoded and joined by `&` (after an
@@ -192,7 +238,13 @@ mod tests {
         path_params: &[(&'static str, String)],
         query: &[(Cow<'static, str>, String)],
     ) -> Result<String, InvalidRequestReason> {
-        build(&base(base_url), template, path_params, query).map(String::from)
+        build(
+            &base(base_url),
+            &PathTemplate::split(template),
+            path_params,
+            query,
+        )
+        .map(String::from)
     }
 
     fn params(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
@@ -211,6 +263,32 @@ mod tests {
             url.as_deref(),
             Ok("http://h/api/users/a%2F..%2Fb%3Fc%23d/files/100%25%20%C3%A9%20x")
         );
+    }
+
+    /// A template split in advance and the same template scanned at the
+    /// call fill in the same path, or refuse the same parameter.
+    #[test]
+    fn split_and_scanned_templates_agree() {
+        let values = params(&[("id", "a b"), ("x", "é/"), ("y", "1")]);
+        for text in [
+            "",
+            "/users",
+            "/users/{id}",
+            "/{id}/{x}.{y}",
+            "/{id}{x}",
+            "/r/{",
+            "/r/{a/{id}",
+            "/{missing}/{id}",
+            "/{id}/{x}/{y}/{id}/{x}/{y}/{id}/{x}",
+        ] {
+            let mut scanned = String::new();
+            let scanned = scan(&mut scanned, text, &values).map(|cut| (cut, scanned));
+            let template = PathTemplate::split(text);
+            let placeholders = template.placeholders().expect("split");
+            let mut filled = String::new();
+            let filled = fill(&mut filled, text, placeholders, &values).map(|()| (None, filled));
+            assert_eq!(filled, scanned, "{text}");
+        }
     }
 
     #[test]

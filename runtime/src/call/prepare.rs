@@ -56,7 +56,7 @@ impl ServiceClient {
         }
         let url = target_url::build(
             &self.state.base,
-            operation.path,
+            &operation.template,
             &request.path_params,
             &request.query,
         )
