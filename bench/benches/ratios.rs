@@ -247,9 +247,9 @@ fn request_table(selection: &Selection) {
             "## Requests: generated client vs raw reqwest vs progenitor ({rounds} interleaved rounds of {calls} calls; same headers, same decoding; ratios as median (quartiles))\n"
         );
         println!(
-            "| call | mode | ours / raw (median) | ours / progenitor (median) | control: raw / raw | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw |"
+            "| call | mode | ours / raw (median) | ours / progenitor (median) | control: raw / raw | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw | control: raw - raw |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for call in [Call::Get, Call::Post] {
             let name = if call == Call::Get { "get" } else { "post" };
             if selection.call.as_deref().is_some_and(|wanted| wanted != name) {
@@ -265,7 +265,7 @@ fn request_table(selection: &Selection) {
                 let mut vs_raw = Vec::new();
                 let mut vs_progenitor = Vec::new();
                 let mut control = Vec::new();
-                let mut cpu = [Vec::new(), Vec::new(), Vec::new()];
+                let mut cpu = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
                 for round in 0..rounds {
                     // Each client runs first, second, third and last equally
                     // often.
@@ -281,13 +281,17 @@ fn request_table(selection: &Selection) {
                     vs_raw.push(ours.throughput() / raw.throughput());
                     vs_progenitor.push(ours.throughput() / theirs.throughput());
                     control.push(raw_again.throughput() / raw.throughput());
-                    for (slot, batch) in cpu.iter_mut().zip([ours, raw, theirs]) {
+                    for (slot, batch) in cpu.iter_mut().zip([ours, raw, theirs, raw_again]) {
                         slot.push(batch.cpu_per_call_us());
                     }
                 }
-                let extra: Vec<f64> = cpu[0].iter().zip(&cpu[1]).map(|(a, b)| a - b).collect();
+                let extra_over_raw = |client: &[f64]| -> Vec<f64> {
+                    client.iter().zip(&cpu[1]).map(|(a, b)| a - b).collect()
+                };
+                // The control's extra CPU is the noise floor of ours'.
+                let (extra, noise) = (extra_over_raw(&cpu[0]), extra_over_raw(&cpu[3]));
                 println!(
-                    "| {call:?} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs |",
+                    "| {call:?} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs | {:+.2} µs |",
                     if concurrency == 1 {
                         "sequential".to_owned()
                     } else {
@@ -300,6 +304,7 @@ fn request_table(selection: &Selection) {
                     median(&cpu[1]),
                     median(&cpu[2]),
                     median(&extra),
+                    median(&noise),
                 );
             }
         }
