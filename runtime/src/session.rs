@@ -63,6 +63,11 @@ impl Session {
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(config.pool_idle_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // Retries are ours (policy, budget, breaker). reqwest's own layer
+            // would retry only HTTP/2 and HTTP/3 refusals, which this build
+            // does not speak, yet it copies every request in case: with no
+            // retries allowed it copies nothing.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .tcp_nodelay(true);
         if let Some(user_agent) = &config.user_agent {
             http = http.user_agent(user_agent.clone());
