@@ -53,6 +53,8 @@ pub struct Clients {
     progenitor_event: crate::progenitor::audit::types::AuditEventInput,
     base: String,
     event: audit::AuditEventInput,
+    /// Functions of [`crate::padding`] the control runs per call.
+    control_padding: usize,
 }
 
 /// What one batch of calls cost.
@@ -89,6 +91,19 @@ impl Clients {
             .credentials("audit", Credentials::api_key("bench-key"))
             .build()?;
         let session = Session::new(runtime_config)?;
+        let control_padding = match std::env::var("CLIENTGEN_BENCH_CONTROL_PADDING") {
+            Ok(count) => match count.parse() {
+                Ok(count) if count <= crate::padding::MAX => count,
+                _ => {
+                    return Err(format!(
+                        "CLIENTGEN_BENCH_CONTROL_PADDING={count}: expected 0 to {}",
+                        crate::padding::MAX
+                    )
+                    .into());
+                }
+            },
+            Err(_) => 0,
+        };
         let event: audit::AuditEventInput = serde_json::from_str(
             r#"{"action":"leave.approved","occurred_at":"2026-11-26T12:00:00Z","actor":{"type":"service","service_name":"approvals"}}"#,
         )?;
@@ -117,6 +132,7 @@ impl Clients {
             progenitor_event,
             base: base.to_owned(),
             event,
+            control_padding,
         })
     }
 
@@ -220,7 +236,11 @@ impl Clients {
             let success = match kind {
                 Kind::Generated => self.generated(call).await,
                 Kind::Raw => self.raw(&self.raw, call).await,
-                Kind::RawControl => self.raw(&self.raw_control, call).await,
+                Kind::RawControl => {
+                    let success = self.raw(&self.raw_control, call).await;
+                    std::hint::black_box(crate::padding::run(self.control_padding));
+                    success
+                }
                 Kind::Progenitor => self.progenitor(call).await,
             };
             ok += usize::from(success);

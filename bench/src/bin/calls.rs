@@ -4,7 +4,9 @@
 //! (`scripts/bench-instructions` runs it under callgrind). It reports the
 //! batch's throughput and client CPU per call on stderr.
 //!
-//! KIND is `generated`, `raw` or `progenitor`; CALL is `get` or `post`.
+//! KIND is `generated`, `raw`, `progenitor` or `control` (raw reqwest with
+//! its own pool, plus `CLIENTGEN_BENCH_CONTROL_PADDING` functions per call);
+//! CALL is `get` or `post`.
 #![allow(clippy::print_stderr)] // A command-line tool reports its usage.
 
 use std::process::ExitCode;
@@ -18,6 +20,7 @@ fn main() -> ExitCode {
         Some("generated") => Kind::Generated,
         Some("raw") => Kind::Raw,
         Some("progenitor") => Kind::Progenitor,
+        Some("control") => Kind::RawControl,
         _ => return usage(),
     };
     let call = match args.get(1).map(String::as_str) {
@@ -72,6 +75,6 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: calls generated|raw|progenitor get|post COUNT [CONCURRENCY]");
+    eprintln!("usage: calls generated|raw|progenitor|control get|post COUNT [CONCURRENCY]");
     ExitCode::FAILURE
 }
