@@ -108,7 +108,7 @@ impl ServiceClient {
     /// its deadline.
     pub(super) fn attempt(
         &self,
-        prepared: &Prepared,
+        prepared: &Prepared<'_>,
         applied: Applied,
         plan: &Plan,
         now: Instant,
@@ -159,7 +159,7 @@ impl ServiceClient {
     /// Maps how the last attempt ended to the call's result.
     pub(super) fn finish(
         &self,
-        prepared: &Prepared,
+        prepared: &Prepared<'_>,
         attempt: Attempt,
         attempts: u32,
     ) -> Result<Response, MicroserviceError> {

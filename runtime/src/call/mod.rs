@@ -82,7 +82,7 @@ impl ServiceClient {
 
     /// The whole call in the general loop, recorded on `span`.
     #[inline(never)]
-    fn traced(&self, prepared: Prepared, span: tracing::Span) -> SlowCall<'_> {
+    fn traced<'a>(&'a self, prepared: Prepared<'a>, span: tracing::Span) -> SlowCall<'a> {
         Box::pin(async move {
             let (plan, started) = self.begin();
             let result = self
@@ -95,7 +95,7 @@ impl ServiceClient {
     }
 
     /// The breaker's refusal, or the request in HTTP terms.
-    fn start(&self, request: &mut Request) -> Result<Prepared, MicroserviceError> {
+    fn start(&self, request: &mut Request) -> Result<Prepared<'_>, MicroserviceError> {
         match self.state.breaker.refusal(now) {
             None => self.prepare(request),
             Some(open) => Err(self.refused(request.operation, open)),
@@ -169,7 +169,7 @@ impl ServiceClient {
 
 /// The error of a call the breaker refused after `attempts` attempts.
 #[cold]
-fn circuit_open(prepared: &Prepared, attempts: u32, open: BreakerOpen) -> MicroserviceError {
+fn circuit_open(prepared: &Prepared<'_>, attempts: u32, open: BreakerOpen) -> MicroserviceError {
     MicroserviceError::unavailable(
         prepared.context(),
         UnavailableReason::CircuitOpen,
@@ -207,10 +207,10 @@ enum Call<'a, F> {
 /// first attempt in flight.
 struct Fast<'a, F> {
     client: &'a ServiceClient,
-    prepared: Prepared,
+    prepared: Prepared<'a>,
     /// [`ServiceClient::attempt`]: the call's future is generic over the
     /// type of reqwest's response future, which only this names.
-    attempt: fn(&ServiceClient, &Prepared, Applied, &Plan, Instant) -> Exchange<F>,
+    attempt: fn(&ServiceClient, &Prepared<'_>, Applied, &Plan, Instant) -> Exchange<F>,
     /// The first attempt, once the call started.
     first: Option<First<F>>,
 }

@@ -17,23 +17,24 @@ use crate::{links, target_url};
 const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 /// A request turned into HTTP terms, reused by every attempt.
-pub(super) struct Prepared {
+pub(super) struct Prepared<'a> {
     pub(super) operation: &'static Operation,
     /// The service's name, for the call's context.
-    service: Arc<str>,
+    service: &'a Arc<str>,
     pub(super) url: url::Url,
     /// The call's own headers (the caller's, an idempotency key); `None`
-    /// for most calls, which have none.
-    pub(super) headers: Option<HeaderMap>,
+    /// for most calls, which have none, boxed so that they cost those
+    /// calls' state one word.
+    pub(super) headers: Option<Box<HeaderMap>>,
     /// The body and its `Content-Type`.
     pub(super) body: Option<(HeaderValue, Bytes)>,
     pub(super) replayable: bool,
 }
 
-impl Prepared {
+impl Prepared<'_> {
     /// What errors and responses say about the call.
     pub(super) fn context(&self) -> CallContext {
-        CallContext::of(&self.service, self.operation)
+        CallContext::of(self.service, self.operation)
     }
 
     /// The HTTP method.
@@ -45,7 +46,7 @@ impl Prepared {
 impl ServiceClient {
     /// `request` in HTTP terms. It is borrowed, and its body and key taken,
     /// rather than moved here whole.
-    pub(super) fn prepare(&self, request: &mut Request) -> Result<Prepared, MicroserviceError> {
+    pub(super) fn prepare(&self, request: &mut Request) -> Result<Prepared<'_>, MicroserviceError> {
         let operation = request.operation;
         let invalid = |reason, source: Option<BoxError>| {
             MicroserviceError::invalid(CallContext::of(&self.state.name, operation), reason, source)
@@ -70,7 +71,9 @@ impl ServiceClient {
         {
             None
         } else {
-            Some(caller_headers(request, options).map_err(|reason| invalid(reason, None))?)
+            Some(Box::new(
+                caller_headers(request, options).map_err(|reason| invalid(reason, None))?,
+            ))
         };
 
         // A handle-wide key applies only to operations that declare an
@@ -120,7 +123,7 @@ impl ServiceClient {
 
         Ok(Prepared {
             operation,
-            service: Arc::clone(&self.state.name),
+            service: &self.state.name,
             url,
             headers,
             body,
