@@ -193,20 +193,13 @@ pub struct Request {
     pub(crate) operation: &'static Operation,
     pub(crate) path_params: Vec<(&'static str, String)>,
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
-    pub(crate) body: Option<Body>,
-    /// The parts most calls do without, boxed: a request is built, moved
-    /// and dropped on every call.
-    pub(crate) rare: Option<Box<Rare>>,
-}
-
-/// The rarely used parts of a [`Request`].
-#[derive(Debug, Default)]
-pub(crate) struct Rare {
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
+    pub(crate) body: Option<Body>,
     pub(crate) cookies: Vec<(&'static str, String)>,
     pub(crate) idempotency_key: Option<String>,
-    /// The first problem found.
-    pub(crate) problem: Option<(InvalidRequestReason, Option<String>)>,
+    /// The first problem found, boxed: it is rare, and the request is moved
+    /// at every builder step.
+    pub(crate) problem: Option<Box<(InvalidRequestReason, Option<String>)>>,
 }
 
 impl Request {
@@ -217,8 +210,11 @@ impl Request {
             operation,
             path_params: Vec::new(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: None,
-            rare: None,
+            cookies: Vec::new(),
+            idempotency_key: None,
+            problem: None,
         }
     }
 
@@ -277,9 +273,7 @@ impl Request {
     /// characters makes the call fail before anything is sent.
     #[inline(always)]
     pub fn header(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.rare()
-            .headers
-            .push((Cow::Borrowed(name), value.to_string()));
+        self.headers.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
@@ -296,7 +290,7 @@ impl Request {
     /// the same on every attempt; with a key, a POST or PATCH may be retried.
     #[inline]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
-        self.rare().idempotency_key = Some(key.into());
+        self.idempotency_key = Some(key.into());
         self
     }
 
@@ -410,28 +404,21 @@ impl Request {
     /// Adds a cookie `name=value` to the request's `Cookie` header.
     #[inline]
     pub fn cookie(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.rare().cookies.push((name, value.to_string()));
+        self.cookies.push((name, value.to_string()));
         self
     }
 
     /// Records the first problem found while describing the request.
     fn fail(&mut self, reason: InvalidRequestReason, detail: Option<String>) {
-        let rare = self.rare();
-        if rare.problem.is_none() {
-            rare.problem = Some((reason, detail));
+        if self.problem.is_none() {
+            self.problem = Some(Box::new((reason, detail)));
         }
-    }
-
-    /// The rare parts, created on first use.
-    fn rare(&mut self) -> &mut Rare {
-        self.rare.get_or_insert_default()
     }
 }
 
 impl fmt::Debug for Request {
     /// Values may be identifiers or credentials: only names are shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rare = self.rare.as_deref();
         let names = |pairs: &[(Cow<'static, str>, String)]| {
             pairs
                 .iter()
@@ -449,11 +436,11 @@ impl fmt::Debug for Request {
                     .collect::<Vec<_>>(),
             )
             .field("query", &names(&self.query))
-            .field("headers", &names(rare.map_or(&[], |rare| &rare.headers)))
+            .field("headers", &names(&self.headers))
             .field(
                 "cookies",
-                &rare
-                    .map_or(&[][..], |rare| &rare.cookies)
+                &self
+                    .cookies
                     .iter()
                     .map(|(name, _)| *name)
                     .collect::<Vec<_>>(),

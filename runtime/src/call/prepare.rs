@@ -51,8 +51,8 @@ impl ServiceClient {
         let invalid = |reason, source: Option<BoxError>| {
             MicroserviceError::invalid(CallContext::of(&self.state.name, operation), reason, source)
         };
-        let mut rare = request.rare.take();
-        if let Some((reason, detail)) = rare.as_mut().and_then(|rare| rare.problem.take()) {
+        if let Some(problem) = request.problem.take() {
+            let (reason, detail) = *problem;
             return Err(invalid(reason, detail.map(BoxError::from)));
         }
         let url = target_url::build(
@@ -67,28 +67,24 @@ impl ServiceClient {
         let has_extra = options.is_some_and(|options| !options.headers.is_empty());
         // Headers and cookies are rare on the calls that matter most for
         // speed: their assembly lives out of line.
-        let (own_headers, cookies) = rare.as_deref().map_or((&[][..], &[][..]), |rare| {
-            (&rare.headers[..], &rare.cookies[..])
-        });
-        let mut headers = if own_headers.is_empty() && cookies.is_empty() && !has_extra {
+        let mut headers = if request.headers.is_empty() && !has_extra && request.cookies.is_empty()
+        {
             None
         } else {
             Some(Box::new(
-                caller_headers(own_headers, cookies, options)
-                    .map_err(|reason| invalid(reason, None))?,
+                caller_headers(request, options).map_err(|reason| invalid(reason, None))?,
             ))
         };
 
         // A handle-wide key applies only to operations that declare an
         // idempotency header: elsewhere it would make every POST on the handle
         // retryable and give different calls the same key.
-        let own_key = rare.as_mut().and_then(|rare| rare.idempotency_key.take());
         let key = match operation.idempotency_header {
             Some(_) => options
                 .and_then(|options| options.idempotency_key.clone())
-                .or(own_key)
+                .or(request.idempotency_key.take())
                 .or_else(generate_key_some),
-            None => own_key,
+            None => request.idempotency_key.take(),
         };
         if let Some(key) = &key {
             let header = operation
@@ -141,8 +137,7 @@ impl ServiceClient {
 #[cold]
 #[inline(never)]
 fn caller_headers(
-    own: &[(Cow<'static, str>, String)],
-    cookies: &[(&'static str, String)],
+    request: &Request,
     options: Option<&CallOptions>,
 ) -> Result<HeaderMap, InvalidRequestReason> {
     let mut headers = HeaderMap::new();
@@ -152,7 +147,8 @@ fn caller_headers(
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
     });
-    for (name, value) in own
+    for (name, value) in request
+        .headers
         .iter()
         .map(|(name, value)| (name.as_ref(), value.as_str()))
         .chain(extra)
@@ -160,9 +156,9 @@ fn caller_headers(
         let (name, value) = header_pair(name, value)?;
         headers.append(name, value);
     }
-    if !cookies.is_empty() {
+    if !request.cookies.is_empty() {
         let mut cookie = String::new();
-        for (name, value) in cookies {
+        for (name, value) in &request.cookies {
             if !cookie.is_empty() {
                 cookie.push_str("; ");
             }
