@@ -8,6 +8,7 @@ use clientgen_runtime::{BreakerConfig, Credentials, RuntimeConfig, Session};
 use service_clients::{audit, config};
 
 use crate::cpu::thread_cpu;
+use crate::padding::Padding;
 
 /// Which call a round makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,8 +54,8 @@ pub struct Clients {
     progenitor_event: crate::progenitor::audit::types::AuditEventInput,
     base: String,
     event: audit::AuditEventInput,
-    /// Functions of [`crate::padding`] the control runs per call.
-    control_padding: usize,
+    /// What the control runs after each call.
+    control_padding: Padding,
 }
 
 /// What one batch of calls cost.
@@ -92,17 +93,14 @@ impl Clients {
             .build()?;
         let session = Session::new(runtime_config)?;
         let control_padding = match std::env::var("CLIENTGEN_BENCH_CONTROL_PADDING") {
-            Ok(count) => match count.parse() {
-                Ok(count) if count <= crate::padding::MAX => count,
-                _ => {
-                    return Err(format!(
-                        "CLIENTGEN_BENCH_CONTROL_PADDING={count}: expected 0 to {}",
-                        crate::padding::MAX
-                    )
-                    .into());
-                }
-            },
-            Err(_) => 0,
+            Err(std::env::VarError::NotPresent) => Padding::default(),
+            Ok(text) => Padding::parse(&text).ok_or_else(|| {
+                format!(
+                    "CLIENTGEN_BENCH_CONTROL_PADDING={text}: expected N or N:same, N from 0 to {}",
+                    crate::padding::MAX
+                )
+            })?,
+            Err(error) => return Err(format!("CLIENTGEN_BENCH_CONTROL_PADDING: {error}").into()),
         };
         let event: audit::AuditEventInput = serde_json::from_str(
             r#"{"action":"leave.approved","occurred_at":"2026-11-26T12:00:00Z","actor":{"type":"service","service_name":"approvals"}}"#,
@@ -238,7 +236,7 @@ impl Clients {
                 Kind::Raw => self.raw(&self.raw, call).await,
                 Kind::RawControl => {
                     let success = self.raw(&self.raw_control, call).await;
-                    std::hint::black_box(crate::padding::run(self.control_padding));
+                    std::hint::black_box(self.control_padding.run());
                     success
                 }
                 Kind::Progenitor => self.progenitor(call).await,

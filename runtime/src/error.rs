@@ -52,7 +52,7 @@ impl CallContext {
             Arc::clone(service),
             operation.id,
             operation.method,
-            operation.path,
+            operation.path(),
         )
     }
 

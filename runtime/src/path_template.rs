@@ -8,6 +8,9 @@ use std::fmt;
 /// scanned at each call instead.
 const MAX_PLACEHOLDERS: usize = 8;
 
+// The count is kept in a `u8`.
+const _: () = assert!(MAX_PLACEHOLDERS <= u8::MAX as usize);
+
 /// A URL template such as `/users/{id}/files/{name}`, with the place of each
 /// `{name}` found in advance.
 #[derive(Clone, Copy)]
@@ -65,13 +68,37 @@ impl PathTemplate {
     }
 
     /// The template as written.
-    pub(crate) fn text(&self) -> &'static str {
+    pub(crate) const fn text(&self) -> &'static str {
         self.text
+    }
+
+    /// Appends the template to `out`, `fill_in` writing the value of each
+    /// placeholder, given its name. `None` when the template was left whole,
+    /// to be scanned instead.
+    pub(crate) fn fill<E>(
+        &self,
+        out: &mut String,
+        mut fill_in: impl FnMut(&mut String, &'static str) -> Result<(), E>,
+    ) -> Option<Result<(), E>> {
+        let text = self.text;
+        let mut literal = 0;
+        for &(open, close) in self.placeholders()? {
+            // `split` found these offsets in this very text, at an ASCII `{`
+            // and just after an ASCII `}`: always character boundaries.
+            let (open, close) = (usize::from(open), usize::from(close));
+            out.push_str(&text[literal..open]);
+            if let Err(error) = fill_in(out, &text[open + 1..close - 1]) {
+                return Some(Err(error));
+            }
+            literal = close;
+        }
+        out.push_str(&text[literal..]);
+        Some(Ok(()))
     }
 
     /// Where each placeholder starts (its `{`) and ends (after its `}`), or
     /// `None` when the template is scanned at each call.
-    pub(crate) fn placeholders(&self) -> Option<&[(u16, u16)]> {
+    fn placeholders(&self) -> Option<&[(u16, u16)]> {
         let count = usize::from(self.count?);
         self.placeholders.get(..count)
     }

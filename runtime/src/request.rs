@@ -94,9 +94,6 @@ pub struct Operation {
     pub id: &'static str,
     /// The HTTP method.
     pub method: Method,
-    /// The URL template relative to the service's base URL, e.g.
-    /// `/users/{user_id}`.
-    pub path: &'static str,
     /// Declared idempotent (e.g. `x-idempotent: true`), so a POST or PATCH may
     /// be retried without a key.
     pub idempotent: bool,
@@ -111,8 +108,9 @@ pub struct Operation {
     pub link_fields: &'static [&'static str],
     /// Decoder of typed error bodies.
     pub error_decoder: Option<ErrorDecoder>,
-    /// `path`, split at its placeholders.
-    pub(crate) template: PathTemplate,
+    /// The URL template, split at its placeholders when the operation is
+    /// built: [`path`](Self::path) is its text.
+    template: PathTemplate,
 }
 
 impl Operation {
@@ -121,7 +119,6 @@ impl Operation {
         Self {
             id,
             method,
-            path,
             idempotent: false,
             idempotency_header: None,
             security: Security::NONE,
@@ -129,6 +126,17 @@ impl Operation {
             error_decoder: None,
             template: PathTemplate::split(path),
         }
+    }
+
+    /// The URL template relative to the service's base URL, e.g.
+    /// `/users/{user_id}`.
+    pub const fn path(&self) -> &'static str {
+        self.template.text()
+    }
+
+    /// The URL template, split at its placeholders.
+    pub(crate) fn template(&self) -> &PathTemplate {
+        &self.template
     }
 
     /// Marks the operation idempotent whatever its method.

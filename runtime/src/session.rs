@@ -63,10 +63,14 @@ impl Session {
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(config.pool_idle_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // HTTP/1.1 only, even when another crate in the build turns on
+            // reqwest's HTTP/2: the pool, the retries and the breaker are
+            // designed for it.
+            .http1_only()
             // Retries are ours (policy, budget, breaker). reqwest's own layer
-            // would retry only HTTP/2 and HTTP/3 refusals, which this build
-            // does not speak, yet it copies every request in case: with no
-            // retries allowed it copies nothing.
+            // would retry only HTTP/2 and HTTP/3 refusals, never made over
+            // HTTP/1.1, yet it copies every request in case, unless it may
+            // retry none (`never()` alone still copies).
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .tcp_nodelay(true);
         if let Some(user_agent) = &config.user_agent {

@@ -22,7 +22,7 @@ pub(crate) fn call_span(service: &str, base: &url::Url, operation: &Operation) -
         http.request.method = operation.method.as_str(),
         server.address = base.host_str().unwrap_or_default(),
         server.port = base.port_or_known_default().unwrap_or_default(),
-        url.template = operation.path,
+        url.template = operation.path(),
         http.response.status_code = Empty,
         error.type = Empty,
         attempts = Empty,

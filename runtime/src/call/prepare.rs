@@ -57,7 +57,7 @@ impl ServiceClient {
         }
         let url = target_url::build(
             &self.state.base,
-            &operation.template,
+            operation.template(),
             &request.path_params,
             &request.query,
         )
