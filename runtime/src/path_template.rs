@@ -40,14 +40,18 @@ impl PathTemplate {
         }
         let mut count = 0;
         let mut at = 0;
+        // Once a `{` has no `}` after it, no later one has: they are all
+        // literal, and the split stays linear in the template's length.
+        let mut closable = true;
         while at < bytes.len() {
             match bytes[at] {
-                b'{' => {
+                b'{' if closable => {
                     let mut close = at + 1;
                     while close < bytes.len() && bytes[close] != b'}' {
                         close += 1;
                     }
                     if close == bytes.len() {
+                        closable = false;
                         at += 1;
                         continue;
                     }
@@ -158,6 +162,9 @@ mod tests {
         assert_eq!(names("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}"), None);
         let long: &'static str = "a".repeat(usize::from(u16::MAX) + 1).leak();
         assert_eq!(names(long), None);
+        // Unclosed braces cost one look ahead, not one each.
+        let braces: &'static str = "{".repeat(usize::from(u16::MAX)).leak();
+        assert_eq!(names(braces), Some(vec![]));
     }
 
     /// Generated operations are `static`s: the split happens at compile time.
