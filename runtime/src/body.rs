@@ -8,10 +8,11 @@ use http_body::Body as _;
 
 use crate::error::EXCERPT_LIMIT;
 
-/// How reading a body ended.
-pub(crate) enum Read {
-    /// The whole body, within the limit.
-    Complete(Bytes),
+/// How reading a body ended: the whole body, within the limit, or why not.
+pub(crate) type Read = Result<Bytes, Unread>;
+
+/// Why a body was not read whole.
+pub(crate) enum Unread {
     /// The body is larger than the limit; these are its first bytes (at most
     /// an excerpt's worth). Reading stopped there.
     TooLarge(Bytes),
@@ -68,8 +69,8 @@ impl BodyReader {
         loop {
             let frame = match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
                 None => return Poll::Ready(self.complete(over)),
-                Some(Err(_)) if over => return Poll::Ready(Read::TooLarge(Bytes::new())),
-                Some(Err(error)) => return Poll::Ready(Read::Broken(error)),
+                Some(Err(_)) if over => return Poll::Ready(Err(Unread::TooLarge(Bytes::new()))),
+                Some(Err(error)) => return Poll::Ready(Err(Unread::Broken(error))),
                 Some(Ok(frame)) => frame,
             };
             // Trailers and unknown frames carry no body bytes.
@@ -104,7 +105,7 @@ impl BodyReader {
             prefix.extend_from_slice(&held[..held.len().min(EXCERPT_LIMIT)]);
             let missing = EXCERPT_LIMIT - prefix.len();
             prefix.extend_from_slice(&chunk[..chunk.len().min(missing)]);
-            return Some(Read::TooLarge(prefix.freeze()));
+            return Some(Err(Unread::TooLarge(prefix.freeze())));
         }
         self.held = match std::mem::replace(&mut self.held, Held::Nothing) {
             Held::Nothing => Held::One(chunk),
@@ -128,12 +129,12 @@ impl BodyReader {
     /// The body once it ended.
     fn complete(&mut self, over: bool) -> Read {
         if over {
-            return Read::TooLarge(Bytes::new());
+            return Err(Unread::TooLarge(Bytes::new()));
         }
         match std::mem::replace(&mut self.held, Held::Nothing) {
-            Held::Nothing => Read::Complete(Bytes::new()),
-            Held::One(bytes) => Read::Complete(bytes),
-            Held::Many(bytes) => Read::Complete(bytes.freeze()),
+            Held::Nothing => Ok(Bytes::new()),
+            Held::One(bytes) => Ok(bytes),
+            Held::Many(bytes) => Ok(bytes.freeze()),
         }
     }
 }
@@ -142,5 +143,7 @@ impl BodyReader {
 /// chunk's first bytes.
 #[cold]
 fn too_large(chunk: &Bytes) -> Read {
-    Read::TooLarge(chunk.slice(..chunk.len().min(EXCERPT_LIMIT)))
+    Err(Unread::TooLarge(
+        chunk.slice(..chunk.len().min(EXCERPT_LIMIT)),
+    ))
 }

@@ -74,7 +74,7 @@ impl Session {
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .tcp_nodelay(true);
         if let Some(user_agent) = &config.user_agent {
-            http = http.user_agent(user_agent.clone());
+            http = http.user_agent(user_agent.as_str());
         }
         let http = http.build().map_err(|error| ConfigError::Client {
             reason: error.to_string(),

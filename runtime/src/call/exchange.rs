@@ -14,7 +14,7 @@ use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
 use super::attempt::Attempt;
-use crate::body::{BodyReader, Read};
+use crate::body::{BodyReader, Unread};
 use crate::deadline::Deadline;
 use crate::error::UnavailableReason;
 
@@ -104,12 +104,12 @@ where
                         return Poll::Pending;
                     };
                     return Poll::Ready(match read {
-                        Read::Complete(body) => Attempt::Answered {
+                        Ok(body) => Attempt::Answered {
                             status,
                             headers,
                             body,
                         },
-                        unread => unread_body(status, headers, unread),
+                        Err(unread) => unread_body(status, headers, unread),
                     });
                 }
                 // Polled again after the end: it stays pending, as a fused
@@ -140,19 +140,14 @@ fn failed(error: reqwest::Error) -> Attempt {
 
 /// How an attempt whose body was not read whole ended.
 #[cold]
-fn unread_body(status: u16, headers: HeaderMap, read: Read) -> Attempt {
-    match read {
-        Read::Complete(body) => Attempt::Answered {
-            status,
-            headers,
-            body,
-        },
-        Read::TooLarge(prefix) => Attempt::TooLarge {
+fn unread_body(status: u16, headers: HeaderMap, unread: Unread) -> Attempt {
+    match unread {
+        Unread::TooLarge(prefix) => Attempt::TooLarge {
             status,
             headers,
             prefix,
         },
-        Read::Broken(error) => Attempt::Failed {
+        Unread::Broken(error) => Attempt::Failed {
             reason: UnavailableReason::ConnectionReset,
             source: Some(Box::new(error.without_url())),
         },

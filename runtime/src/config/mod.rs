@@ -127,7 +127,8 @@ pub struct RuntimeConfig {
     pub(crate) breaker: BreakerConfig,
     pub(crate) max_body_bytes: usize,
     pub(crate) pool_idle_timeout: Duration,
-    pub(crate) user_agent: Option<reqwest::header::HeaderValue>,
+    /// Checked to be a valid header value.
+    pub(crate) user_agent: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -232,9 +233,7 @@ impl RuntimeConfig {
 
     /// The `User-Agent` every request carries, if one is configured.
     pub fn user_agent(&self) -> Option<&str> {
-        self.user_agent
-            .as_ref()
-            .and_then(|value| value.to_str().ok())
+        self.user_agent.as_deref()
     }
 
     /// The error for a service whose base URL is not configured.
