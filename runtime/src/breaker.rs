@@ -195,6 +195,7 @@ impl CircuitBreaker {
     }
 
     /// Asks to make a call at `now`.
+    #[inline]
     pub fn try_acquire(self: &Arc<Self>, now: Instant) -> Result<Permit, BreakerOpen> {
         let closed_as = self.closed_as.load(Ordering::Acquire);
         if closed_as != 0 {
@@ -302,6 +303,7 @@ impl CircuitBreaker {
         self.closed_as.store(mirror, Ordering::Release);
     }
 
+    #[cold]
     fn release_probe(&self, generation: u64) {
         let mut inner = self.lock();
         if inner.generation != generation {
@@ -318,6 +320,7 @@ impl CircuitBreaker {
 }
 
 impl Drop for Permit {
+    #[inline]
     fn drop(&mut self) {
         if let Some(breaker) = &self.probe
             && !self.reported

@@ -30,6 +30,7 @@ pub(crate) fn call_span(service: &str, base: &url::Url, operation: &Operation) -
 }
 
 /// The span of one attempt.
+#[inline]
 pub(crate) fn attempt_span(attempt: u32) -> Span {
     tracing::debug_span!(
         "http.client.attempt",

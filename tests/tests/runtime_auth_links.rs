@@ -65,6 +65,65 @@ async fn an_api_key_goes_where_the_spec_says_and_never_into_errors() {
     assert!(!shown.contains("hunter2"), "{shown}");
 }
 
+/// Every value a request carries under `name`.
+fn values_of<'a>(
+    request: &'a clientgen_tests::server::RecordedRequest,
+    name: &str,
+) -> Vec<&'a str> {
+    request
+        .headers
+        .iter()
+        .filter(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
+        .collect()
+}
+
+/// A credential header goes out once: beside no header of the caller's, it
+/// replaces a caller's header of the same name, and it replaces the body's
+/// content type if a spec names its key `Content-Type`.
+#[tokio::test]
+async fn a_credential_header_goes_out_once_and_replaces_the_callers() {
+    const KEY_IN_HEADER: Security = Security {
+        schemes: &[AuthScheme::ApiKey {
+            location: ApiKeyLocation::Header,
+            name: "X-API-Key",
+        }],
+        optional: false,
+    };
+    const KEY_AS_CONTENT_TYPE: Security = Security {
+        schemes: &[AuthScheme::ApiKey {
+            location: ApiKeyLocation::Header,
+            name: "Content-Type",
+        }],
+        optional: false,
+    };
+    static READ: Operation = Operation::new("read", Method::Get, "/read").security(KEY_IN_HEADER);
+    static WRITE: Operation =
+        Operation::new("write", Method::Post, "/write").security(KEY_IN_HEADER);
+    static ODD: Operation =
+        Operation::new("odd", Method::Post, "/odd").security(KEY_AS_CONTENT_TYPE);
+    let server = TestServer::start(|_| Reply::status(200)).await;
+    let svc = client(&server.url(), |config| {
+        config.credentials("svc", Credentials::api_key("key-1"))
+    });
+    svc.execute(Request::new(&READ)).await.unwrap();
+    svc.execute(Request::new(&READ).header("X-API-Key", "the-callers"))
+        .await
+        .unwrap();
+    svc.execute(Request::new(&WRITE).json(&json!({"a": 1})))
+        .await
+        .unwrap();
+    svc.execute(Request::new(&ODD).json(&json!({"a": 1})))
+        .await
+        .unwrap();
+    let seen = server.requests();
+    assert_eq!(values_of(&seen[0], "x-api-key"), ["key-1"]);
+    assert_eq!(values_of(&seen[1], "x-api-key"), ["key-1"]);
+    assert_eq!(values_of(&seen[2], "x-api-key"), ["key-1"]);
+    assert_eq!(values_of(&seen[2], "content-type"), ["application/json"]);
+    assert_eq!(values_of(&seen[3], "content-type"), ["key-1"]);
+}
+
 /// An API key satisfies both of these schemes; each operation sends it the
 /// way it prefers, whichever operation was called first and however often.
 #[tokio::test]

@@ -52,6 +52,7 @@ impl Attempt {
 
     /// Whether the upstream answered 2xx with a body within the limit: the
     /// call's result, with nothing left to do.
+    #[inline]
     pub(super) fn is_success(&self) -> bool {
         matches!(self, Self::Answered { status, .. } if (200..300).contains(status))
     }
@@ -67,6 +68,7 @@ impl Attempt {
         )
     }
 
+    #[inline]
     pub(super) fn verdict(&self) -> CallVerdict {
         self.status()
             .map_or(CallVerdict::Failed, CallVerdict::from_status)
@@ -122,19 +124,31 @@ impl ServiceClient {
         };
         let mut request = reqwest::Request::new(prepared.method(), prepared.url.clone());
         // Headers go straight into the request's own map; most calls have
-        // none of their own to copy first.
+        // none of their own to copy first. Into a map that starts empty,
+        // appending is inserting, on the path reqwest itself takes for every
+        // request.
         let headers = request.headers_mut();
-        if let Some(own) = &prepared.headers {
+        let own = prepared.headers.as_deref();
+        if let Some(own) = own {
             headers.clone_from(own);
         }
         if let Some((content_type, body)) = &prepared.body {
-            headers.insert(header::CONTENT_TYPE, content_type.clone());
+            if own.is_some() {
+                headers.insert(header::CONTENT_TYPE, content_type.clone());
+            } else {
+                headers.append(header::CONTENT_TYPE, content_type.clone());
+            }
             *request.body_mut() = Some(body.clone().into());
         }
         match applied {
             Applied::Nothing => {}
             Applied::Header(name, value) => {
-                request.headers_mut().insert(name, value);
+                let headers = request.headers_mut();
+                if own.is_some() || name == header::CONTENT_TYPE {
+                    headers.insert(name, value);
+                } else {
+                    headers.append(name, value);
+                }
             }
             Applied::Cookie(value) => {
                 request.headers_mut().append(header::COOKIE, value);

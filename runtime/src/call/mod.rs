@@ -156,6 +156,7 @@ impl ServiceClient {
 
     /// Reports an attempt's outcome to the breaker. An attempt cut short by
     /// the caller's own deadline is not the upstream's fault: not reported.
+    #[inline]
     fn record(&self, permit: Permit, outcome: &Attempt, finished: Instant) {
         if outcome.is_deadline() {
             drop(permit);
