@@ -50,13 +50,6 @@ impl Attempt {
         }
     }
 
-    /// Whether the upstream answered 2xx with a body within the limit: the
-    /// call's result, with nothing left to do.
-    #[inline]
-    pub(super) fn is_success(&self) -> bool {
-        matches!(self, Self::Answered { status, .. } if (200..300).contains(status))
-    }
-
     /// Whether the attempt was cut short by the call's overall deadline.
     pub(super) fn is_deadline(&self) -> bool {
         matches!(
@@ -177,65 +170,70 @@ impl ServiceClient {
         attempt: Attempt,
         attempts: u32,
     ) -> Result<Response, MicroserviceError> {
-        let context = prepared.context();
         match attempt {
             Attempt::Answered {
                 status,
                 headers,
                 body,
-            } if (200..300).contains(&status) => Ok(Response {
-                status,
-                headers,
-                body,
-                context,
-                attempts,
-            }),
-            Attempt::TooLarge { status, prefix, .. } if (200..300).contains(&status) => {
-                let mut error = MicroserviceError::decode(
-                    context,
-                    status,
-                    DecodeReason::BodyTooLarge,
-                    &prefix,
-                    None,
-                );
-                if let MicroserviceError::Decode(decode) = &mut error {
-                    decode.attempts = attempts;
-                }
-                Err(error)
+            } if (200..300).contains(&status) => {
+                Ok(prepared.respond(status, headers, body, attempts))
             }
-            Attempt::Answered {
-                status,
-                headers,
-                body,
-            } => {
-                let decoded = prepared
-                    .operation
-                    .error_decoder
-                    .and_then(|decode| decode(status, &body));
-                Err(MicroserviceError::from_status(ResponseDetails {
-                    context,
-                    status,
-                    excerpt: excerpt(&body),
-                    body: decoded,
-                    retry_after: retry_after_of(&headers),
-                    attempts,
-                }))
-            }
-            Attempt::TooLarge {
-                status,
-                headers,
-                prefix,
-            } => Err(MicroserviceError::from_status(ResponseDetails {
+            attempt => Err(failure(prepared, attempt, attempts)),
+        }
+    }
+}
+
+/// The error a call ends with when its last attempt was anything but a 2xx
+/// response read whole.
+#[cold]
+fn failure(prepared: &Prepared<'_>, attempt: Attempt, attempts: u32) -> MicroserviceError {
+    let context = prepared.context();
+    match attempt {
+        Attempt::TooLarge { status, prefix, .. } if (200..300).contains(&status) => {
+            let mut error = MicroserviceError::decode(
                 context,
                 status,
-                excerpt: excerpt(&prefix),
-                body: None,
+                DecodeReason::BodyTooLarge,
+                &prefix,
+                None,
+            );
+            if let MicroserviceError::Decode(decode) = &mut error {
+                decode.attempts = attempts;
+            }
+            error
+        }
+        Attempt::Answered {
+            status,
+            headers,
+            body,
+        } => {
+            let decoded = prepared
+                .operation
+                .error_decoder
+                .and_then(|decode| decode(status, &body));
+            MicroserviceError::from_status(ResponseDetails {
+                context,
+                status,
+                excerpt: excerpt(&body),
+                body: decoded,
                 retry_after: retry_after_of(&headers),
                 attempts,
-            })),
-            Attempt::Failed { reason, source } => Err(MicroserviceError::unavailable(
-                context, reason, attempts, source,
-            )),
+            })
+        }
+        Attempt::TooLarge {
+            status,
+            headers,
+            prefix,
+        } => MicroserviceError::from_status(ResponseDetails {
+            context,
+            status,
+            excerpt: excerpt(&prefix),
+            body: None,
+            retry_after: retry_after_of(&headers),
+            attempts,
+        }),
+        Attempt::Failed { reason, source } => {
+            MicroserviceError::unavailable(context, reason, attempts, source)
         }
     }
 }

@@ -267,6 +267,7 @@ impl<'a, F> Fast<'a, F> {
 
     /// The general loop from `resume`, with the plan of a call that started
     /// at `started`.
+    #[cold]
     #[inline(never)]
     fn general(self, resume: Resume, started: Instant) -> SlowCall<'a> {
         let Fast {
@@ -316,11 +317,18 @@ where
                     if let Some(permit) = first.permit.take() {
                         fast.client.record(permit, &outcome, finished);
                     }
-                    if outcome.is_success() {
-                        let result = fast.client.finish(&fast.prepared, outcome, 1);
-                        *this = Call::Ended(None);
-                        return Poll::Ready(result);
-                    }
+                    let outcome = match outcome {
+                        Attempt::Answered {
+                            status,
+                            headers,
+                            body,
+                        } if (200..300).contains(&status) => {
+                            let response = fast.prepared.respond(status, headers, body, 1);
+                            *this = Call::Ended(None);
+                            return Poll::Ready(Ok(response));
+                        }
+                        outcome => outcome,
+                    };
                     // Anything but a success continues in the general loop.
                     if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None)) {
                         *this =

@@ -10,6 +10,7 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue, InvalidHeaderVal
 use crate::error::{BoxError, CallContext, InvalidRequestReason, MicroserviceError};
 use crate::options::CallOptions;
 use crate::request::{Method, Operation, Request};
+use crate::response::Response;
 use crate::session::ServiceClient;
 use crate::{links, target_url};
 
@@ -38,6 +39,25 @@ impl Prepared<'_> {
     }
 
     /// The HTTP method.
+    /// The response of a call whose last attempt, its `attempts`th, was
+    /// answered 2xx and read whole.
+    #[inline]
+    pub(super) fn respond(
+        &self,
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+        attempts: u32,
+    ) -> Response {
+        Response {
+            status,
+            headers,
+            body,
+            context: self.context(),
+            attempts,
+        }
+    }
+
     pub(super) fn method(&self) -> reqwest::Method {
         http_method(self.operation.method)
     }
