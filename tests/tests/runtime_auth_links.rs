@@ -80,7 +80,8 @@ fn values_of<'a>(
 
 /// A credential header goes out once: beside no header of the caller's, it
 /// replaces a caller's header of the same name, and it replaces the body's
-/// content type if a spec names its key `Content-Type`.
+/// content type if a spec names its key `Content-Type`. The body's content
+/// type replaces a caller's.
 #[tokio::test]
 async fn a_credential_header_goes_out_once_and_replaces_the_callers() {
     const KEY_IN_HEADER: Security = Security {
@@ -116,12 +117,19 @@ async fn a_credential_header_goes_out_once_and_replaces_the_callers() {
     svc.execute(Request::new(&ODD).json(&json!({"a": 1})))
         .await
         .unwrap();
+    let typed = Request::new(&WRITE).header("Content-Type", "text/plain");
+    svc.execute(typed.json(&json!({"a": 1}))).await.unwrap();
+    let traced = Request::new(&ODD).header("X-Trace", "t");
+    svc.execute(traced.json(&json!({"a": 1}))).await.unwrap();
     let seen = server.requests();
     assert_eq!(values_of(&seen[0], "x-api-key"), ["key-1"]);
     assert_eq!(values_of(&seen[1], "x-api-key"), ["key-1"]);
     assert_eq!(values_of(&seen[2], "x-api-key"), ["key-1"]);
     assert_eq!(values_of(&seen[2], "content-type"), ["application/json"]);
     assert_eq!(values_of(&seen[3], "content-type"), ["key-1"]);
+    assert_eq!(values_of(&seen[4], "content-type"), ["application/json"]);
+    assert_eq!(values_of(&seen[4], "x-api-key"), ["key-1"]);
+    assert_eq!(values_of(&seen[5], "content-type"), ["key-1"]);
 }
 
 /// An API key satisfies both of these schemes; each operation sends it the

@@ -42,6 +42,13 @@ pub(super) enum Attempt {
     },
 }
 
+/// Whether `status` is a success: a 2xx answer read whole is the call's
+/// result.
+#[inline]
+pub(super) fn succeeded(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
 impl Attempt {
     pub(super) fn status(&self) -> Option<u16> {
         match self {
@@ -77,7 +84,7 @@ impl Attempt {
             } => AttemptOutcome::Status {
                 status: *status,
                 // A success is never retried: its headers are not searched.
-                retry_after: if (200..300).contains(status) {
+                retry_after: if succeeded(*status) {
                     None
                 } else {
                     retry_after_of(headers)
@@ -175,21 +182,20 @@ impl ServiceClient {
                 status,
                 headers,
                 body,
-            } if (200..300).contains(&status) => {
-                Ok(prepared.respond(status, headers, body, attempts))
-            }
+            } if succeeded(status) => Ok(prepared.respond(status, headers, body, attempts)),
             attempt => Err(failure(prepared, attempt, attempts)),
         }
     }
 }
 
 /// The error a call ends with when its last attempt was anything but a 2xx
-/// response read whole.
+/// response read whole: [`ServiceClient::finish`] and the fast path take
+/// those first, so an `Answered` here is a status error.
 #[cold]
 fn failure(prepared: &Prepared<'_>, attempt: Attempt, attempts: u32) -> MicroserviceError {
     let context = prepared.context();
     match attempt {
-        Attempt::TooLarge { status, prefix, .. } if (200..300).contains(&status) => {
+        Attempt::TooLarge { status, prefix, .. } if succeeded(status) => {
             let mut error = MicroserviceError::decode(
                 context,
                 status,
@@ -207,6 +213,7 @@ fn failure(prepared: &Prepared<'_>, attempt: Attempt, attempts: u32) -> Microser
             headers,
             body,
         } => {
+            debug_assert!(!succeeded(status), "a 2xx answer is a response");
             let decoded = prepared
                 .operation
                 .error_decoder

@@ -322,7 +322,7 @@ where
                             status,
                             headers,
                             body,
-                        } if (200..300).contains(&status) => {
+                        } if attempt::succeeded(status) => {
                             let response = fast.prepared.respond(status, headers, body, 1);
                             *this = Call::Ended(None);
                             return Poll::Ready(Ok(response));

@@ -38,7 +38,6 @@ impl Prepared<'_> {
         CallContext::of(self.service, self.operation)
     }
 
-    /// The HTTP method.
     /// The response of a call whose last attempt, its `attempts`th, was
     /// answered 2xx and read whole.
     #[inline]
@@ -58,6 +57,7 @@ impl Prepared<'_> {
         }
     }
 
+    /// The HTTP method.
     pub(super) fn method(&self) -> reqwest::Method {
         http_method(self.operation.method)
     }
