@@ -14,7 +14,8 @@ use super::exchange::{Exchange, Limit};
 use super::prepare::Prepared;
 use crate::breaker::CallVerdict;
 use crate::error::{
-    BoxError, DecodeReason, MicroserviceError, ResponseDetails, UnavailableReason, excerpt,
+    BoxError, CallContext, DecodeReason, ErrorBody, MicroserviceError, ResponseDetails,
+    UnavailableReason, excerpt,
 };
 use crate::response::Response;
 use crate::retry::{AttemptOutcome, retry_after};
@@ -218,29 +219,36 @@ fn failure(prepared: &Prepared<'_>, attempt: Attempt, attempts: u32) -> Microser
                 .operation
                 .error_decoder
                 .and_then(|decode| decode(status, &body));
-            MicroserviceError::from_status(ResponseDetails {
-                context,
-                status,
-                excerpt: excerpt(&body),
-                body: decoded,
-                retry_after: retry_after_of(&headers),
-                attempts,
-            })
+            status_error(context, status, &headers, &body, decoded, attempts)
         }
+        // Over the limit: no typed body is decoded from a part of one.
         Attempt::TooLarge {
             status,
             headers,
             prefix,
-        } => MicroserviceError::from_status(ResponseDetails {
-            context,
-            status,
-            excerpt: excerpt(&prefix),
-            body: None,
-            retry_after: retry_after_of(&headers),
-            attempts,
-        }),
+        } => status_error(context, status, &headers, &prefix, None, attempts),
         Attempt::Failed { reason, source } => {
             MicroserviceError::unavailable(context, reason, attempts, source)
         }
     }
+}
+
+/// The error of an answer with a non-2xx `status`: `read` is what was read
+/// of its body, `body` the typed error body decoded from it.
+fn status_error(
+    context: CallContext,
+    status: u16,
+    headers: &HeaderMap,
+    read: &Bytes,
+    body: Option<Box<dyn ErrorBody>>,
+    attempts: u32,
+) -> MicroserviceError {
+    MicroserviceError::from_status(ResponseDetails {
+        context,
+        status,
+        excerpt: excerpt(read),
+        body,
+        retry_after: retry_after_of(headers),
+        attempts,
+    })
 }

@@ -238,12 +238,11 @@ impl RuntimeConfigBuilder {
         let user_agent = match self.user_agent.as_deref().map(str::trim) {
             None => None,
             Some("") => return Err(ConfigError::invalid(USER_AGENT, "must not be empty")),
-            Some(value) => match reqwest::header::HeaderValue::from_str(value) {
-                Ok(_) => Some(value.to_owned()),
-                Err(_) => {
-                    return Err(ConfigError::invalid(USER_AGENT, "not a valid header value"));
-                }
-            },
+            Some(value) => {
+                reqwest::header::HeaderValue::from_str(value)
+                    .map_err(|_| ConfigError::invalid(USER_AGENT, "not a valid header value"))?;
+                Some(value.to_owned())
+            }
         };
         Ok(RuntimeConfig {
             links,
