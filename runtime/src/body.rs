@@ -61,7 +61,9 @@ impl BodyReader {
         }
     }
 
-    /// Reads until the body ends, breaks or passes the limit.
+    /// Reads until the body ends, breaks or passes the limit. Everything
+    /// but a body that arrives in one chunk within the limit is handled out
+    /// of line, so that the common path is one straight line of code.
     pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
         let over = self
             .declared
@@ -69,13 +71,16 @@ impl BodyReader {
         loop {
             let frame = match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
                 None => return Poll::Ready(self.complete(over)),
-                Some(Err(_)) if over => return Poll::Ready(Err(Unread::TooLarge(Bytes::new()))),
-                Some(Err(error)) => return Poll::Ready(Err(Unread::Broken(error))),
                 Some(Ok(frame)) => frame,
+                Some(Err(error)) => return Poll::Ready(broken(error, over)),
             };
             // Trailers and unknown frames carry no body bytes.
-            let Ok(chunk) = frame.into_data() else {
-                continue;
+            let chunk = match frame.into_data() {
+                Ok(chunk) => chunk,
+                Err(other) => {
+                    skip(other);
+                    continue;
+                }
             };
             if over {
                 return Poll::Ready(too_large(&chunk));
@@ -128,14 +133,39 @@ impl BodyReader {
 
     /// The body once it ended.
     fn complete(&mut self, over: bool) -> Read {
-        if over {
-            return Err(Unread::TooLarge(Bytes::new()));
-        }
         match std::mem::replace(&mut self.held, Held::Nothing) {
-            Held::Nothing => Ok(Bytes::new()),
-            Held::One(bytes) => Ok(bytes),
-            Held::Many(bytes) => Ok(bytes.freeze()),
+            Held::One(bytes) if !over => Ok(bytes),
+            held => complete_rare(held, over),
         }
+    }
+}
+
+/// The read of a body that broke mid-read: over the limit anyway when its
+/// declared length said so.
+#[cold]
+fn broken(error: reqwest::Error, over: bool) -> Read {
+    if over {
+        return Err(Unread::TooLarge(Bytes::new()));
+    }
+    Err(Unread::Broken(error))
+}
+
+/// Drops a frame that carries no body bytes (trailers).
+#[cold]
+fn skip(frame: http_body::Frame<Bytes>) {
+    drop(frame);
+}
+
+/// The body once it ended, unless it came in one chunk within the limit.
+#[cold]
+fn complete_rare(held: Held, over: bool) -> Read {
+    if over {
+        return Err(Unread::TooLarge(Bytes::new()));
+    }
+    match held {
+        Held::Nothing => Ok(Bytes::new()),
+        Held::One(bytes) => Ok(bytes),
+        Held::Many(bytes) => Ok(bytes.freeze()),
     }
 }
 

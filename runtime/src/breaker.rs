@@ -253,31 +253,38 @@ impl CircuitBreaker {
         if inner.generation != permit.generation {
             return;
         }
+        let State::Closed { window } = &mut inner.state else {
+            self.record_not_closed(&mut inner, verdict, now);
+            return;
+        };
+        let failed = verdict == CallVerdict::Failed;
+        let total = window.add(
+            now,
+            Counts {
+                calls: 1,
+                failures: u32::from(failed),
+            },
+        );
+        if self.should_open(total) {
+            self.open(&mut inner, now);
+        }
+    }
+
+    /// A verdict reported while the breaker is half open (or open again).
+    #[cold]
+    fn record_not_closed(&self, inner: &mut Inner, verdict: CallVerdict, now: Instant) {
         match &mut inner.state {
-            State::Closed { window } => {
-                let failed = verdict == CallVerdict::Failed;
-                window.add(
-                    now,
-                    Counts {
-                        calls: 1,
-                        failures: u32::from(failed),
-                    },
-                );
-                if self.should_open(window.total(now)) {
-                    self.open(&mut inner, now);
-                }
-            }
             State::HalfOpen { succeeded, .. } => match verdict {
-                CallVerdict::Failed => self.open(&mut inner, now),
+                CallVerdict::Failed => self.open(inner, now),
                 CallVerdict::Healthy => {
                     *succeeded += 1;
                     if *succeeded >= self.config.half_open_probes.max(1) {
                         let window = SlidingWindow::new(self.config.window, now);
-                        self.transition(&mut inner, State::Closed { window });
+                        self.transition(inner, State::Closed { window });
                     }
                 }
             },
-            State::Open { .. } => {}
+            State::Open { .. } | State::Closed { .. } => {}
         }
     }
 
@@ -286,6 +293,7 @@ impl CircuitBreaker {
             && f64::from(counts.failures) >= self.config.failure_ratio * f64::from(counts.calls)
     }
 
+    #[cold]
     fn open(&self, inner: &mut Inner, now: Instant) {
         let until = now + self.config.open_duration;
         self.transition(inner, State::Open { until });

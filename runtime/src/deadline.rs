@@ -79,10 +79,7 @@ impl State {
     fn insert(&mut self, at: Instant, waker: Waker) -> Handle {
         let index = match self.free.pop() {
             Some(index) => index,
-            None => {
-                self.slots.push(Slot::default());
-                self.slots.len() - 1
-            }
+            None => self.grow(),
         };
         let slot = &mut self.slots[index];
         slot.waker = Some(waker);
@@ -97,6 +94,14 @@ impl State {
         handle
     }
 
+    /// A new slot's index: the slab grows only to the most deadlines ever
+    /// registered at once, so this is rare.
+    #[cold]
+    fn grow(&mut self) -> usize {
+        self.slots.push(Slot::default());
+        self.slots.len() - 1
+    }
+
     /// Frees the slot of `handle`. Its waker is returned, to be dropped
     /// after the lock is released: the last drop of a waker may drop a task
     /// whose future holds another deadline.
@@ -109,6 +114,7 @@ impl State {
     }
 
     /// Drops the heap items of freed slots.
+    #[cold]
     fn rebuild(&mut self) {
         let mut items = std::mem::take(&mut self.heap).into_vec();
         items.retain(|Reverse((_, handle))| self.matches(*handle).is_some());
@@ -307,10 +313,23 @@ impl Deadline {
             });
             return Poll::Pending;
         };
+        // Most attempts end without a second look at their deadline: it is
+        // out of line.
+        Self::poll_registered(self.watchdog, at, registration, cx)
+    }
+
+    /// A registered deadline polled again.
+    #[inline(never)]
+    fn poll_registered(
+        watchdog: &Watchdog,
+        at: Instant,
+        registration: &mut Registration,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         // A passed deadline is acted on once the thread fired it (at most
         // `RESOLUTION` late): the clock is read only after it fired some.
-        let round = self.watchdog.rounds.load(Ordering::Acquire);
-        if round != registration.round || !self.watchdog.running.load(Ordering::Relaxed) {
+        let round = watchdog.rounds.load(Ordering::Acquire);
+        if round != registration.round || !watchdog.running.load(Ordering::Relaxed) {
             if Instant::now() >= at {
                 return Poll::Ready(());
             }
@@ -322,7 +341,7 @@ impl Deadline {
         }
         let fresh = cx.waker().clone();
         let id = WakerId::of(&fresh);
-        let mut state = self.watchdog.lock();
+        let mut state = watchdog.lock();
         let replaced = match state.matches_mut(registration.handle) {
             Some(Slot {
                 waker: Some(held), ..

@@ -50,15 +50,33 @@ pub(crate) fn build(
         }
         None => scan(&mut path, text, path_params)?,
     };
+    let mut url = base.url.clone();
+    match cut {
+        None if query.is_empty() => url.set_path(&path),
+        // A query is built out of line: the path alone is the common case.
+        _ => set_path_and_query(&mut url, &path, cut, query),
+    }
+    Ok(url)
+}
+
+/// Sets the path of `url` to `path` up to `cut` and its query to what
+/// follows `cut` (the template's own query, without a fragment) and the
+/// encoded `query`.
+#[inline(never)]
+fn set_path_and_query(
+    url: &mut url::Url,
+    path: &str,
+    cut: Option<usize>,
+    query: &[(Cow<'static, str>, String)],
+) {
     let (path, literal_query) = match cut {
-        None => (path.as_str(), ""),
+        None => (path, ""),
         Some(cut) => {
             let (path, rest) = path.split_at(cut);
             let query = rest.strip_prefix('?').unwrap_or("");
             (path, query.split('#').next().unwrap_or(""))
         }
     };
-    let mut url = base.url.clone();
     url.set_path(path);
     if !query.is_empty() || !literal_query.is_empty() {
         let mut encoded = String::with_capacity(literal_query.len() + query.len() * 16);
@@ -71,7 +89,6 @@ pub(crate) fn build(
         );
         url.set_query(Some(&encoded));
     }
-    Ok(url)
 }
 
 /// Appends `text` with its placeholders filled in, found by scanning it: for

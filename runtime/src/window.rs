@@ -47,8 +47,8 @@ impl<C: Tally> SlidingWindow<C> {
         }
     }
 
-    /// Adds `counts` to the slot holding `now`.
-    pub(crate) fn add(&mut self, now: Instant, counts: C) {
+    /// Adds `counts` to the slot holding `now`; the window's total after.
+    pub(crate) fn add(&mut self, now: Instant, counts: C) -> C {
         let period = self.advance(now);
         let slot = &mut self.slots[(period % SLOTS as u64) as usize];
         if slot.0 != period {
@@ -58,6 +58,7 @@ impl<C: Tally> SlidingWindow<C> {
         }
         slot.1.add(counts);
         self.total.add(counts);
+        self.total
     }
 
     /// The counters of every slot still inside the window at `now`, summed.
@@ -74,15 +75,22 @@ impl<C: Tally> SlidingWindow<C> {
         let elapsed = now.saturating_duration_since(self.origin);
         let period = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX) / self.slot_nanos;
         if period > self.latest {
-            for slot in &mut self.slots {
-                if slot.0 + SLOTS as u64 <= period {
-                    self.total.remove(slot.1);
-                    slot.1 = C::default();
-                }
-            }
-            self.latest = period;
+            self.empty_before(period);
         }
         period.max(self.latest)
+    }
+
+    /// Empties the slots that left the window by `period`, now the latest.
+    /// Once per slot's length at most: out of line.
+    #[cold]
+    fn empty_before(&mut self, period: u64) {
+        for slot in &mut self.slots {
+            if slot.0 + SLOTS as u64 <= period {
+                self.total.remove(slot.1);
+                slot.1 = C::default();
+            }
+        }
+        self.latest = period;
     }
 }
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{self, HeaderMap};
+use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::time::Instant;
 
 use super::Plan;
@@ -127,39 +127,17 @@ impl ServiceClient {
         // Headers go straight into the request's own map; most calls have
         // none of their own to copy first. Into a map that starts empty,
         // appending is inserting, on the path reqwest itself takes for every
-        // request.
-        let headers = request.headers_mut();
+        // request. The rarer steps are calls out of line, so that the common
+        // path is one straight line of code.
         let own = prepared.headers.as_deref();
         if let Some(own) = own {
-            headers.clone_from(own);
+            copy_headers(&mut request, own);
         }
         if let Some((content_type, body)) = &prepared.body {
-            if own.is_some() {
-                headers.insert(header::CONTENT_TYPE, content_type.clone());
-            } else {
-                headers.append(header::CONTENT_TYPE, content_type.clone());
-            }
-            *request.body_mut() = Some(body.clone().into());
+            attach_body(&mut request, content_type, body, own.is_some());
         }
-        match applied {
-            Applied::Nothing => {}
-            Applied::Header(name, value) => {
-                let headers = request.headers_mut();
-                if own.is_some() || name == header::CONTENT_TYPE {
-                    headers.insert(name, value);
-                } else {
-                    headers.append(name, value);
-                }
-            }
-            Applied::Cookie(value) => {
-                request.headers_mut().append(header::COOKIE, value);
-            }
-            Applied::Query(name, secret) => {
-                request
-                    .url_mut()
-                    .query_pairs_mut()
-                    .append_pair(name, secret.expose());
-            }
+        if !matches!(applied, Applied::Nothing) {
+            apply(&mut request, applied, own.is_some());
         }
         let sending = self.session.http().execute(request);
         Exchange::new(
@@ -185,6 +163,58 @@ impl ServiceClient {
                 body,
             } if succeeded(status) => Ok(prepared.respond(status, headers, body, attempts)),
             attempt => Err(failure(prepared, attempt, attempts)),
+        }
+    }
+}
+
+/// Copies a call's own headers into its attempt's request, whose map is
+/// still empty.
+#[inline(never)]
+fn copy_headers(request: &mut reqwest::Request, own: &HeaderMap) {
+    request.headers_mut().clone_from(own);
+}
+
+/// Attaches a body and its `Content-Type`, which replaces one among the
+/// call's own headers (`own`).
+#[inline(never)]
+fn attach_body(
+    request: &mut reqwest::Request,
+    content_type: &HeaderValue,
+    body: &Bytes,
+    own: bool,
+) {
+    let headers = request.headers_mut();
+    if own {
+        headers.insert(header::CONTENT_TYPE, content_type.clone());
+    } else {
+        headers.append(header::CONTENT_TYPE, content_type.clone());
+    }
+    *request.body_mut() = Some(body.clone().into());
+}
+
+/// Adds credentials to a request: a header replaces one of the same name
+/// among the call's own headers (`own`), or a body's `Content-Type`; a
+/// cookie goes beside other cookies; a query parameter after the others.
+#[inline(never)]
+fn apply(request: &mut reqwest::Request, applied: Applied, own: bool) {
+    match applied {
+        Applied::Nothing => {}
+        Applied::Header(name, value) => {
+            let headers = request.headers_mut();
+            if own || name == header::CONTENT_TYPE {
+                headers.insert(name, value);
+            } else {
+                headers.append(name, value);
+            }
+        }
+        Applied::Cookie(value) => {
+            request.headers_mut().append(header::COOKIE, value);
+        }
+        Applied::Query(name, secret) => {
+            request
+                .url_mut()
+                .query_pairs_mut()
+                .append_pair(name, secret.expose());
         }
     }
 }

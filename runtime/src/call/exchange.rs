@@ -118,12 +118,18 @@ where
             }
         }
         match this.deadline.poll_elapsed(cx) {
-            Poll::Ready(()) => {
-                this.phase = Phase::Ended;
-                Poll::Ready(this.limit.elapsed())
-            }
+            Poll::Ready(()) => Poll::Ready(this.elapsed()),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+impl<F> Exchange<F> {
+    /// Ends the attempt whose deadline passed.
+    #[cold]
+    fn elapsed(&mut self) -> Attempt {
+        self.phase = Phase::Ended;
+        self.limit.elapsed()
     }
 }
 

@@ -159,13 +159,19 @@ impl ServiceClient {
     #[inline]
     fn record(&self, permit: Permit, outcome: &Attempt, finished: Instant) {
         if outcome.is_deadline() {
-            drop(permit);
+            unreported(permit);
         } else {
             self.state
                 .breaker
                 .record(permit, outcome.verdict(), finished.into_std());
         }
     }
+}
+
+/// Gives back the permit of an attempt that is not reported to the breaker.
+#[cold]
+fn unreported(permit: Permit) {
+    drop(permit);
 }
 
 /// The error of a call the breaker refused after `attempts` attempts.
@@ -252,10 +258,7 @@ impl<'a, F> Fast<'a, F> {
         };
         let applied = match client.credentials(&self.prepared, None) {
             Ok(Step::Ready(applied)) if telemetry::attempt_span(1).is_disabled() => applied,
-            // A token provider's fetch waits, and a listening attempt span
-            // is entered at every poll. The permit goes back unreported.
-            Ok(_) => return Begun::General(started),
-            Err(error) => return Begun::Ended(error),
+            other => return not_sending(other, permit, started),
         };
         let exchange = (self.attempt)(client, &self.prepared, applied, &plan, started);
         Begun::Sending(First {
@@ -280,6 +283,40 @@ impl<'a, F> Fast<'a, F> {
     }
 }
 
+/// How a call on the fast path goes on when its first attempt cannot go out
+/// at once: a token provider's fetch waits, and a listening attempt span is
+/// entered at every poll, so the general loop makes the attempt; or it ended
+/// with the credentials' error. The permit goes back unreported.
+#[cold]
+fn not_sending<F>(
+    step: Result<Step<'_>, MicroserviceError>,
+    permit: Permit,
+    started: Instant,
+) -> Begun<F> {
+    drop(permit);
+    match step {
+        Ok(_) => Begun::General(started),
+        Err(error) => Begun::Ended(error),
+    }
+}
+
+impl<F> Call<'_, F> {
+    /// Ends the call on the fast path with `error`, before any I/O.
+    #[cold]
+    fn end(&mut self, error: MicroserviceError) -> Poll<Result<Response, MicroserviceError>> {
+        *self = Call::Ended(None);
+        Poll::Ready(Err(error))
+    }
+
+    /// Moves a call on the fast path to the general loop, from `resume`.
+    #[cold]
+    fn continue_in_general_loop(&mut self, resume: Resume, started: Instant) {
+        if let Call::Fast(fast) = std::mem::replace(self, Call::Ended(None)) {
+            *self = Call::Slow((*fast).general(resume, started));
+        }
+    }
+}
+
 impl<F> Future for Call<'_, F>
 where
     F: Future<Output = reqwest::Result<reqwest::Response>> + Unpin + Send,
@@ -295,16 +332,9 @@ where
                         Some(first) => first,
                         None => match fast.begin() {
                             Begun::Sending(first) => fast.first.insert(first),
-                            Begun::Ended(error) => {
-                                *this = Call::Ended(None);
-                                return Poll::Ready(Err(error));
-                            }
+                            Begun::Ended(error) => return this.end(error),
                             Begun::General(started) => {
-                                if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None))
-                                {
-                                    *this =
-                                        Call::Slow(fast.general(Resume::Fresh(started), started));
-                                }
+                                this.continue_in_general_loop(Resume::Fresh(started), started);
                                 continue;
                             }
                         },
@@ -330,10 +360,7 @@ where
                         outcome => outcome,
                     };
                     // Anything but a success continues in the general loop.
-                    if let Call::Fast(fast) = std::mem::replace(this, Call::Ended(None)) {
-                        *this =
-                            Call::Slow((*fast).general(Resume::After(outcome, finished), started));
-                    }
+                    this.continue_in_general_loop(Resume::After(outcome, finished), started);
                 }
                 Call::Slow(slow) => {
                     let Poll::Ready(result) = slow.as_mut().poll(cx) else {

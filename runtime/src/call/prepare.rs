@@ -9,7 +9,7 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue, InvalidHeaderVal
 
 use crate::error::{BoxError, CallContext, InvalidRequestReason, MicroserviceError};
 use crate::options::CallOptions;
-use crate::request::{Method, Operation, Request};
+use crate::request::{Body, Method, Operation, Request};
 use crate::response::Response;
 use crate::session::ServiceClient;
 use crate::{links, target_url};
@@ -67,78 +67,40 @@ impl ServiceClient {
     /// `request` in HTTP terms. It is borrowed, and its body and key taken,
     /// rather than moved here whole.
     pub(super) fn prepare(&self, request: &mut Request) -> Result<Prepared<'_>, MicroserviceError> {
+        // The common path is one straight line: every rarer step (a problem
+        // found while building, headers, an idempotency key, an error) is a
+        // call out of line, so that a call touches few lines of code.
         let operation = request.operation;
-        let invalid = |reason, source: Option<BoxError>| {
-            MicroserviceError::invalid(CallContext::of(&self.state.name, operation), reason, source)
-        };
         if let Some(problem) = request.problem.take() {
             let (reason, detail) = *problem;
-            return Err(invalid(reason, detail.map(BoxError::from)));
+            return Err(self.invalid(operation, reason, detail.map(BoxError::from)));
         }
-        let url = target_url::build(
+        let url = match target_url::build(
             &self.state.base,
             operation.template(),
             &request.path_params,
             &request.query,
-        )
-        .map_err(|reason| invalid(reason, None))?;
+        ) {
+            Ok(url) => url,
+            Err(reason) => return Err(self.invalid(operation, reason, None)),
+        };
 
         let options = self.options.as_deref();
         let has_extra = options.is_some_and(|options| !options.headers.is_empty());
-        // Headers and cookies are rare on the calls that matter most for
-        // speed: their assembly lives out of line.
         let mut headers = if request.headers.is_empty() && !has_extra && request.cookies.is_empty()
         {
             None
         } else {
-            Some(Box::new(
-                caller_headers(request, options).map_err(|reason| invalid(reason, None))?,
-            ))
+            match caller_headers(request, options) {
+                Ok(headers) => Some(Box::new(headers)),
+                Err(reason) => return Err(self.invalid(operation, reason, None)),
+            }
         };
-
-        // A handle-wide key applies only to operations that declare an
-        // idempotency header: elsewhere it would make every POST on the handle
-        // retryable and give different calls the same key.
-        let key = match operation.idempotency_header {
-            Some(_) => options
-                .and_then(|options| options.idempotency_key.clone())
-                .or(request.idempotency_key.take())
-                .or_else(generate_key_some),
-            None => request.idempotency_key.take(),
-        };
-        if let Some(key) = &key {
-            let header = operation
-                .idempotency_header
-                .unwrap_or(DEFAULT_IDEMPOTENCY_HEADER);
-            let (name, value) = header_pair(header, key).map_err(|reason| invalid(reason, None))?;
-            headers.get_or_insert_default().insert(name, value);
-        }
-
+        let keyed = (operation.idempotency_header.is_some() || request.idempotency_key.is_some())
+            && self.idempotency_key(request, options, &mut headers)?;
         let body = match request.body.take() {
             None => None,
-            Some(body) => {
-                let bytes = if body.json && !operation.link_fields.is_empty() {
-                    links::resolve_json_fields(
-                        &body.bytes,
-                        operation.link_fields,
-                        self.session.config().links(),
-                    )
-                    .map_err(|(field, error)| {
-                        invalid(InvalidRequestReason::Link { field }, error)
-                    })?
-                } else {
-                    body.bytes
-                };
-                let value = content_type(body.content_type).map_err(|_| {
-                    invalid(
-                        InvalidRequestReason::Header {
-                            name: header::CONTENT_TYPE.as_str().to_owned(),
-                        },
-                        None,
-                    )
-                })?;
-                Some((value, bytes))
-            }
+            Some(body) => Some(self.body(operation, body)?),
         };
 
         Ok(Prepared {
@@ -147,8 +109,86 @@ impl ServiceClient {
             url,
             headers,
             body,
-            replayable: operation.method.is_idempotent() || operation.idempotent || key.is_some(),
+            replayable: operation.method.is_idempotent() || operation.idempotent || keyed,
         })
+    }
+
+    /// The error of a request that cannot be sent as described.
+    #[cold]
+    #[inline(never)]
+    fn invalid(
+        &self,
+        operation: &'static Operation,
+        reason: InvalidRequestReason,
+        source: Option<BoxError>,
+    ) -> MicroserviceError {
+        MicroserviceError::invalid(CallContext::of(&self.state.name, operation), reason, source)
+    }
+
+    /// Puts the call's idempotency key in `headers`: the caller's, the
+    /// handle's, or one generated for an operation that declares an
+    /// idempotency header. Whether a key went out.
+    #[inline(never)]
+    fn idempotency_key(
+        &self,
+        request: &mut Request,
+        options: Option<&CallOptions>,
+        headers: &mut Option<Box<HeaderMap>>,
+    ) -> Result<bool, MicroserviceError> {
+        let operation = request.operation;
+        let own = request.idempotency_key.take();
+        // A handle-wide key applies only to operations that declare an
+        // idempotency header: elsewhere it would make every POST on the
+        // handle retryable and give different calls the same key.
+        let key = match operation.idempotency_header {
+            Some(_) => options
+                .and_then(|options| options.idempotency_key.clone())
+                .or(own)
+                .unwrap_or_else(generate_key),
+            None => match own {
+                Some(key) => key,
+                None => return Ok(false),
+            },
+        };
+        let header = operation
+            .idempotency_header
+            .unwrap_or(DEFAULT_IDEMPOTENCY_HEADER);
+        let (name, value) =
+            header_pair(header, &key).map_err(|reason| self.invalid(operation, reason, None))?;
+        headers.get_or_insert_default().insert(name, value);
+        Ok(true)
+    }
+
+    /// A request body in HTTP terms: its links resolved, its `Content-Type`
+    /// checked.
+    #[inline(never)]
+    fn body(
+        &self,
+        operation: &'static Operation,
+        body: Body,
+    ) -> Result<(HeaderValue, Bytes), MicroserviceError> {
+        let bytes = if body.json && !operation.link_fields.is_empty() {
+            links::resolve_json_fields(
+                &body.bytes,
+                operation.link_fields,
+                self.session.config().links(),
+            )
+            .map_err(|(field, error)| {
+                self.invalid(operation, InvalidRequestReason::Link { field }, error)
+            })?
+        } else {
+            body.bytes
+        };
+        let value = content_type(body.content_type).map_err(|_| {
+            self.invalid(
+                operation,
+                InvalidRequestReason::Header {
+                    name: header::CONTENT_TYPE.as_str().to_owned(),
+                },
+                None,
+            )
+        })?;
+        Ok((value, bytes))
     }
 }
 
@@ -214,7 +254,18 @@ pub(super) fn header_pair(
     Ok((name, value))
 }
 
+/// The HTTP crate's method: GET and POST inline, the others out of line.
+#[inline]
 fn http_method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        other => other_method(other),
+    }
+}
+
+#[inline(never)]
+fn other_method(method: Method) -> reqwest::Method {
     match method {
         Method::Get => reqwest::Method::GET,
         Method::Head => reqwest::Method::HEAD,
@@ -225,10 +276,6 @@ fn http_method(method: Method) -> reqwest::Method {
         Method::Patch => reqwest::Method::PATCH,
         Method::Trace => reqwest::Method::TRACE,
     }
-}
-
-fn generate_key_some() -> Option<String> {
-    Some(generate_key())
 }
 
 /// A random version-4 UUID, used as an idempotency key when the caller gives
