@@ -8,7 +8,9 @@ use crate::error::{CallContext, DecodeReason, MicroserviceError};
 /// A 2xx response whose body has been read (within the size limit).
 pub struct Response {
     pub(crate) status: u16,
-    pub(crate) headers: reqwest::header::HeaderMap,
+    /// Boxed: a response is moved several times on its way to the caller,
+    /// and its headers are rarely read.
+    pub(crate) headers: Box<reqwest::header::HeaderMap>,
     pub(crate) body: Bytes,
     pub(crate) context: CallContext,
     pub(crate) attempts: u32,

@@ -26,14 +26,14 @@ pub(super) enum Attempt {
     /// The upstream answered and the body was read.
     Answered {
         status: u16,
-        headers: HeaderMap,
+        headers: Box<HeaderMap>,
         body: Bytes,
     },
     /// The upstream answered with a body over the limit; `prefix` holds its
     /// first bytes.
     TooLarge {
         status: u16,
-        headers: HeaderMap,
+        headers: Box<HeaderMap>,
         prefix: Bytes,
     },
     /// No answer.

@@ -33,7 +33,7 @@ enum Phase<F> {
     /// Reading the body of the response whose head is here.
     Reading {
         status: u16,
-        headers: HeaderMap,
+        headers: Box<HeaderMap>,
         body: BodyReader,
     },
     /// The attempt ended and its outcome was handed out.
@@ -73,7 +73,7 @@ where
                     Poll::Ready(Ok(mut response)) => {
                         let status = response.status().as_u16();
                         let declared = response.content_length();
-                        let headers = std::mem::take(response.headers_mut());
+                        let headers = Box::new(std::mem::take(response.headers_mut()));
                         let body = BodyReader::new(
                             reqwest::Body::from(response),
                             declared,
@@ -146,7 +146,7 @@ fn failed(error: reqwest::Error) -> Attempt {
 
 /// How an attempt whose body was not read whole ended.
 #[cold]
-fn unread_body(status: u16, headers: HeaderMap, unread: Unread) -> Attempt {
+fn unread_body(status: u16, headers: Box<HeaderMap>, unread: Unread) -> Attempt {
     match unread {
         Unread::TooLarge(prefix) => Attempt::TooLarge {
             status,

@@ -447,4 +447,18 @@ mod tests {
         let size = size_of_val(&state);
         assert!(size <= 640, "the call's state grew to {size} bytes");
     }
+
+    /// A response and an attempt's outcome are moved several times on their
+    /// way to the caller: their headers are boxed, so that each move copies
+    /// a few words rather than a whole header map.
+    #[test]
+    fn responses_and_outcomes_stay_small() {
+        let response = size_of::<crate::response::Response>();
+        assert!(response <= 112, "a response grew to {response} bytes");
+        let attempt = size_of::<super::attempt::Attempt>();
+        assert!(
+            attempt <= 56,
+            "an attempt's outcome grew to {attempt} bytes"
+        );
+    }
 }

@@ -44,7 +44,7 @@ impl Prepared<'_> {
     pub(super) fn respond(
         &self,
         status: u16,
-        headers: HeaderMap,
+        headers: Box<HeaderMap>,
         body: Bytes,
         attempts: u32,
     ) -> Response {
