@@ -567,6 +567,7 @@ impl MicroserviceError {
         status: u16,
         reason: DecodeReason,
         body: &[u8],
+        attempts: u32,
         source: Option<BoxError>,
     ) -> Self {
         Self::Decode(Box::new(DecodeError {
@@ -574,7 +575,7 @@ impl MicroserviceError {
             status,
             reason,
             excerpt: excerpt(body),
-            attempts: 1,
+            attempts,
             source,
         }))
     }

@@ -59,17 +59,14 @@ impl Response {
         reason: DecodeReason,
         source: Option<crate::error::BoxError>,
     ) -> MicroserviceError {
-        let mut error = MicroserviceError::decode(
+        MicroserviceError::decode(
             self.context.clone(),
             self.status,
             reason,
             &self.body,
+            self.attempts,
             source,
-        );
-        if let MicroserviceError::Decode(decode) = &mut error {
-            decode.attempts = self.attempts;
-        }
-        error
+        )
     }
 }
 

@@ -227,17 +227,14 @@ fn failure(prepared: &Prepared<'_>, attempt: Attempt, attempts: u32) -> Microser
     let context = prepared.context();
     match attempt {
         Attempt::TooLarge { status, prefix, .. } if succeeded(status) => {
-            let mut error = MicroserviceError::decode(
+            MicroserviceError::decode(
                 context,
                 status,
                 DecodeReason::BodyTooLarge,
                 &prefix,
+                attempts,
                 None,
-            );
-            if let MicroserviceError::Decode(decode) = &mut error {
-                decode.attempts = attempts;
-            }
-            error
+            )
         }
         Attempt::Answered {
             status,
