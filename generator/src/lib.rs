@@ -22,6 +22,7 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod output;
+mod parallel;
 pub mod spec;
 pub mod support;
 pub mod validate;
@@ -360,10 +361,7 @@ fn assemble(
     source: &str,
     started: Instant,
 ) -> Result<Rendered, GenerateError> {
-    let mut files = BTreeMap::new();
-    for service in &services {
-        files.extend(emit::emit_service(service)?);
-    }
+    let mut files: BTreeMap<String, String> = emit::emit_services(&services)?.into_iter().collect();
     files.insert("lib.rs".to_owned(), emit::emit_root(&services, source)?);
     Ok(Rendered {
         files,

@@ -20,13 +20,20 @@ pub(super) struct ClientParts {
     pub(super) definition: TokenStream,
     /// Constructors and accessors, for the `impl` block.
     pub(super) constructors: TokenStream,
-    /// One method per operation, for `impl` blocks.
-    pub(super) methods: Vec<TokenStream>,
     /// Success enums and error decoder functions.
     pub(super) extras: TokenStream,
 }
 
-/// The client struct, its methods, error decoders and success enums.
+/// The methods of the service's operations in `range`, for `impl` blocks.
+pub(super) fn emit_methods(service: &Service, range: std::ops::Range<usize>) -> Vec<TokenStream> {
+    let decoders = Decoders::new(&service.operations);
+    service.operations[range]
+        .iter()
+        .map(|operation| emit_method(operation, &decoders))
+        .collect()
+}
+
+/// The client struct, its constructors, error decoders and success enums.
 pub(super) fn emit_client(service: &Service) -> ClientParts {
     let client = ident(&service.client);
     let service_name = &service.service_name;
@@ -41,11 +48,6 @@ pub(super) fn emit_client(service: &Service) -> ClientParts {
         format!("A client over `session`; the base URL comes from `{env}`.")
     });
     let decoders = Decoders::new(&service.operations);
-    let methods = service
-        .operations
-        .iter()
-        .map(|operation| emit_method(operation, &decoders))
-        .collect();
     let success_enums = service.operations.iter().filter_map(emit_success_enum);
     let decoder_fns = decoders.emit();
     ClientParts {
@@ -82,7 +84,6 @@ pub(super) fn emit_client(service: &Service) -> ClientParts {
                 &self.service
             }
         },
-        methods,
         extras: quote! {
             #(#success_enums)*
 

@@ -8,6 +8,8 @@ mod client;
 mod root;
 mod types;
 
+use std::ops::Range;
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -34,6 +36,176 @@ const OPERATIONS_PER_FILE: usize = 60;
 /// `<module>/` with `mod.rs`, `operations_NN.rs` and `types_NN.rs`, so that
 /// no file is enormous. Paths are relative to the output folder.
 pub fn emit_service(service: &Service) -> Result<Vec<(String, String)>, GenerateError> {
+    emit_services(std::slice::from_ref(service))
+}
+
+/// The files of every service, in order: each file is emitted and formatted
+/// on its own, the files spread over the machine's cores.
+pub fn emit_services(services: &[Service]) -> Result<Vec<(String, String)>, GenerateError> {
+    let parts: Vec<(&Service, Part)> = services
+        .iter()
+        .flat_map(|service| parts(service).into_iter().map(move |part| (service, part)))
+        .collect();
+    crate::parallel::map_in_order(&parts, |(service, part)| {
+        Ok((part.path(service), part.render(service)?))
+    })
+    .into_iter()
+    .collect()
+}
+
+/// One file of a service's output.
+#[derive(Clone, Debug)]
+enum Part {
+    /// The whole service in `<module>.rs`.
+    Whole,
+    /// `<module>/operations_NN.rs`: the methods of these operations.
+    Operations { number: usize, range: Range<usize> },
+    /// `<module>/types_NN.rs`: these models.
+    Types { number: usize, range: Range<usize> },
+    /// `<module>/mod.rs`: the client, declaring the other files.
+    Module {
+        operation_files: usize,
+        type_files: usize,
+    },
+}
+
+/// The files a service is emitted in: one, or split when it is big.
+fn parts(service: &Service) -> Vec<Part> {
+    let operations = service.operations.len();
+    let types = service.types.len();
+    if types <= TYPES_PER_FILE && operations <= OPERATIONS_PER_FILE {
+        return vec![Part::Whole];
+    }
+    let chunks = |count: usize, per_file: usize| {
+        (0..count.div_ceil(per_file)).map(move |index| {
+            (
+                index + 1,
+                index * per_file..count.min((index + 1) * per_file),
+            )
+        })
+    };
+    let mut parts: Vec<Part> = chunks(operations, OPERATIONS_PER_FILE)
+        .map(|(number, range)| Part::Operations { number, range })
+        .collect();
+    let operation_files = parts.len();
+    parts
+        .extend(chunks(types, TYPES_PER_FILE).map(|(number, range)| Part::Types { number, range }));
+    parts.push(Part::Module {
+        operation_files,
+        type_files: parts.len() - operation_files,
+    });
+    parts
+}
+
+impl Part {
+    /// The file's path, relative to the output folder.
+    fn path(&self, service: &Service) -> String {
+        let module = &service.module;
+        match self {
+            Part::Whole => format!("{module}.rs"),
+            Part::Operations { number, .. } => format!("{module}/{}.rs", operations_part(*number)),
+            Part::Types { number, .. } => format!("{module}/{}.rs", types_part(*number)),
+            Part::Module { .. } => format!("{module}/mod.rs"),
+        }
+    }
+
+    /// The file's formatted source.
+    fn render(&self, service: &Service) -> Result<String, GenerateError> {
+        let tokens = match self {
+            Part::Whole => client_file(
+                service,
+                TokenStream::new(),
+                client::emit_methods(service, 0..service.operations.len()),
+                emit_models(service, 0..service.types.len()),
+            ),
+            Part::Operations { number, range } => {
+                let docs = format!(" Operations, part {number}.");
+                let name = ident(&service.client);
+                let methods = client::emit_methods(service, range.clone());
+                quote! {
+                    #![doc = #docs]
+                    #[allow(clippy::wildcard_imports)]
+                    use super::*;
+
+                    impl #name {
+                        #(#methods)*
+                    }
+                }
+            }
+            Part::Types { number, range } => {
+                let docs = format!(" Models, part {number}.");
+                let models = emit_models(service, range.clone());
+                quote! {
+                    #![doc = #docs]
+                    #[allow(clippy::wildcard_imports)]
+                    use super::*;
+
+                    #(#models)*
+                }
+            }
+            Part::Module {
+                operation_files,
+                type_files,
+            } => {
+                let operation_parts = (1..=*operation_files).map(operations_part);
+                let type_parts: Vec<Ident> = (1..=*type_files).map(types_part).collect();
+                let declarations = quote! {
+                    #(mod #operation_parts;)*
+                    #(mod #type_parts;)*
+                    #(pub use #type_parts::*;)*
+                };
+                client_file(service, declarations, Vec::new(), Vec::new())
+            }
+        };
+        format_file(&service.source, tokens)
+    }
+}
+
+/// A file with the service's module docs, imports and client: `declarations`
+/// after the imports, `methods` in the client's `impl` block, `models` last.
+fn client_file(
+    service: &Service,
+    declarations: TokenStream,
+    methods: Vec<TokenStream>,
+    models: Vec<TokenStream>,
+) -> TokenStream {
+    let head = module_head(service);
+    let client::ClientParts {
+        name,
+        definition,
+        constructors,
+        extras,
+    } = client::emit_client(service);
+    quote! {
+        #head
+
+        #declarations
+
+        #definition
+
+        impl #name {
+            #constructors
+            #(#methods)*
+        }
+
+        #extras
+
+        #(#models)*
+    }
+}
+
+/// The name of the `number`th operations file.
+fn operations_part(number: usize) -> Ident {
+    Ident::new(&format!("operations_{number:02}"), Span::call_site())
+}
+
+/// The name of the `number`th models file.
+fn types_part(number: usize) -> Ident {
+    Ident::new(&format!("types_{number:02}"), Span::call_site())
+}
+
+/// A service's module docs and imports.
+fn module_head(service: &Service) -> TokenStream {
     let module_docs = format!(
         " Client and models of the {} service, generated from `{}` ({} {}).",
         service.service_name, service.source, service.title, service.version
@@ -55,110 +227,26 @@ pub fn emit_service(service: &Service) -> Result<Vec<(String, String)>, Generate
             use clientgen_runtime::codegen;
         )
     };
+    quote! {
+        #![doc = #module_docs]
+        #extra_docs
+
+        #imports
+    }
+}
+
+/// The models of the service's types in `range`.
+fn emit_models(service: &Service, range: Range<usize>) -> Vec<TokenStream> {
     let kinds: std::collections::BTreeMap<&str, &crate::ir::TypeKind> = service
         .types
         .iter()
         .map(|def| (def.name.as_str(), &def.kind))
         .collect();
     let lookup = |name: &str| kinds.get(name).copied();
-    let models: Vec<TokenStream> = service
-        .types
+    service.types[range]
         .iter()
         .map(|def| types::emit_type(def, &lookup))
-        .collect();
-    let client::ClientParts {
-        name,
-        definition,
-        constructors,
-        methods,
-        extras,
-    } = client::emit_client(service);
-    let split = models.len() > TYPES_PER_FILE || methods.len() > OPERATIONS_PER_FILE;
-    if !split {
-        let tokens = quote! {
-            #![doc = #module_docs]
-            #extra_docs
-
-            #imports
-
-            #definition
-
-            impl #name {
-                #constructors
-                #(#methods)*
-            }
-
-            #extras
-
-            #(#models)*
-        };
-        let file = format_file(&service.source, tokens)?;
-        return Ok(vec![(format!("{}.rs", service.module), file)]);
-    }
-
-    let mut files = Vec::new();
-    let mut parts = Vec::new();
-    for (index, chunk) in methods.chunks(OPERATIONS_PER_FILE).enumerate() {
-        let part = Ident::new(&format!("operations_{:02}", index + 1), Span::call_site());
-        let docs = format!(" Operations, part {}.", index + 1);
-        let tokens = quote! {
-            #![doc = #docs]
-            #[allow(clippy::wildcard_imports)]
-            use super::*;
-
-            impl #name {
-                #(#chunk)*
-            }
-        };
-        files.push((
-            format!("{}/{part}.rs", service.module),
-            format_file(&service.source, tokens)?,
-        ));
-        parts.push((part, false));
-    }
-    for (index, chunk) in models.chunks(TYPES_PER_FILE).enumerate() {
-        let part = Ident::new(&format!("types_{:02}", index + 1), Span::call_site());
-        let docs = format!(" Models, part {}.", index + 1);
-        let tokens = quote! {
-            #![doc = #docs]
-            #[allow(clippy::wildcard_imports)]
-            use super::*;
-
-            #(#chunk)*
-        };
-        files.push((
-            format!("{}/{part}.rs", service.module),
-            format_file(&service.source, tokens)?,
-        ));
-        parts.push((part, true));
-    }
-    let declarations = parts.iter().map(|(part, _)| quote!(mod #part;));
-    let reexports = parts
-        .iter()
-        .filter(|(_, models)| *models)
-        .map(|(part, _)| quote!(pub use #part::*;));
-    let tokens = quote! {
-        #![doc = #module_docs]
-        #extra_docs
-
-        #imports
-
-        #(#declarations)*
-        #(#reexports)*
-
-        #definition
-
-        impl #name {
-            #constructors
-        }
-
-        #extras
-    };
-    files.push((
-        format!("{}/mod.rs", service.module),
-        format_file(&service.source, tokens)?,
-    ));
-    Ok(files)
+        .collect()
 }
 
 /// Pretty-prints `tokens` as a file with the `@generated` header.
