@@ -226,16 +226,14 @@ fn apply(request: &mut reqwest::Request, applied: Applied, own: bool) {
 fn failure(prepared: &Prepared<'_>, attempt: Attempt, attempts: u32) -> MicroserviceError {
     let context = prepared.context();
     match attempt {
-        Attempt::TooLarge { status, prefix, .. } if succeeded(status) => {
-            MicroserviceError::decode(
-                context,
-                status,
-                DecodeReason::BodyTooLarge,
-                &prefix,
-                attempts,
-                None,
-            )
-        }
+        Attempt::TooLarge { status, prefix, .. } if succeeded(status) => MicroserviceError::decode(
+            context,
+            status,
+            DecodeReason::BodyTooLarge,
+            &prefix,
+            attempts,
+            None,
+        ),
         Attempt::Answered {
             status,
             headers,
