@@ -9,6 +9,10 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The stack of a helper thread: a main thread's, since formatting a deeply
+/// nested schema recurses as deep on a helper as on the calling thread.
+const WORKER_STACK: usize = 8 << 20;
+
 /// `job` applied to every item, on up to as many threads as the machine has
 /// cores (the calling thread is one of them); the results in item order.
 pub(crate) fn map_in_order<T, R, F>(items: &[T], job: F) -> Vec<R>
@@ -40,7 +44,11 @@ where
     };
     std::thread::scope(|scope| {
         for _ in 1..threads {
-            scope.spawn(work);
+            // A thread the system refuses is one helper fewer: the calling
+            // thread takes every item no helper took.
+            let _ = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, work);
         }
         work();
     });

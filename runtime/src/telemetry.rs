@@ -13,21 +13,7 @@ use crate::request::Operation;
 
 /// The span of one call to the service at `base`. Its fields are computed
 /// only when a subscriber listens.
-///
-/// Without a subscriber at this level, the check is a load and a compare
-/// here, and the span's construction stays out of line (the same for
-/// [`attempt_span`]).
-#[inline]
 pub(crate) fn call_span(service: &str, base: &url::Url, operation: &Operation) -> Span {
-    if tracing::level_enabled!(tracing::Level::INFO) {
-        info_call_span(service, base, operation)
-    } else {
-        Span::none()
-    }
-}
-
-#[inline(never)]
-fn info_call_span(service: &str, base: &url::Url, operation: &Operation) -> Span {
     tracing::info_span!(
         "http.client.call",
         otel.kind = "client",
@@ -44,24 +30,28 @@ fn info_call_span(service: &str, base: &url::Url, operation: &Operation) -> Span
 }
 
 /// The span of one attempt.
-#[inline]
 pub(crate) fn attempt_span(attempt: u32) -> Span {
-    if tracing::level_enabled!(tracing::Level::DEBUG) {
-        debug_attempt_span(attempt)
-    } else {
-        Span::none()
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn debug_attempt_span(attempt: u32) -> Span {
     tracing::debug_span!(
         "http.client.attempt",
         attempt = attempt,
         http.response.status_code = Empty,
         error.type = Empty,
     )
+}
+
+/// Whether a subscriber listens to attempt spans, asked without creating
+/// one (a span created only to ask would reach the subscriber as an attempt
+/// of its own). Without a subscriber at debug level, nearly always, the
+/// answer is a load and a compare.
+#[inline]
+pub(crate) fn attempt_spans_listened() -> bool {
+    tracing::level_enabled!(tracing::Level::DEBUG) && debug_spans_enabled()
+}
+
+#[cold]
+#[inline(never)]
+fn debug_spans_enabled() -> bool {
+    tracing::span_enabled!(tracing::Level::DEBUG)
 }
 
 /// Records the outcome of an attempt or call on `span`.

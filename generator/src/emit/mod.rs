@@ -44,7 +44,11 @@ pub fn emit_service(service: &Service) -> Result<Vec<(String, String)>, Generate
 pub fn emit_services(services: &[Service]) -> Result<Vec<(String, String)>, GenerateError> {
     let parts: Vec<(&Service, Part)> = services
         .iter()
-        .flat_map(|service| parts(service).into_iter().map(move |part| (service, part)))
+        .flat_map(|service| {
+            parts(service.operations.len(), service.types.len())
+                .into_iter()
+                .map(move |part| (service, part))
+        })
         .collect();
     crate::parallel::map_in_order(&parts, |(service, part)| {
         Ok((part.path(service), part.render(service)?))
@@ -54,7 +58,7 @@ pub fn emit_services(services: &[Service]) -> Result<Vec<(String, String)>, Gene
 }
 
 /// One file of a service's output.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     /// The whole service in `<module>.rs`.
     Whole,
@@ -69,10 +73,9 @@ enum Part {
     },
 }
 
-/// The files a service is emitted in: one, or split when it is big.
-fn parts(service: &Service) -> Vec<Part> {
-    let operations = service.operations.len();
-    let types = service.types.len();
+/// The files a service with `operations` and `types` is emitted in: one, or
+/// split when it is big.
+fn parts(operations: usize, types: usize) -> Vec<Part> {
     if types <= TYPES_PER_FILE && operations <= OPERATIONS_PER_FILE {
         return vec![Part::Whole];
     }
@@ -332,5 +335,62 @@ pub(crate) fn type_tokens(ty: &TypeRef) -> TokenStream {
             let inner = type_tokens(inner);
             quote!(Box<#inner>)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OPERATIONS_PER_FILE, Part, TYPES_PER_FILE, parts};
+
+    #[test]
+    fn a_service_is_split_only_past_the_limits_and_every_item_lands_in_one_file() {
+        assert_eq!(
+            parts(OPERATIONS_PER_FILE, TYPES_PER_FILE),
+            vec![Part::Whole]
+        );
+        assert_eq!(parts(0, 0), vec![Part::Whole]);
+        assert_eq!(
+            parts(OPERATIONS_PER_FILE + 1, 0),
+            vec![
+                Part::Operations {
+                    number: 1,
+                    range: 0..OPERATIONS_PER_FILE
+                },
+                Part::Operations {
+                    number: 2,
+                    range: OPERATIONS_PER_FILE..OPERATIONS_PER_FILE + 1
+                },
+                Part::Module {
+                    operation_files: 2,
+                    type_files: 0
+                },
+            ]
+        );
+        assert_eq!(
+            parts(0, TYPES_PER_FILE + 1),
+            vec![
+                Part::Types {
+                    number: 1,
+                    range: 0..TYPES_PER_FILE
+                },
+                Part::Types {
+                    number: 2,
+                    range: TYPES_PER_FILE..TYPES_PER_FILE + 1
+                },
+                Part::Module {
+                    operation_files: 0,
+                    type_files: 2
+                },
+            ]
+        );
+        let both = parts(2 * OPERATIONS_PER_FILE, 2 * TYPES_PER_FILE);
+        assert_eq!(both.len(), 5);
+        assert_eq!(
+            both.last(),
+            Some(&Part::Module {
+                operation_files: 2,
+                type_files: 2
+            })
+        );
     }
 }

@@ -257,7 +257,7 @@ impl<'a, F> Fast<'a, F> {
             Err(open) => return Begun::Ended(circuit_open(&self.prepared, 0, open)),
         };
         let applied = match client.credentials(&self.prepared, None) {
-            Ok(Step::Ready(applied)) if telemetry::attempt_span(1).is_disabled() => applied,
+            Ok(Step::Ready(applied)) if !telemetry::attempt_spans_listened() => applied,
             other => return not_sending(other, permit, started),
         };
         let exchange = (self.attempt)(client, &self.prepared, applied, &plan, started);

@@ -125,9 +125,10 @@ impl ServiceClient {
         MicroserviceError::invalid(CallContext::of(&self.state.name, operation), reason, source)
     }
 
-    /// Puts the call's idempotency key in `headers`: the caller's, the
-    /// handle's, or one generated for an operation that declares an
-    /// idempotency header. Whether a key went out.
+    /// Puts the call's idempotency key in `headers`. For an operation that
+    /// declares an idempotency header: the handle's key, else the request's,
+    /// else a generated one; otherwise the request's own key, if any, under
+    /// `Idempotency-Key`. Whether a key went out.
     #[inline(never)]
     fn idempotency_key(
         &self,
