@@ -13,7 +13,6 @@
 use std::any::Any;
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::request::Method;
@@ -22,9 +21,9 @@ use crate::request::Method;
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// The fixed facts of the call an error belongs to.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct CallContext {
-    service: Arc<str>,
+    service: crate::session::ServiceName,
     operation: &'static str,
     method: Method,
     url_template: &'static str,
@@ -32,14 +31,18 @@ pub struct CallContext {
 
 impl CallContext {
     /// Describes a call of `operation` (`method` `url_template`) on `service`.
+    ///
+    /// Service names are kept once for the life of the process (every
+    /// call's context carries one, and a reference count per call would be
+    /// one more shared counter): pass a service's name, not arbitrary text.
     pub fn new(
-        service: Arc<str>,
+        service: &str,
         operation: &'static str,
         method: Method,
         url_template: &'static str,
     ) -> Self {
         Self {
-            service,
+            service: crate::session::intern(service),
             operation,
             method,
             url_template,
@@ -47,18 +50,21 @@ impl CallContext {
     }
 
     /// Describes a call of `operation` on `service`.
-    pub(crate) fn of(service: &Arc<str>, operation: &crate::request::Operation) -> Self {
-        Self::new(
-            Arc::clone(service),
-            operation.id,
-            operation.method,
-            operation.path(),
-        )
+    pub(crate) fn of(
+        service: crate::session::ServiceName,
+        operation: &crate::request::Operation,
+    ) -> Self {
+        Self {
+            service,
+            operation: operation.id,
+            method: operation.method,
+            url_template: operation.path(),
+        }
     }
 
     /// The upstream service's name, e.g. `auth`.
     pub fn service(&self) -> &str {
-        &self.service
+        self.service.as_str()
     }
 
     /// The operation id from the spec, e.g. `getUser`.
@@ -604,7 +610,7 @@ mod tests {
     use super::*;
 
     fn context() -> CallContext {
-        CallContext::new("auth".into(), "getUser", Method::Get, "/users/{user_id}")
+        CallContext::new("auth", "getUser", Method::Get, "/users/{user_id}")
     }
 
     fn details(status: u16) -> ResponseDetails {

@@ -60,7 +60,7 @@ impl Response {
         source: Option<crate::error::BoxError>,
     ) -> MicroserviceError {
         MicroserviceError::decode(
-            self.context.clone(),
+            self.context,
             self.status,
             reason,
             &self.body,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use crate::auth::Credentials;
@@ -17,6 +17,48 @@ use crate::links::LinkError;
 use crate::options::CallOptions;
 use crate::retry::RetryBudget;
 use crate::target_url::Base;
+
+/// A service's name, kept once for the life of the process. Service names
+/// are few (one per configured service) and every call's context and error
+/// carries one: a shared thin pointer instead of a reference count taken and
+/// dropped per call, on a counter every thread calling the service would
+/// share.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ServiceName(&'static String);
+
+impl ServiceName {
+    /// The name.
+    pub(crate) fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl fmt::Debug for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+/// `name`, interned: the same pointer every time.
+pub(crate) fn intern(name: &str) -> ServiceName {
+    static NAMES: OnceLock<Mutex<Vec<ServiceName>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(kept) = names.iter().find(|kept| kept.as_str() == name) {
+        return *kept;
+    }
+    let kept = ServiceName(Box::leak(Box::new(name.to_owned())));
+    names.push(kept);
+    kept
+}
 
 /// A pooled HTTP session for all upstream services.
 ///
@@ -45,7 +87,8 @@ struct Shared {
 
 /// What a session keeps per service.
 pub(crate) struct ServiceState {
-    pub(crate) name: Arc<str>,
+    /// Interned ([`intern`]): every call's context carries it.
+    pub(crate) name: ServiceName,
     /// The base URL, parsed and checked once.
     pub(crate) base: Base,
     pub(crate) credentials: Option<Credentials>,
@@ -130,7 +173,7 @@ impl Session {
         let url = service.base_url();
         let now = Instant::now();
         Ok(ServiceState {
-            name: Arc::from(key),
+            name: intern(key),
             base: Base::new(url.clone()),
             credentials: service.credentials().cloned(),
             breaker: Arc::new(CircuitBreaker::new(config.breaker, now)),
@@ -172,7 +215,7 @@ pub struct ServiceClient {
 impl ServiceClient {
     /// The service's name.
     pub fn name(&self) -> &str {
-        &self.state.name
+        self.state.name.as_str()
     }
 
     /// The session this handle belongs to.
@@ -289,6 +332,20 @@ mod tests {
         budget.deposit(now());
         budget.deposit(now());
         assert!(budget.try_withdraw(now()), "old retries left the window");
+    }
+
+    /// A service's name is kept once, whoever asks for it: every call's
+    /// context shares it instead of counting references to it.
+    #[test]
+    fn a_name_is_interned_once() {
+        let first = intern("interned-once");
+        let again = intern(&String::from("interned-once"));
+        assert!(std::ptr::eq(first.as_str(), again.as_str()));
+        assert_eq!(first.as_str(), "interned-once");
+        assert!(!std::ptr::eq(
+            first.as_str(),
+            intern("interned-other").as_str()
+        ));
     }
 
     #[test]

@@ -111,7 +111,7 @@ impl ServiceClient {
     /// its deadline.
     pub(super) fn attempt(
         &self,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared,
         applied: Applied,
         plan: &Plan,
         now: Instant,
@@ -152,7 +152,7 @@ impl ServiceClient {
     /// Maps how the last attempt ended to the call's result.
     pub(super) fn finish(
         &self,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared,
         attempt: Attempt,
         attempts: u32,
     ) -> Result<Response, MicroserviceError> {
@@ -223,7 +223,7 @@ fn apply(request: &mut reqwest::Request, applied: Applied, own: bool) {
 /// response read whole: [`ServiceClient::finish`] and the fast path take
 /// those first, so an `Answered` here is a status error.
 #[cold]
-fn failure(prepared: &Prepared<'_>, attempt: Attempt, attempts: u32) -> MicroserviceError {
+fn failure(prepared: &Prepared, attempt: Attempt, attempts: u32) -> MicroserviceError {
     let context = prepared.context();
     match attempt {
         Attempt::TooLarge { status, prefix, .. } if succeeded(status) => MicroserviceError::decode(

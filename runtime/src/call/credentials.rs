@@ -77,7 +77,7 @@ impl ServiceClient {
     /// stays small for everyone else.
     pub(super) fn credentials(
         &self,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared,
         refreshed: Option<&Secret>,
     ) -> Result<Step<'_>, MicroserviceError> {
         // When the operation's preferred scheme is the one kept in wire
@@ -95,13 +95,13 @@ impl ServiceClient {
     #[inline(never)]
     fn choose_credentials(
         &self,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared,
         refreshed: Option<&Secret>,
     ) -> Result<Step<'_>, MicroserviceError> {
         let choice = auth::choose(
             &prepared.operation.security,
             self.state.credentials.as_ref(),
-            &self.state.name,
+            self.state.name.as_str(),
         )
         .map_err(|failure| auth_error(prepared, failure))?;
         Ok(match choice {
@@ -121,7 +121,7 @@ impl ServiceClient {
     /// A provider's current token in wire form, fetched within the call's
     /// deadline.
     pub(super) async fn fetch(
-        prepared: &Prepared<'_>,
+        prepared: &Prepared,
         provider: &dyn TokenProvider,
         deadline: Instant,
     ) -> Result<Applied, MicroserviceError> {
@@ -133,7 +133,7 @@ impl ServiceClient {
     /// A refreshed token after a 401, when the credentials can refresh.
     pub(super) async fn refresh(
         &self,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared,
         deadline: Instant,
     ) -> Result<Option<Secret>, MicroserviceError> {
         let Some(provider) = self
@@ -155,7 +155,7 @@ impl ServiceClient {
 /// Turns a placement into wire form. A credential that cannot travel as a
 /// header (e.g. a token with a line break) fails the call instead of going
 /// out without credentials.
-fn apply(prepared: &Prepared<'_>, placement: Placement) -> Result<Applied, MicroserviceError> {
+fn apply(prepared: &Prepared, placement: Placement) -> Result<Applied, MicroserviceError> {
     let invalid = |name: &str| {
         MicroserviceError::invalid(
             prepared.context(),
@@ -183,7 +183,7 @@ fn apply(prepared: &Prepared<'_>, placement: Placement) -> Result<Applied, Micro
     })
 }
 
-fn auth_error(prepared: &Prepared<'_>, failure: AuthFailure) -> MicroserviceError {
+fn auth_error(prepared: &Prepared, failure: AuthFailure) -> MicroserviceError {
     let context = prepared.context();
     match failure {
         AuthFailure::Missing { accepted, hint } => MicroserviceError::invalid(
@@ -200,7 +200,7 @@ fn auth_error(prepared: &Prepared<'_>, failure: AuthFailure) -> MicroserviceErro
 /// Runs a credentials step (placing or refreshing a token) within the call's
 /// deadline, mapping its failure to the call's error.
 async fn credential_step<T>(
-    prepared: &Prepared<'_>,
+    prepared: &Prepared,
     deadline: Instant,
     step: impl Future<Output = Result<T, AuthFailure>>,
 ) -> Result<T, MicroserviceError> {
@@ -277,7 +277,7 @@ mod tests {
         let wire = WireCredentials::default();
         let failed = wire.get_or_build(IN_HEADER, || {
             Err(MicroserviceError::invalid(
-                CallContext::new("svc".into(), "op", crate::request::Method::Get, "/"),
+                CallContext::new("svc", "op", crate::request::Method::Get, "/"),
                 InvalidRequestReason::Header {
                     name: "x-api-key".to_owned(),
                 },

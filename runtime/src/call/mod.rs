@@ -64,7 +64,11 @@ impl ServiceClient {
         &self,
         mut request: Request,
     ) -> impl Future<Output = Result<Response, MicroserviceError>> + Send + '_ {
-        let span = telemetry::call_span(&self.state.name, self.state.base.url(), request.operation);
+        let span = telemetry::call_span(
+            self.state.name.as_str(),
+            self.state.base.url(),
+            request.operation,
+        );
         let prepared = match self.start(&mut request) {
             Ok(prepared) => prepared,
             Err(refused) => return Call::Ended(Some(refused_call(&span, refused))),
@@ -82,7 +86,7 @@ impl ServiceClient {
 
     /// The whole call in the general loop, recorded on `span`.
     #[inline(never)]
-    fn traced<'a>(&'a self, prepared: Prepared<'a>, span: tracing::Span) -> SlowCall<'a> {
+    fn traced<'a>(&'a self, prepared: Prepared, span: tracing::Span) -> SlowCall<'a> {
         Box::pin(async move {
             let (plan, started) = self.begin();
             let result = self
@@ -95,7 +99,7 @@ impl ServiceClient {
     }
 
     /// The breaker's refusal, or the request in HTTP terms.
-    fn start(&self, request: &mut Request) -> Result<Prepared<'_>, MicroserviceError> {
+    fn start(&self, request: &mut Request) -> Result<Prepared, MicroserviceError> {
         match self.state.breaker.refusal(now) {
             None => self.prepare(request),
             Some(open) => Err(self.refused(request.operation, open)),
@@ -110,12 +114,12 @@ impl ServiceClient {
         open: BreakerOpen,
     ) -> MicroserviceError {
         tracing::debug!(
-            service = %self.state.name,
+            service = self.state.name.as_str(),
             operation = operation.id,
             "circuit breaker open: call refused"
         );
         MicroserviceError::unavailable(
-            CallContext::of(&self.state.name, operation),
+            CallContext::of(self.state.name, operation),
             UnavailableReason::CircuitOpen,
             0,
             Some(Box::new(open)),
@@ -176,7 +180,7 @@ fn unreported(permit: Permit) {
 
 /// The error of a call the breaker refused after `attempts` attempts.
 #[cold]
-fn circuit_open(prepared: &Prepared<'_>, attempts: u32, open: BreakerOpen) -> MicroserviceError {
+fn circuit_open(prepared: &Prepared, attempts: u32, open: BreakerOpen) -> MicroserviceError {
     MicroserviceError::unavailable(
         prepared.context(),
         UnavailableReason::CircuitOpen,
@@ -214,10 +218,10 @@ enum Call<'a, F> {
 /// first attempt in flight.
 struct Fast<'a, F> {
     client: &'a ServiceClient,
-    prepared: Prepared<'a>,
+    prepared: Prepared,
     /// [`ServiceClient::attempt`]: the call's future is generic over the
     /// type of reqwest's response future, which only this names.
-    attempt: fn(&ServiceClient, &Prepared<'_>, Applied, &Plan, Instant) -> Exchange<F>,
+    attempt: fn(&ServiceClient, &Prepared, Applied, &Plan, Instant) -> Exchange<F>,
     /// The first attempt, once the call started.
     first: Option<First<F>>,
 }

@@ -1,7 +1,5 @@
 //! Turning a request description into HTTP terms, once per call.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use std::borrow::Cow;
 
@@ -18,10 +16,10 @@ use crate::{links, target_url};
 const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 /// A request turned into HTTP terms, reused by every attempt.
-pub(super) struct Prepared<'a> {
+pub(super) struct Prepared {
     pub(super) operation: &'static Operation,
     /// The service's name, for the call's context.
-    service: &'a Arc<str>,
+    service: crate::session::ServiceName,
     pub(super) url: url::Url,
     /// The call's own headers (the caller's, an idempotency key); `None`
     /// for most calls, which have none, boxed so that they cost those
@@ -32,7 +30,7 @@ pub(super) struct Prepared<'a> {
     pub(super) replayable: bool,
 }
 
-impl Prepared<'_> {
+impl Prepared {
     /// What errors and responses say about the call.
     pub(super) fn context(&self) -> CallContext {
         CallContext::of(self.service, self.operation)
@@ -66,7 +64,7 @@ impl Prepared<'_> {
 impl ServiceClient {
     /// `request` in HTTP terms. It is borrowed, and its body and key taken,
     /// rather than moved here whole.
-    pub(super) fn prepare(&self, request: &mut Request) -> Result<Prepared<'_>, MicroserviceError> {
+    pub(super) fn prepare(&self, request: &mut Request) -> Result<Prepared, MicroserviceError> {
         // The common path is one straight line: every rarer step (a problem
         // found while building, headers, an idempotency key, an error) is a
         // call out of line, so that a call touches few lines of code.
@@ -105,7 +103,7 @@ impl ServiceClient {
 
         Ok(Prepared {
             operation,
-            service: &self.state.name,
+            service: self.state.name,
             url,
             headers,
             body,
@@ -122,7 +120,7 @@ impl ServiceClient {
         reason: InvalidRequestReason,
         source: Option<BoxError>,
     ) -> MicroserviceError {
-        MicroserviceError::invalid(CallContext::of(&self.state.name, operation), reason, source)
+        MicroserviceError::invalid(CallContext::of(self.state.name, operation), reason, source)
     }
 
     /// Puts the call's idempotency key in `headers`. For an operation that

@@ -28,7 +28,7 @@ impl ServiceClient {
     /// Makes attempts until one decides the call's result.
     pub(super) async fn attempts(
         &self,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared,
         plan: &Plan,
         resume: Resume,
     ) -> Result<Response, MicroserviceError> {
