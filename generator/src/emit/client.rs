@@ -25,16 +25,19 @@ pub(super) struct ClientParts {
 }
 
 /// The methods of the service's operations in `range`, for `impl` blocks.
-pub(super) fn emit_methods(service: &Service, range: std::ops::Range<usize>) -> Vec<TokenStream> {
-    let decoders = Decoders::new(&service.operations);
+pub(super) fn emit_methods(
+    service: &Service,
+    decoders: &Decoders,
+    range: std::ops::Range<usize>,
+) -> Vec<TokenStream> {
     service.operations[range]
         .iter()
-        .map(|operation| emit_method(operation, &decoders))
+        .map(|operation| emit_method(operation, decoders))
         .collect()
 }
 
 /// The client struct, its constructors, error decoders and success enums.
-pub(super) fn emit_client(service: &Service) -> ClientParts {
+pub(super) fn emit_client(service: &Service, decoders: &Decoders) -> ClientParts {
     let client = ident(&service.client);
     let service_name = &service.service_name;
     let env = format!("{}_SERVICE_URL", service_name.to_ascii_uppercase());
@@ -47,7 +50,6 @@ pub(super) fn emit_client(service: &Service) -> ClientParts {
     let new_docs = doc_attr(None, || {
         format!("A client over `session`; the base URL comes from `{env}`.")
     });
-    let decoders = Decoders::new(&service.operations);
     let success_enums = service.operations.iter().filter_map(emit_success_enum);
     let decoder_fns = decoders.emit();
     ClientParts {
@@ -421,12 +423,12 @@ fn scheme_tokens(scheme: &SecurityScheme) -> TokenStream {
 }
 
 /// Error decoder functions, shared by operations with the same error bodies.
-struct Decoders {
+pub(super) struct Decoders {
     by_errors: BTreeMap<Vec<(StatusMatch, TypeRef)>, String>,
 }
 
 impl Decoders {
-    fn new(operations: &[Operation]) -> Self {
+    pub(super) fn new(operations: &[Operation]) -> Self {
         let mut by_errors = BTreeMap::new();
         for operation in operations {
             let key = Self::key(&operation.errors);

@@ -8,13 +8,14 @@ mod client;
 mod root;
 mod types;
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::GenerateError;
-use crate::ir::{Service, TypeRef};
+use crate::ir::{Service, TypeKind, TypeRef};
 
 pub use root::emit_root;
 
@@ -42,19 +43,42 @@ pub fn emit_service(service: &Service) -> Result<Vec<(String, String)>, Generate
 /// The files of every service, in order: each file is emitted and formatted
 /// on its own, the files spread over the machine's cores.
 pub fn emit_services(services: &[Service]) -> Result<Vec<(String, String)>, GenerateError> {
-    let parts: Vec<(&Service, Part)> = services
+    let lookups: Vec<Lookups<'_>> = services.iter().map(Lookups::new).collect();
+    let parts: Vec<(&Service, &Lookups<'_>, Part)> = services
         .iter()
-        .flat_map(|service| {
+        .zip(&lookups)
+        .flat_map(|(service, lookups)| {
             parts(service.operations.len(), service.types.len())
                 .into_iter()
-                .map(move |part| (service, part))
+                .map(move |part| (service, lookups, part))
         })
         .collect();
-    crate::parallel::map_in_order(&parts, |(service, part)| {
-        Ok((part.path(service), part.render(service)?))
+    crate::parallel::map_in_order(&parts, |(service, lookups, part)| {
+        Ok((part.path(service), part.render(service, lookups)?))
     })
     .into_iter()
     .collect()
+}
+
+/// What every file of a service looks things up in, built once per service.
+struct Lookups<'a> {
+    /// Each type's kind, by name.
+    kinds: BTreeMap<&'a str, &'a TypeKind>,
+    /// The shared decoder of each set of typed error bodies.
+    decoders: client::Decoders,
+}
+
+impl<'a> Lookups<'a> {
+    fn new(service: &'a Service) -> Self {
+        Self {
+            kinds: service
+                .types
+                .iter()
+                .map(|def| (def.name.as_str(), &def.kind))
+                .collect(),
+            decoders: client::Decoders::new(&service.operations),
+        }
+    }
 }
 
 /// One file of a service's output.
@@ -113,38 +137,30 @@ impl Part {
     }
 
     /// The file's formatted source.
-    fn render(&self, service: &Service) -> Result<String, GenerateError> {
+    fn render(&self, service: &Service, lookups: &Lookups<'_>) -> Result<String, GenerateError> {
         let tokens = match self {
             Part::Whole => client_file(
                 service,
+                lookups,
                 TokenStream::new(),
-                client::emit_methods(service, 0..service.operations.len()),
-                emit_models(service, 0..service.types.len()),
+                client::emit_methods(service, &lookups.decoders, 0..service.operations.len()),
+                emit_models(service, lookups, 0..service.types.len()),
             ),
             Part::Operations { number, range } => {
-                let docs = format!(" Operations, part {number}.");
                 let name = ident(&service.client);
-                let methods = client::emit_methods(service, range.clone());
-                quote! {
-                    #![doc = #docs]
-                    #[allow(clippy::wildcard_imports)]
-                    use super::*;
-
-                    impl #name {
-                        #(#methods)*
-                    }
-                }
+                let methods = client::emit_methods(service, &lookups.decoders, range.clone());
+                part_file(
+                    &format!(" Operations, part {number}."),
+                    quote! {
+                        impl #name {
+                            #(#methods)*
+                        }
+                    },
+                )
             }
             Part::Types { number, range } => {
-                let docs = format!(" Models, part {number}.");
-                let models = emit_models(service, range.clone());
-                quote! {
-                    #![doc = #docs]
-                    #[allow(clippy::wildcard_imports)]
-                    use super::*;
-
-                    #(#models)*
-                }
+                let models = emit_models(service, lookups, range.clone());
+                part_file(&format!(" Models, part {number}."), quote!(#(#models)*))
             }
             Part::Module {
                 operation_files,
@@ -157,10 +173,22 @@ impl Part {
                     #(mod #type_parts;)*
                     #(pub use #type_parts::*;)*
                 };
-                client_file(service, declarations, Vec::new(), Vec::new())
+                client_file(service, lookups, declarations, Vec::new(), Vec::new())
             }
         };
         format_file(&service.source, tokens)
+    }
+}
+
+/// One of a split service's `operations_NN.rs` or `types_NN.rs` files: its
+/// `docs`, the parent module's names, and `items`.
+fn part_file(docs: &str, items: TokenStream) -> TokenStream {
+    quote! {
+        #![doc = #docs]
+        #[allow(clippy::wildcard_imports)]
+        use super::*;
+
+        #items
     }
 }
 
@@ -168,6 +196,7 @@ impl Part {
 /// after the imports, `methods` in the client's `impl` block, `models` last.
 fn client_file(
     service: &Service,
+    lookups: &Lookups<'_>,
     declarations: TokenStream,
     methods: Vec<TokenStream>,
     models: Vec<TokenStream>,
@@ -178,7 +207,7 @@ fn client_file(
         definition,
         constructors,
         extras,
-    } = client::emit_client(service);
+    } = client::emit_client(service, &lookups.decoders);
     quote! {
         #head
 
@@ -220,7 +249,7 @@ fn module_head(service: &Service) -> TokenStream {
     let derives_serde = service
         .types
         .iter()
-        .any(|def| !matches!(def.kind, crate::ir::TypeKind::Alias(_)));
+        .any(|def| !matches!(def.kind, TypeKind::Alias(_)));
     let imports = if derives_serde {
         quote!(
             use clientgen_runtime::codegen::{self, Deserialize, Serialize};
@@ -239,13 +268,8 @@ fn module_head(service: &Service) -> TokenStream {
 }
 
 /// The models of the service's types in `range`.
-fn emit_models(service: &Service, range: Range<usize>) -> Vec<TokenStream> {
-    let kinds: std::collections::BTreeMap<&str, &crate::ir::TypeKind> = service
-        .types
-        .iter()
-        .map(|def| (def.name.as_str(), &def.kind))
-        .collect();
-    let lookup = |name: &str| kinds.get(name).copied();
+fn emit_models(service: &Service, lookups: &Lookups<'_>, range: Range<usize>) -> Vec<TokenStream> {
+    let lookup = |name: &str| lookups.kinds.get(name).copied();
     service.types[range]
         .iter()
         .map(|def| types::emit_type(def, &lookup))
