@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use tokio::time::Instant;
 
 use super::Plan;
@@ -125,10 +125,9 @@ impl ServiceClient {
         };
         let mut request = reqwest::Request::new(prepared.method(), prepared.url.clone());
         // Headers go straight into the request's own map; most calls have
-        // none of their own to copy first. Into a map that starts empty,
-        // appending is inserting, on the path reqwest itself takes for every
-        // request. The rarer steps are calls out of line, so that the common
-        // path is one straight line of code.
+        // none of their own to copy first ([`put`]). The rarer steps are
+        // calls out of line, so that the common path is one straight line of
+        // code.
         let own = prepared.headers.as_deref();
         if let Some(own) = own {
             copy_headers(&mut request, own);
@@ -183,13 +182,24 @@ fn attach_body(
     body: &Bytes,
     own: bool,
 ) {
-    let headers = request.headers_mut();
-    if own {
-        headers.insert(header::CONTENT_TYPE, content_type.clone());
-    } else {
-        headers.append(header::CONTENT_TYPE, content_type.clone());
-    }
+    put(
+        request.headers_mut(),
+        header::CONTENT_TYPE,
+        content_type.clone(),
+        own,
+    );
     *request.body_mut() = Some(body.clone().into());
+}
+
+/// Sets `name` in `headers`: inserted, replacing what is there, when the map
+/// `may_hold` the name already; else appended, which into a map without the
+/// name is inserting, on the path reqwest itself takes for every request.
+fn put(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue, may_hold: bool) {
+    if may_hold {
+        headers.insert(name, value);
+    } else {
+        headers.append(name, value);
+    }
 }
 
 /// Adds credentials to a request: a header replaces one of the same name
@@ -200,12 +210,9 @@ fn apply(request: &mut reqwest::Request, applied: Applied, own: bool) {
     match applied {
         Applied::Nothing => {}
         Applied::Header(name, value) => {
-            let headers = request.headers_mut();
-            if own || name == header::CONTENT_TYPE {
-                headers.insert(name, value);
-            } else {
-                headers.append(name, value);
-            }
+            // A body's `Content-Type` is in the map already.
+            let may_hold = own || name == header::CONTENT_TYPE;
+            put(request.headers_mut(), name, value, may_hold);
         }
         Applied::Cookie(value) => {
             request.headers_mut().append(header::COOKIE, value);
