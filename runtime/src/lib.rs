@@ -64,6 +64,7 @@ pub mod error;
 pub mod links;
 pub mod multipart;
 pub mod options;
+mod path_params;
 mod path_template;
 pub mod request;
 pub mod response;

@@ -21,7 +21,8 @@ pub(crate) struct PathTemplate {
     /// How many of `placeholders` are in use; `None` when the template was
     /// left whole, to be scanned at each call: it holds a `?` or `#` outside
     /// its placeholders (a query or fragment, rare in templates), has more
-    /// placeholders than fit, or is too long for the offsets.
+    /// placeholders than fit, names one placeholder twice (its value is
+    /// then looked up by name each time), or is too long for the offsets.
     count: Option<u8>,
 }
 
@@ -55,7 +56,9 @@ impl PathTemplate {
                         at += 1;
                         continue;
                     }
-                    if count == MAX_PLACEHOLDERS {
+                    if count == MAX_PLACEHOLDERS
+                        || named_before(bytes, &template.placeholders, count, at + 1, close)
+                    {
                         return template;
                     }
                     // Both fit: the template is at most `u16::MAX` long.
@@ -76,17 +79,23 @@ impl PathTemplate {
         self.text
     }
 
-    /// Appends the template to `out`, `fill_in` writing the value of each
+    /// Appends the template from placeholder `from` on (the literal text
+    /// before it included) to `out`, `fill_in` writing the value of each
     /// placeholder, given its name. `None` when the template was left whole,
     /// to be scanned instead.
     pub(crate) fn fill<E>(
         &self,
+        from: usize,
         out: &mut String,
         mut fill_in: impl FnMut(&mut String, &'static str) -> Result<(), E>,
     ) -> Option<Result<(), E>> {
         let text = self.text;
-        let mut literal = 0;
-        for &(open, close) in self.placeholders()? {
+        let placeholders = self.placeholders()?;
+        let mut literal = from
+            .checked_sub(1)
+            .and_then(|previous| placeholders.get(previous))
+            .map_or(0, |&(_, close)| usize::from(close));
+        for &(open, close) in placeholders.get(from..).unwrap_or_default() {
             // `split` found these offsets in this very text, at an ASCII `{`
             // and just after an ASCII `}`: always character boundaries.
             let (open, close) = (usize::from(open), usize::from(close));
@@ -106,6 +115,65 @@ impl PathTemplate {
         let count = usize::from(self.count?);
         self.placeholders.get(..count)
     }
+
+    /// Placeholder `index` of a split template: the literal text between
+    /// the previous placeholder (or the start) and it, and its name. `None`
+    /// past the last placeholder, and for a template scanned at each call.
+    #[inline]
+    pub(crate) fn placeholder(&self, index: usize) -> Option<(&'static str, &'static str)> {
+        let placeholders = self.placeholders()?;
+        let &(open, close) = placeholders.get(index)?;
+        let start = index
+            .checked_sub(1)
+            .map_or(0, |previous| usize::from(placeholders[previous].1));
+        let (open, close) = (usize::from(open), usize::from(close));
+        // Offsets of an ASCII `{` and of the byte after an ASCII `}` in
+        // this very text: character boundaries.
+        Some((&self.text[start..open], &self.text[open + 1..close - 1]))
+    }
+
+    /// The number of placeholders of a split template; `None` for one
+    /// scanned at each call.
+    pub(crate) fn count(&self) -> Option<usize> {
+        self.count.map(usize::from)
+    }
+
+    /// The text after the last placeholder of a split template (all of it
+    /// without placeholders).
+    pub(crate) fn tail(&self) -> &'static str {
+        let start = self
+            .placeholders()
+            .and_then(<[_]>::last)
+            .map_or(0, |&(_, close)| usize::from(close));
+        &self.text[start..]
+    }
+}
+
+/// Whether one of the first `count` placeholders of `bytes` is named
+/// `bytes[from..to]`.
+const fn named_before(
+    bytes: &[u8],
+    placeholders: &[(u16, u16); MAX_PLACEHOLDERS],
+    count: usize,
+    from: usize,
+    to: usize,
+) -> bool {
+    let mut index = 0;
+    while index < count {
+        let (open, close) = placeholders[index];
+        let (start, end) = (open as usize + 1, close as usize - 1);
+        if end - start == to - from {
+            let mut at = 0;
+            while at < to - from && bytes[start + at] == bytes[from + at] {
+                at += 1;
+            }
+            if at == to - from {
+                return true;
+            }
+        }
+        index += 1;
+    }
+    false
 }
 
 impl fmt::Debug for PathTemplate {
@@ -160,11 +228,31 @@ mod tests {
             Some(8)
         );
         assert_eq!(names("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}"), None);
+        assert_eq!(names("/a/{id}/b/{id}"), None);
+        assert_eq!(names("/a/{id}/b/{idx}"), Some(vec!["id", "idx"]));
         let long: &'static str = "a".repeat(usize::from(u16::MAX) + 1).leak();
         assert_eq!(names(long), None);
         // Unclosed braces cost one look ahead, not one each.
         let braces: &'static str = "{".repeat(usize::from(u16::MAX)).leak();
         assert_eq!(names(braces), Some(vec![]));
+    }
+
+    /// A split template is read back placeholder by placeholder: literal
+    /// text, name, and the text after the last.
+    #[test]
+    fn placeholders_come_with_the_text_before_them() {
+        let template = PathTemplate::split("/a/{x}/b/{y}.{format}");
+        assert_eq!(template.count(), Some(3));
+        assert_eq!(template.placeholder(0), Some(("/a/", "x")));
+        assert_eq!(template.placeholder(1), Some(("/b/", "y")));
+        assert_eq!(template.placeholder(2), Some((".", "format")));
+        assert_eq!(template.placeholder(3), None);
+        assert_eq!(template.tail(), "");
+        let plain = PathTemplate::split("/users/{id}/files");
+        assert_eq!(plain.tail(), "/files");
+        assert_eq!(PathTemplate::split("/users").tail(), "/users");
+        let scanned = PathTemplate::split("/items/{id}?action=archive");
+        assert_eq!((scanned.count(), scanned.placeholder(0)), (None, None));
     }
 
     /// Generated operations are `static`s: the split happens at compile time.

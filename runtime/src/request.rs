@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::auth::AuthScheme;
 use crate::error::{ErrorBody, InvalidRequestReason};
+use crate::path_params::PathParams;
 use crate::path_template::PathTemplate;
 
 /// An HTTP method, without exposing the HTTP crate's type.
@@ -199,7 +200,7 @@ pub(crate) struct Body {
 /// then fills one value in place instead of moving it at every step.
 pub struct Request {
     pub(crate) operation: &'static Operation,
-    pub(crate) path_params: Vec<(&'static str, String)>,
+    pub(crate) path_params: PathParams,
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
     pub(crate) body: Option<Body>,
@@ -216,7 +217,7 @@ impl Request {
     pub fn new(operation: &'static Operation) -> Self {
         Self {
             operation,
-            path_params: Vec::new(),
+            path_params: PathParams::default(),
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
@@ -232,10 +233,23 @@ impl Request {
     }
 
     /// Sets the path parameter `name` (percent-encoded as one segment).
+    ///
+    /// Given in the order of the template's placeholders, as generated
+    /// methods give them, each value is encoded straight into the path; a
+    /// value given out of that order is kept and filled in by name. An
+    /// empty value, `.` or `..` is refused when the call is made.
     #[inline(always)]
     pub fn path_param(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.path_params.push((name, value.to_string()));
+        self.give_path_param(name, &value);
         self
+    }
+
+    /// Encodes `value` into the path, or records why it cannot be.
+    fn give_path_param(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        let template = self.operation.template();
+        if let Err(reason) = self.path_params.give(template, name, value) {
+            self.fail(reason, None);
+        }
     }
 
     /// Adds the query parameter `name=value`.
@@ -437,11 +451,7 @@ impl fmt::Debug for Request {
             .field("operation", &self.operation.id)
             .field(
                 "path_params",
-                &self
-                    .path_params
-                    .iter()
-                    .map(|(name, _)| *name)
-                    .collect::<Vec<_>>(),
+                &self.path_params.names(self.operation.template()),
             )
             .field("query", &names(&self.query))
             .field("headers", &names(&self.headers))

@@ -4,7 +4,12 @@
 use std::borrow::Cow;
 
 use crate::error::InvalidRequestReason;
+use crate::path_params::{Path, PathParams};
 use crate::path_template::PathTemplate;
+
+/// Bytes of path a call's URL holds without growing: the longest path of
+/// nearly every operation, parameters included.
+const PATH_ROOM: usize = 160;
 
 /// A service's base URL, parsed and checked once, with its path ready to
 /// prefix every call's.
@@ -13,12 +18,25 @@ pub(crate) struct Base {
     url: url::Url,
     /// The base URL's path without its trailing slashes.
     path: Box<str>,
+    /// `url` with a placeholder path [`PATH_ROOM`] bytes long, which each
+    /// call's URL starts as a copy of: a copy is as long as what it copies,
+    /// so the call's own path then replaces the placeholder in place instead
+    /// of growing a copy of the bare base URL (twice, for a typical path).
+    roomy: url::Url,
 }
 
 impl Base {
     pub(crate) fn new(url: url::Url) -> Self {
-        let path = url.path().trim_end_matches('/').into();
-        Self { url, path }
+        let path: Box<str> = url.path().trim_end_matches('/').into();
+        let mut roomy = url.clone();
+        let mut placeholder = String::with_capacity(PATH_ROOM);
+        placeholder.push_str(&path);
+        placeholder.push('/');
+        while placeholder.len() < PATH_ROOM {
+            placeholder.push('_');
+        }
+        roomy.set_path(&placeholder);
+        Self { url, path, roomy }
     }
 
     /// The base URL.
@@ -36,27 +54,66 @@ impl Base {
 pub(crate) fn build(
     base: &Base,
     template: &PathTemplate,
-    path_params: &[(&'static str, String)],
+    path_params: &mut PathParams,
     query: &[(Cow<'static, str>, String)],
 ) -> Result<url::Url, InvalidRequestReason> {
-    let text = template.text();
-    let base_path = &*base.path;
-    let mut path = String::with_capacity(base_path.len() + text.len() + 32);
-    path.push_str(base_path);
-    let cut = match template.fill(&mut path, |path, name| push_param(path, name, path_params)) {
-        Some(filled) => {
-            filled?;
-            None
+    let joined;
+    let (path, cut) = match path_params.path(template) {
+        // The common case: a base URL without a path, and every value given
+        // in template order, so the path is already written but its tail.
+        Path::Filled { filled } if base.path.is_empty() => {
+            if filled.is_empty() {
+                (template.tail(), None)
+            } else {
+                filled.push_str(template.tail());
+                (filled.as_str(), None)
+            }
         }
-        None => scan(&mut path, text, path_params)?,
+        path => {
+            let (path, cut) = join(&base.path, template, path)?;
+            joined = path;
+            (joined.as_str(), cut)
+        }
     };
-    let mut url = base.url.clone();
+    let mut url = base.roomy.clone();
     match cut {
-        None if query.is_empty() => url.set_path(&path),
+        None if query.is_empty() => url.set_path(path),
         // A query is built out of line: the path alone is the common case.
-        _ => set_path_and_query(&mut url, &path, cut, query),
+        _ => set_path_and_query(&mut url, path, cut, query),
     }
     Ok(url)
+}
+
+/// The whole path: `base_path`, then `path` with the placeholders it lacks
+/// filled in by name. Returns where the template's own query or fragment
+/// starts, if it has one.
+#[inline(never)]
+fn join(
+    base_path: &str,
+    template: &PathTemplate,
+    path: Path<'_>,
+) -> Result<(String, Option<usize>), InvalidRequestReason> {
+    let text = template.text();
+    let mut joined = String::with_capacity(base_path.len() + text.len() + 32);
+    joined.push_str(base_path);
+    match path {
+        Path::Filled { filled } => {
+            joined.push_str(filled);
+            joined.push_str(template.tail());
+            Ok((joined, None))
+        }
+        Path::Named {
+            filled,
+            from,
+            named,
+        } => {
+            joined.push_str(filled);
+            match template.fill(from, &mut joined, |out, name| push_param(out, name, named)) {
+                Some(filled) => filled.map(|()| (joined, None)),
+                None => scan(&mut joined, text, named).map(|cut| (joined, cut)),
+            }
+        }
+    }
 }
 
 /// Sets the path of `url` to `path` up to `cut` and its query to what
@@ -231,19 +288,20 @@ mod tests {
         Base::new(url::Url::parse(url).unwrap())
     }
 
+    /// The URL of `template` on `base_url`, its path parameters given in
+    /// the order of `path_params`.
     fn built(
         base_url: &str,
         template: &'static str,
         path_params: &[(&'static str, String)],
         query: &[(Cow<'static, str>, String)],
     ) -> Result<String, InvalidRequestReason> {
-        build(
-            &base(base_url),
-            &PathTemplate::split(template),
-            path_params,
-            query,
-        )
-        .map(String::from)
+        let template = PathTemplate::split(template);
+        let mut given = PathParams::default();
+        for (name, value) in path_params {
+            given.give(&template, name, value)?;
+        }
+        build(&base(base_url), &template, &mut given, query).map(String::from)
     }
 
     fn params(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
@@ -262,6 +320,50 @@ mod tests {
             url.as_deref(),
             Ok("http://h/api/users/a%2F..%2Fb%3Fc%23d/files/100%25%20%C3%A9%20x")
         );
+    }
+
+    /// Values given out of template order (by hand: generated methods give
+    /// them in order) are filled in by name: the same URL either way.
+    #[test]
+    fn the_order_values_are_given_in_does_not_matter() {
+        let pairs = params(&[("org", "a b"), ("team", "x/y"), ("id", "7")]);
+        let template = "/orgs/{org}/teams/{team}/members/{id}/roles";
+        let expected = Ok("http://h/api/orgs/a%20b/teams/x%2Fy/members/7/roles".to_owned());
+        for order in [[0, 1, 2], [2, 1, 0], [0, 2, 1], [1, 0, 2]] {
+            let given: Vec<_> = order.iter().map(|&index| pairs[index].clone()).collect();
+            assert_eq!(built("http://h/api", template, &given, &[]), expected);
+            let bare = built("http://h", template, &given, &[]);
+            assert_eq!(bare, Ok(expected.clone().unwrap().replace("/api", "")));
+        }
+        let repeated = built("http://h", "/a/{id}/b/{id}", &params(&[("id", "1")]), &[]);
+        assert_eq!(repeated.as_deref(), Ok("http://h/a/1/b/1"));
+        let missing = built(
+            "http://h",
+            template,
+            &params(&[("org", "o"), ("id", "7")]),
+            &[],
+        );
+        assert_eq!(
+            missing,
+            Err(InvalidRequestReason::PathParameter { name: "team" })
+        );
+    }
+
+    /// A call's URL is a copy of the roomy base URL with its path replaced:
+    /// a typical path fits in the copy as it is.
+    #[test]
+    fn a_typical_path_fits_in_the_copied_base() {
+        let base = base("http://127.0.0.1:8080");
+        let template = PathTemplate::split("/namespaces/{namespace}/keys/{key}");
+        let mut given = PathParams::default();
+        given.give(&template, "namespace", &"billing").unwrap();
+        given.give(&template, "key", &"max-retries").unwrap();
+        let url = String::from(build(&base, &template, &mut given, &[]).unwrap());
+        assert_eq!(
+            url,
+            "http://127.0.0.1:8080/namespaces/billing/keys/max-retries"
+        );
+        assert_eq!(url.capacity(), base.roomy.as_str().len());
     }
 
     /// A template split in advance and the same template scanned at the
@@ -289,18 +391,35 @@ mod tests {
             let scanned = scan(&mut scanned, text, &values).map(|cut| (cut, scanned));
             let mut filled = String::new();
             let template = PathTemplate::split(text);
-            match template.fill(&mut filled, |path, name| push_param(path, name, &values)) {
+            match template.fill(0, &mut filled, |path, name| push_param(path, name, &values)) {
                 Some(result) => {
                     split += 1;
                     assert_eq!(result.map(|()| (None, filled)), scanned, "{text:?}");
                 }
-                None => {
-                    assert!(text.contains(['?', '#']), "{text:?} left whole");
+                None if text.contains(['?', '#']) => {
                     assert!(!matches!(scanned, Ok((None, _))), "{text:?} has no cut");
                 }
+                None => assert!(names_one_twice(text), "{text:?} left whole"),
             }
         }
         assert!(split > 1_000, "only {split} templates were split");
+    }
+
+    /// Whether two of the placeholders of `text` have one name.
+    fn names_one_twice(text: &str) -> bool {
+        let mut names = Vec::new();
+        let mut rest = text;
+        while let Some((open, close)) = rest
+            .find('{')
+            .and_then(|open| Some((open, open + rest[open..].find('}')?)))
+        {
+            names.push(&rest[open + 1..close]);
+            rest = &rest[close + 1..];
+        }
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        names.len() < count
     }
 
     /// A template with more placeholders than a split one holds is scanned.

@@ -76,7 +76,7 @@ impl ServiceClient {
         let url = match target_url::build(
             &self.state.base,
             operation.template(),
-            &request.path_params,
+            &mut request.path_params,
             &request.query,
         ) {
             Ok(url) => url,
