@@ -465,6 +465,11 @@ pub enum InvalidRequestReason {
         /// The parameter's name in the URL template.
         name: &'static str,
     },
+    /// A parameter's value could not be written: its `Display` failed.
+    Value {
+        /// The parameter's name.
+        name: String,
+    },
     /// A header name or value is not valid (e.g. the value holds CR or LF).
     Header {
         /// The header's name (the value is never shown).
@@ -493,6 +498,9 @@ impl fmt::Display for InvalidRequestReason {
         match self {
             Self::PathParameter { name } => {
                 write!(f, "path parameter `{name}` must not be empty, `.` or `..`")
+            }
+            Self::Value { name } => {
+                write!(f, "the value of parameter `{name}` could not be written")
             }
             Self::Header { name } => write!(f, "header `{name}` has an invalid name or value"),
             Self::Body => f.write_str("the request body could not be serialised"),

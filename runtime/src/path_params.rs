@@ -12,7 +12,7 @@ use std::fmt::{self, Write as _};
 
 use crate::error::InvalidRequestReason;
 use crate::path_template::PathTemplate;
-use crate::target_url::push_encoded;
+use crate::target_url::write_encoded;
 
 /// Room the path gets beyond its template's text when its first value is
 /// given: enough for most values without growing.
@@ -66,9 +66,10 @@ impl PathParams {
         self.filled.push_str(literal);
         let start = self.filled.len();
         self.count += 1;
-        let written = write!(Encoding(&mut self.filled), "{value}");
+        if write_encoded(&mut self.filled, value).is_err() {
+            return Err(unwritable(name));
+        }
         match &self.filled[start..] {
-            _ if written.is_err() => Err(InvalidRequestReason::PathParameter { name }),
             "" | "." | ".." => Err(InvalidRequestReason::PathParameter { name }),
             _ => Ok(()),
         }
@@ -83,7 +84,7 @@ impl PathParams {
         value: &dyn fmt::Display,
     ) -> Result<(), InvalidRequestReason> {
         let mut text = String::new();
-        write!(text, "{value}").map_err(|_| InvalidRequestReason::PathParameter { name })?;
+        write!(text, "{value}").map_err(|_| unwritable(name))?;
         self.named.push((name, text));
         Ok(())
     }
@@ -112,13 +113,11 @@ impl PathParams {
     }
 }
 
-/// Writes what is written to it percent-encoded into a string.
-struct Encoding<'a>(&'a mut String);
-
-impl fmt::Write for Encoding<'_> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        push_encoded(self.0, text);
-        Ok(())
+/// Why the value of the parameter `name` was refused: its `Display` failed.
+#[cold]
+pub(crate) fn unwritable(name: &str) -> InvalidRequestReason {
+    InvalidRequestReason::Value {
+        name: name.to_owned(),
     }
 }
 
@@ -202,12 +201,11 @@ mod tests {
             }
         }
         let template = PathTemplate::split("/r/{id}/{other}");
+        let refused = |name: &str| Err(InvalidRequestReason::Value { name: name.into() });
         let mut params = PathParams::default();
-        let refused = Err(InvalidRequestReason::PathParameter { name: "id" });
-        assert_eq!(params.give(&template, "id", &Broken), refused);
+        assert_eq!(params.give(&template, "id", &Broken), refused("id"));
         let mut params = PathParams::default();
-        let refused = Err(InvalidRequestReason::PathParameter { name: "other" });
-        assert_eq!(params.give(&template, "other", &Broken), refused);
+        assert_eq!(params.give(&template, "other", &Broken), refused("other"));
     }
 
     /// The whole path fits in the room reserved with the first value.

@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::auth::AuthScheme;
 use crate::error::{ErrorBody, InvalidRequestReason};
-use crate::path_params::PathParams;
+use crate::path_params::{PathParams, unwritable};
 use crate::path_template::PathTemplate;
+use crate::target_url::push_query;
 
 /// An HTTP method, without exposing the HTTP crate's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -201,7 +202,8 @@ pub(crate) struct Body {
 pub struct Request {
     pub(crate) operation: &'static Operation,
     pub(crate) path_params: PathParams,
-    pub(crate) query: Vec<(Cow<'static, str>, String)>,
+    /// The query so far, percent-encoded: `name=value` pairs joined by `&`.
+    pub(crate) query: String,
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
     pub(crate) body: Option<Body>,
     pub(crate) cookies: Vec<(&'static str, String)>,
@@ -218,7 +220,7 @@ impl Request {
         Self {
             operation,
             path_params: PathParams::default(),
-            query: Vec::new(),
+            query: String::new(),
             headers: Vec::new(),
             body: None,
             cookies: Vec::new(),
@@ -255,8 +257,16 @@ impl Request {
     /// Adds the query parameter `name=value`.
     #[inline(always)]
     pub fn query(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.query.push((Cow::Borrowed(name), value.to_string()));
+        self.push_query(name, &value);
         self
+    }
+
+    /// Appends `name=value` to the query, percent-encoded, or records why it
+    /// cannot be.
+    fn push_query(&mut self, name: &str, value: &dyn fmt::Display) {
+        if push_query(&mut self.query, name, value).is_err() {
+            self.fail(unwritable(name), None);
+        }
     }
 
     /// Adds `name=value` when `value` is present.
@@ -287,7 +297,7 @@ impl Request {
     /// Adds a query parameter whose name is only known at run time (e.g. a
     /// `deepObject` key).
     pub fn query_dynamic(mut self, name: String, value: impl fmt::Display) -> Self {
-        self.query.push((Cow::Owned(name), value.to_string()));
+        self.push_query(&name, &value);
         self
     }
 
@@ -384,9 +394,11 @@ impl Request {
     /// property, nested with more brackets.
     pub fn query_deep<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
         match crate::encoding::flatten(name, value, crate::encoding::Nesting::Brackets) {
-            Ok(pairs) => self
-                .query
-                .extend(pairs.into_iter().map(|(k, v)| (Cow::Owned(k), v))),
+            Ok(pairs) => {
+                for (name, value) in pairs {
+                    self.push_query(&name, &value);
+                }
+            }
             Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
         }
         self
@@ -396,9 +408,11 @@ impl Request {
     /// own `key=value`.
     pub fn query_object<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
         match crate::encoding::flatten(name, value, crate::encoding::Nesting::Exploded) {
-            Ok(pairs) => self
-                .query
-                .extend(pairs.into_iter().map(|(k, v)| (Cow::Owned(k), v))),
+            Ok(pairs) => {
+                for (name, value) in pairs {
+                    self.push_query(&name, &value);
+                }
+            }
             Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
         }
         self
@@ -453,7 +467,14 @@ impl fmt::Debug for Request {
                 "path_params",
                 &self.path_params.names(self.operation.template()),
             )
-            .field("query", &names(&self.query))
+            .field(
+                "query",
+                &self
+                    .query
+                    .split('&')
+                    .filter_map(|pair| pair.split('=').next().filter(|name| !name.is_empty()))
+                    .collect::<Vec<_>>(),
+            )
             .field("headers", &names(&self.headers))
             .field(
                 "cookies",

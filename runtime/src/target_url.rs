@@ -1,7 +1,7 @@
 //! Building the concrete URL of a call: base URL + template with
 //! percent-encoded path parameters + percent-encoded query.
 
-use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 
 use crate::error::InvalidRequestReason;
 use crate::path_params::{Path, PathParams};
@@ -55,7 +55,7 @@ pub(crate) fn build(
     base: &Base,
     template: &PathTemplate,
     path_params: &mut PathParams,
-    query: &[(Cow<'static, str>, String)],
+    query: &str,
 ) -> Result<url::Url, InvalidRequestReason> {
     let joined;
     let (path, cut) = match path_params.path(template) {
@@ -120,12 +120,7 @@ fn join(
 /// follows `cut` (the template's own query, without a fragment) and the
 /// encoded `query`.
 #[inline(never)]
-fn set_path_and_query(
-    url: &mut url::Url,
-    path: &str,
-    cut: Option<usize>,
-    query: &[(Cow<'static, str>, String)],
-) {
+fn set_path_and_query(url: &mut url::Url, path: &str, cut: Option<usize>, query: &str) {
     let (path, literal_query) = match cut {
         None => (path, ""),
         Some(cut) => {
@@ -135,16 +130,10 @@ fn set_path_and_query(
         }
     };
     url.set_path(path);
-    if !query.is_empty() || !literal_query.is_empty() {
-        let mut encoded = String::with_capacity(literal_query.len() + query.len() * 16);
-        encoded.push_str(literal_query);
-        push_pairs(
-            &mut encoded,
-            query
-                .iter()
-                .map(|(name, value)| (name.as_ref(), value.as_str())),
-        );
-        url.set_query(Some(&encoded));
+    match (literal_query, query) {
+        ("", "") => {}
+        (only, "") | ("", only) => url.set_query(Some(only)),
+        (literal, query) => url.set_query(Some(&format!("{literal}&{query}"))),
     }
 }
 
@@ -218,12 +207,39 @@ pub(crate) fn push_pairs<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
     for (name, value) in pairs {
-        if !out.is_empty() {
-            out.push('&');
-        }
-        push_encoded(out, name);
-        out.push('=');
+        push_name(out, name);
         push_encoded(out, value);
+    }
+}
+
+/// Appends the pair `name=value` to `query`, percent-encoded, after an `&`
+/// when `query` already holds a pair. Fails when `value`'s `Display` does.
+pub(crate) fn push_query(query: &mut String, name: &str, value: &dyn fmt::Display) -> fmt::Result {
+    push_name(query, name);
+    write_encoded(query, value)
+}
+
+/// Starts the pair `name=`: after an `&` when `out` already holds a pair.
+fn push_name(out: &mut String, name: &str) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    push_encoded(out, name);
+    out.push('=');
+}
+
+/// Appends `value` to `out`, percent-encoded as [`push_encoded`] does.
+pub(crate) fn write_encoded(out: &mut String, value: &dyn fmt::Display) -> fmt::Result {
+    write!(Encoding(out), "{value}")
+}
+
+/// Percent-encodes what is written to it into a string.
+struct Encoding<'a>(&'a mut String);
+
+impl fmt::Write for Encoding<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        push_encoded(self.0, text);
+        Ok(())
     }
 }
 
@@ -294,14 +310,18 @@ mod tests {
         base_url: &str,
         template: &'static str,
         path_params: &[(&'static str, String)],
-        query: &[(Cow<'static, str>, String)],
+        query: &[(&str, &str)],
     ) -> Result<String, InvalidRequestReason> {
         let template = PathTemplate::split(template);
         let mut given = PathParams::default();
         for (name, value) in path_params {
             given.give(&template, name, value)?;
         }
-        build(&base(base_url), &template, &mut given, query).map(String::from)
+        let mut encoded = String::new();
+        for (name, value) in query {
+            push_query(&mut encoded, name, value).unwrap();
+        }
+        build(&base(base_url), &template, &mut given, &encoded).map(String::from)
     }
 
     fn params(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
@@ -358,7 +378,7 @@ mod tests {
         let mut given = PathParams::default();
         given.give(&template, "namespace", &"billing").unwrap();
         given.give(&template, "key", &"max-retries").unwrap();
-        let url = String::from(build(&base, &template, &mut given, &[]).unwrap());
+        let url = String::from(build(&base, &template, &mut given, "").unwrap());
         assert_eq!(
             url,
             "http://127.0.0.1:8080/namespaces/billing/keys/max-retries"
@@ -476,9 +496,27 @@ mod tests {
         );
     }
 
+    /// Values of any `Display` type are encoded as they are written, and a
+    /// `Display` that fails is reported.
+    #[test]
+    fn query_pairs_are_encoded_as_written() {
+        struct Broken;
+        impl fmt::Display for Broken {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                Err(fmt::Error)
+            }
+        }
+        let mut query = String::new();
+        push_query(&mut query, "n", &42).unwrap();
+        push_query(&mut query, "a b", &'/').unwrap();
+        push_query(&mut query, "at", &format_args!("{}:{}", 1, "ü")).unwrap();
+        assert_eq!(query, "n=42&a%20b=%2F&at=1%3A%C3%BC");
+        assert_eq!(push_query(&mut query, "x", &Broken), Err(fmt::Error));
+    }
+
     #[test]
     fn a_query_in_the_template_comes_first_and_a_fragment_is_dropped() {
-        let query = vec![(Cow::Borrowed("limit"), "5".to_owned())];
+        let query = [("limit", "5")];
         let url = built("http://h/api", "/items?action=archive", &[], &query);
         assert_eq!(
             url.as_deref(),
@@ -509,10 +547,7 @@ mod tests {
 
     #[test]
     fn query_values_are_fully_encoded() {
-        let query = vec![
-            (Cow::Borrowed("q"), "a&b=c#d+e".to_owned()),
-            (Cow::Borrowed("tag"), "ü".to_owned()),
-        ];
+        let query = [("q", "a&b=c#d+e"), ("tag", "ü")];
         let url = built("http://h", "/search", &[], &query);
         assert_eq!(
             url.as_deref(),
