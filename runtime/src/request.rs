@@ -305,7 +305,9 @@ impl Request {
     /// characters makes the call fail before anything is sent.
     #[inline(always)]
     pub fn header(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.headers.push((Cow::Borrowed(name), value.to_string()));
+        if let Some(value) = self.written(name, &value) {
+            self.headers.push((Cow::Borrowed(name), value));
+        }
         self
     }
 
@@ -440,8 +442,21 @@ impl Request {
     /// Adds a cookie `name=value` to the request's `Cookie` header.
     #[inline]
     pub fn cookie(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.cookies.push((name, value.to_string()));
+        if let Some(value) = self.written(name, &value) {
+            self.cookies.push((name, value));
+        }
         self
+    }
+
+    /// `value` as text, or `None` with the problem recorded when its
+    /// `Display` fails.
+    fn written(&mut self, name: &str, value: &dyn fmt::Display) -> Option<String> {
+        let mut text = String::new();
+        if fmt::write(&mut text, format_args!("{value}")).is_ok() {
+            return Some(text);
+        }
+        self.fail(unwritable(name), None);
+        None
     }
 
     /// Records the first problem found while describing the request.
@@ -489,5 +504,67 @@ impl fmt::Debug for Request {
                 &self.body.as_ref().map(|body| body.bytes.len()),
             )
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SEARCH: Operation = Operation::new("search", Method::Get, "/orgs/{org}/search");
+
+    /// A value whose `Display` fails.
+    struct Broken;
+
+    impl fmt::Display for Broken {
+        fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+            Err(fmt::Error)
+        }
+    }
+
+    fn problem(request: Request) -> Option<(InvalidRequestReason, Option<String>)> {
+        request.problem.map(|problem| *problem)
+    }
+
+    /// Whatever a value is given as, a failing `Display` makes the call fail
+    /// before it is sent, naming the parameter, instead of panicking.
+    #[test]
+    fn a_value_that_cannot_be_written_is_a_problem_not_a_panic() {
+        let refused = |name: &str| Some((InvalidRequestReason::Value { name: name.into() }, None));
+        let request = Request::new(&SEARCH);
+        assert_eq!(problem(request.path_param("org", Broken)), refused("org"));
+        let request = Request::new(&SEARCH).path_param("org", "acme");
+        assert_eq!(problem(request.query("q", Broken)), refused("q"));
+        let request = Request::new(&SEARCH).path_param("org", "acme");
+        assert_eq!(
+            problem(request.header("X-Trace", Broken)),
+            refused("X-Trace")
+        );
+        let request = Request::new(&SEARCH).path_param("org", "acme");
+        assert_eq!(
+            problem(request.cookie("session", Broken)),
+            refused("session")
+        );
+    }
+
+    /// Parameters are kept encoded; the description shows names only.
+    #[test]
+    fn the_description_names_parameters_without_values() {
+        let request = Request::new(&SEARCH)
+            .path_param("org", "acme corp")
+            .query("q", "secret value")
+            .query_opt("page", Some(2))
+            .header("X-Trace", "t-1");
+        assert_eq!(request.query, "q=secret%20value&page=2");
+        let described = format!("{request:?}");
+        assert!(
+            described
+                .contains(r#"path_params: ["org"], query: ["q", "page"], headers: ["X-Trace"]"#),
+            "{described}"
+        );
+        assert!(
+            !described.contains("secret") && !described.contains("acme"),
+            "{described}"
+        );
     }
 }
