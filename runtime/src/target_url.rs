@@ -1,6 +1,7 @@
 //! Building the concrete URL of a call: base URL + template with
 //! percent-encoded path parameters + percent-encoded query.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 use crate::error::InvalidRequestReason;
@@ -45,62 +46,76 @@ impl Base {
     }
 }
 
-/// `base` with its path followed by `template`, each `{name}` replaced by
-/// the encoded value of that path parameter, and the encoded `query`.
-///
-/// The base URL was parsed and checked once, when the session was built: only
-/// the path and query are parsed here, which costs a fraction of parsing the
-/// whole URL again.
-pub(crate) fn build(
-    base: &Base,
-    template: &PathTemplate,
-    path_params: &mut PathParams,
-    query: &str,
-) -> Result<url::Url, InvalidRequestReason> {
-    let joined;
-    let (path, cut) = match path_params.path(template) {
-        // The common case: a base URL without a path, and every value given
-        // in template order, so the path is already written but its tail.
-        Path::Filled { filled } if base.path.is_empty() => {
-            if filled.is_empty() {
-                (template.tail(), None)
-            } else {
-                filled.push_str(template.tail());
-                (filled.as_str(), None)
-            }
-        }
-        path => {
-            let (path, cut) = join(&base.path, template, path)?;
-            joined = path;
-            (joined.as_str(), cut)
-        }
-    };
-    let mut url = base.roomy.clone();
-    match cut {
-        None if query.is_empty() => url.set_path(path),
-        // A query is built out of line: the path alone is the common case.
-        _ => set_path_and_query(&mut url, path, cut, query),
-    }
-    Ok(url)
+/// What a call's URL is built from: its whole path and its encoded query.
+/// Kept beside the URL, so that a retry can build the URL again after the
+/// first attempt gave its copy away.
+#[derive(Debug)]
+pub(crate) struct Target {
+    path: Cow<'static, str>,
+    query: String,
 }
 
-/// The whole path: `base_path`, then `path` with the placeholders it lacks
-/// filled in by name. Returns where the template's own query or fragment
-/// starts, if it has one.
+impl Target {
+    /// The path of `template` after `base`'s, each `{name}` replaced by the
+    /// encoded value of that path parameter, and the encoded `query`, both
+    /// taken.
+    pub(crate) fn new(
+        base: &Base,
+        template: &PathTemplate,
+        path_params: &mut PathParams,
+        query: &mut String,
+    ) -> Result<Self, InvalidRequestReason> {
+        let query = std::mem::take(query);
+        match path_params.path(template) {
+            // The common case: a base URL without a path, and every value
+            // given in template order, so the path is already written but
+            // its tail.
+            Path::Filled { filled } if base.path.is_empty() => {
+                let path = if filled.is_empty() {
+                    Cow::Borrowed(template.tail())
+                } else {
+                    filled.push_str(template.tail());
+                    Cow::Owned(std::mem::take(filled))
+                };
+                Ok(Self { path, query })
+            }
+            path => joined(&base.path, template, path, query),
+        }
+    }
+
+    /// The URL: `base` with this path and query.
+    ///
+    /// The base URL was parsed and checked once, when the session was built:
+    /// only the path and query are parsed here, which costs a fraction of
+    /// parsing the whole URL again.
+    pub(crate) fn url(&self, base: &Base) -> url::Url {
+        let mut url = base.roomy.clone();
+        url.set_path(&self.path);
+        if !self.query.is_empty() {
+            url.set_query(Some(&self.query));
+        }
+        url
+    }
+}
+
+/// The target whose path is `base_path`, then `path` with the placeholders
+/// it lacks filled in by name. A query in the template itself goes first in
+/// the query, before `query`; a fragment is never sent.
 #[inline(never)]
-fn join(
+fn joined(
     base_path: &str,
     template: &PathTemplate,
     path: Path<'_>,
-) -> Result<(String, Option<usize>), InvalidRequestReason> {
+    query: String,
+) -> Result<Target, InvalidRequestReason> {
     let text = template.text();
     let mut joined = String::with_capacity(base_path.len() + text.len() + 32);
     joined.push_str(base_path);
-    match path {
+    let cut = match path {
         Path::Filled { filled } => {
             joined.push_str(filled);
             joined.push_str(template.tail());
-            Ok((joined, None))
+            None
         }
         Path::Named {
             filled,
@@ -109,32 +124,29 @@ fn join(
         } => {
             joined.push_str(filled);
             match template.fill(from, &mut joined, |out, name| push_param(out, name, named)) {
-                Some(filled) => filled.map(|()| (joined, None)),
-                None => scan(&mut joined, text, named).map(|cut| (joined, cut)),
+                Some(filled) => filled.map(|()| None)?,
+                None => scan(&mut joined, text, named)?,
             }
         }
-    }
-}
-
-/// Sets the path of `url` to `path` up to `cut` and its query to what
-/// follows `cut` (the template's own query, without a fragment) and the
-/// encoded `query`.
-#[inline(never)]
-fn set_path_and_query(url: &mut url::Url, path: &str, cut: Option<usize>, query: &str) {
-    let (path, literal_query) = match cut {
-        None => (path, ""),
-        Some(cut) => {
-            let (path, rest) = path.split_at(cut);
-            let query = rest.strip_prefix('?').unwrap_or("");
-            (path, query.split('#').next().unwrap_or(""))
-        }
     };
-    url.set_path(path);
-    match (literal_query, query) {
-        ("", "") => {}
-        (only, "") | ("", only) => url.set_query(Some(only)),
-        (literal, query) => url.set_query(Some(&format!("{literal}&{query}"))),
-    }
+    let Some(cut) = cut else {
+        return Ok(Target {
+            path: Cow::Owned(joined),
+            query,
+        });
+    };
+    let rest = joined.split_off(cut);
+    let literal = rest.strip_prefix('?').unwrap_or("");
+    let literal = literal.split('#').next().unwrap_or("");
+    let query = match (literal, query.as_str()) {
+        (literal, "") => literal.to_owned(),
+        ("", _) => query,
+        (literal, query) => format!("{literal}&{query}"),
+    };
+    Ok(Target {
+        path: Cow::Owned(joined),
+        query,
+    })
 }
 
 /// Appends `text` with its placeholders filled in, found by scanning it: for
@@ -321,7 +333,9 @@ mod tests {
         for (name, value) in query {
             push_query(&mut encoded, name, value).unwrap();
         }
-        build(&base(base_url), &template, &mut given, &encoded).map(String::from)
+        let base = base(base_url);
+        Target::new(&base, &template, &mut given, &mut encoded)
+            .map(|target| String::from(target.url(&base)))
     }
 
     fn params(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
@@ -378,7 +392,8 @@ mod tests {
         let mut given = PathParams::default();
         given.give(&template, "namespace", &"billing").unwrap();
         given.give(&template, "key", &"max-retries").unwrap();
-        let url = String::from(build(&base, &template, &mut given, "").unwrap());
+        let target = Target::new(&base, &template, &mut given, &mut String::new()).unwrap();
+        let url = String::from(target.url(&base));
         assert_eq!(
             url,
             "http://127.0.0.1:8080/namespaces/billing/keys/max-retries"

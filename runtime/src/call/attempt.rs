@@ -123,7 +123,12 @@ impl ServiceClient {
         } else {
             (plan.attempt_timeout, Limit::Attempt)
         };
-        let mut request = reqwest::Request::new(prepared.method(), prepared.url.clone());
+        // Each attempt builds its URL from the prepared path and query (a
+        // copy of the base URL, the path and query set in place), which
+        // reqwest then owns: one copy per attempt, where keeping a prepared
+        // URL took a second.
+        let url = prepared.target.url(&self.state.base);
+        let mut request = reqwest::Request::new(prepared.method(), url);
         // Headers go straight into the request's own map; most calls have
         // none of their own to copy first ([`put`]). The rarer steps are
         // calls out of line, so that the common path is one straight line of

@@ -6,11 +6,12 @@ use std::borrow::Cow;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue, InvalidHeaderValue};
 
 use crate::error::{BoxError, CallContext, InvalidRequestReason, MicroserviceError};
+use crate::links;
 use crate::options::CallOptions;
 use crate::request::{Body, Method, Operation, Request};
 use crate::response::Response;
 use crate::session::ServiceClient;
-use crate::{links, target_url};
+use crate::target_url::{self, Target};
 
 /// The header an idempotency key goes in when the spec names none.
 const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -20,7 +21,8 @@ pub(super) struct Prepared {
     pub(super) operation: &'static Operation,
     /// The service's name, for the call's context.
     service: crate::session::ServiceName,
-    pub(super) url: url::Url,
+    /// What each attempt's URL is built from.
+    pub(super) target: Target,
     /// The call's own headers (the caller's, an idempotency key); `None`
     /// for most calls, which have none, boxed so that they cost those
     /// calls' state one word.
@@ -73,13 +75,13 @@ impl ServiceClient {
             let (reason, detail) = *problem;
             return Err(self.invalid(operation, reason, detail.map(BoxError::from)));
         }
-        let url = match target_url::build(
+        let target = match Target::new(
             &self.state.base,
             operation.template(),
             &mut request.path_params,
-            &request.query,
+            &mut request.query,
         ) {
-            Ok(url) => url,
+            Ok(target) => target,
             Err(reason) => return Err(self.invalid(operation, reason, None)),
         };
 
@@ -104,7 +106,7 @@ impl ServiceClient {
         Ok(Prepared {
             operation,
             service: self.state.name,
-            url,
+            target,
             headers,
             body,
             replayable: operation.method.is_idempotent() || operation.idempotent || keyed,
