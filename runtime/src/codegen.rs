@@ -38,7 +38,7 @@ pub fn rfc3339(value: &DateTime) -> String {
 
 /// Joins parameter values with `separator` (`simple`, `spaceDelimited`,
 /// `pipeDelimited` and non-exploded styles).
-pub fn join<I>(values: I, separator: &str) -> String
+pub fn join<I>(values: I, separator: &str) -> crate::request::Joined
 where
     I: IntoIterator,
     I::Item: std::fmt::Display,

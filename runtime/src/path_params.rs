@@ -3,10 +3,11 @@
 //! A generated method gives its path parameters in the order of its
 //! template's placeholders. Each value is then encoded straight after the
 //! template's text before its placeholder, so that the path is complete when
-//! the last one is given: one allocation for the whole path, none per value,
-//! and no lookup by name. A value given out of that order (by hand), or for
-//! a template scanned at each call, is kept by name and filled in when the
-//! URL is built.
+//! the last one is given: one string for the whole path (allocated once with
+//! room for typical values), none per value, and no lookup by name. A value
+//! given out of that order (by hand), or for a template scanned at each call,
+//! is kept by name and filled in when the URL is built. Whichever way, the
+//! first value given for a name is the one used.
 
 use std::fmt::{self, Write as _};
 
@@ -56,9 +57,9 @@ impl PathParams {
     ) -> Result<(), InvalidRequestReason> {
         let Some((literal, _)) = template
             .placeholder(self.count)
-            .filter(|&(_, next)| next == name)
+            .filter(|&(_, next)| next == name && (self.named.is_empty() || !self.is_named(name)))
         else {
-            return self.give_by_name(name, value);
+            return self.give_by_name(template, name, value);
         };
         if self.filled.capacity() == 0 {
             self.filled.reserve(template.text().len() + VALUE_ROOM);
@@ -75,21 +76,37 @@ impl PathParams {
         }
     }
 
-    /// Keeps a value given out of template order, to be looked up by name.
+    /// Keeps a value given out of template order, to be looked up by name,
+    /// unless a value for `name` was filled in already.
     #[cold]
     #[inline(never)]
     fn give_by_name(
         &mut self,
+        template: &PathTemplate,
         name: &'static str,
         value: &dyn fmt::Display,
     ) -> Result<(), InvalidRequestReason> {
+        let filled = (0..self.count).any(|index| {
+            template
+                .placeholder(index)
+                .is_some_and(|(_, filled)| filled == name)
+        });
+        if filled {
+            return Ok(());
+        }
         let mut text = String::new();
         write!(text, "{value}").map_err(|_| unwritable(name))?;
         self.named.push((name, text));
         Ok(())
     }
 
-    /// The path's parts, for the URL to be built from.
+    /// Whether a value for `name` is kept by name.
+    fn is_named(&self, name: &str) -> bool {
+        self.named.iter().any(|(named, _)| *named == name)
+    }
+
+    /// The path's parts, for the URL to be built from, once: the caller
+    /// may take the filled path.
     pub(crate) fn path(&mut self, template: &PathTemplate) -> Path<'_> {
         if template.count() == Some(self.count) {
             Path::Filled {

@@ -174,16 +174,36 @@ impl Operation {
 
 /// Parameter values joined with `separator` (`simple`, `spaceDelimited`,
 /// `pipeDelimited` and non-exploded `form` styles).
-pub(crate) fn join<I>(values: I, separator: &str) -> String
+pub(crate) fn join<I>(values: I, separator: &str) -> Joined
 where
     I: IntoIterator,
     I::Item: fmt::Display,
 {
-    values
-        .into_iter()
-        .map(|value| value.to_string())
-        .collect::<Vec<_>>()
-        .join(separator)
+    let mut text = String::new();
+    for (index, value) in values.into_iter().enumerate() {
+        if index > 0 {
+            text.push_str(separator);
+        }
+        if fmt::write(&mut text, format_args!("{value}")).is_err() {
+            return Joined(Err(fmt::Error));
+        }
+    }
+    Joined(Ok(text))
+}
+
+/// Parameter values joined into one, given where one value goes. Writing it
+/// fails, as writing the value itself would, when the `Display` of one of
+/// the values failed: the request then records the problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Joined(Result<String, fmt::Error>);
+
+impl fmt::Display for Joined {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Ok(text) => f.write_str(text),
+            Err(error) => Err(*error),
+        }
+    }
 }
 
 /// A request body ready to send.
@@ -545,6 +565,16 @@ mod tests {
             problem(request.cookie("session", Broken)),
             refused("session")
         );
+        let request = Request::new(&SEARCH).path_param("org", "acme");
+        let values: [&dyn fmt::Display; 2] = [&1, &Broken];
+        let joined = request.query_delimited("ids", values, "|");
+        assert_eq!(problem(joined), refused("ids"));
+        let request = Request::new(&SEARCH).path_param("org", "acme");
+        assert_eq!(
+            problem(request.header_array("X-Ids", [Broken])),
+            refused("X-Ids")
+        );
+        assert_eq!(join([1, 2, 3], ",").to_string(), "1,2,3");
     }
 
     /// Parameters are kept encoded; the description shows names only.

@@ -46,9 +46,9 @@ impl Base {
     }
 }
 
-/// What a call's URL is built from: its whole path and its encoded query.
-/// Kept beside the URL, so that a retry can build the URL again after the
-/// first attempt gave its copy away.
+/// What a call's URLs are built from: its whole path (the base URL's
+/// included) and its encoded query. Each attempt builds its own URL from it,
+/// which reqwest then owns.
 #[derive(Debug)]
 pub(crate) struct Target {
     path: Cow<'static, str>,
@@ -57,8 +57,9 @@ pub(crate) struct Target {
 
 impl Target {
     /// The path of `template` after `base`'s, each `{name}` replaced by the
-    /// encoded value of that path parameter, and the encoded `query`, both
-    /// taken.
+    /// encoded value of that path parameter, and the encoded `query`. The
+    /// query, and the filled path when it can be used as it is, are taken:
+    /// this is called once per request.
     pub(crate) fn new(
         base: &Base,
         template: &PathTemplate,
@@ -83,7 +84,8 @@ impl Target {
         }
     }
 
-    /// The URL: `base` with this path and query.
+    /// The URL: `base`, the base this target was made for, with this path
+    /// (which holds the base's own) and query.
     ///
     /// The base URL was parsed and checked once, when the session was built:
     /// only the path and query are parsed here, which costs a fraction of
@@ -369,6 +371,17 @@ mod tests {
             let bare = built("http://h", template, &given, &[]);
             assert_eq!(bare, Ok(expected.clone().unwrap().replace("/api", "")));
         }
+        // The first value given for a name is used, however they came.
+        let twice =
+            |pairs: &[(&'static str, &str)]| built("http://h", "/a/{x}/b/{y}", &params(pairs), &[]);
+        let first = Ok("http://h/a/a/b/1".to_owned());
+        assert_eq!(twice(&[("y", "1"), ("x", "a"), ("y", "2")]), first);
+        assert_eq!(twice(&[("x", "a"), ("y", "1"), ("y", "2")]), first);
+        assert_eq!(twice(&[("x", "a"), ("x", "b"), ("y", "1")]), first);
+        let refused = Err(InvalidRequestReason::PathParameter { name: "y" });
+        assert_eq!(twice(&[("y", ""), ("x", "a"), ("y", "2")]), refused);
+        let second_empty = twice(&[("y", "2"), ("x", "a"), ("y", "")]);
+        assert_eq!(second_empty.as_deref(), Ok("http://h/a/a/b/2"));
         let repeated = built("http://h", "/a/{id}/b/{id}", &params(&[("id", "1")]), &[]);
         assert_eq!(repeated.as_deref(), Ok("http://h/a/1/b/1"));
         let missing = built(
