@@ -1,10 +1,9 @@
 //! Reading a response body without ever holding more than the limit.
 
-use std::pin::Pin;
+use std::future::Future;
 use std::task::{Context, Poll, ready};
 
 use bytes::{Bytes, BytesMut};
-use http_body::Body as _;
 
 use crate::error::EXCERPT_LIMIT;
 
@@ -40,21 +39,26 @@ impl Held {
     }
 }
 
-/// Reads a body frame by frame, refusing it as soon as it passes the limit
-/// (at its first bytes when `Content-Length` already says so). A plain
-/// state machine polled by the attempt, not a future of its own.
+/// Reads a response's body chunk by chunk, refusing it as soon as it passes
+/// the limit (at its first bytes when `Content-Length` already says so). A
+/// plain state machine polled by the attempt, not a future of its own.
+///
+/// It reads through the response itself ([`reqwest::Response::chunk`]),
+/// rather than turning it into a [`reqwest::Body`], which boxes the body and
+/// adds layers to every poll.
 pub(crate) struct BodyReader {
-    body: reqwest::Body,
+    response: reqwest::Response,
     limit: usize,
     declared: Option<u64>,
     held: Held,
 }
 
 impl BodyReader {
-    /// A reader of `body`, whose `Content-Length` (if any) is `declared`.
-    pub(crate) fn new(body: reqwest::Body, declared: Option<u64>, limit: usize) -> Self {
+    /// A reader of `response`'s body, whose `Content-Length` (if any) is
+    /// `declared`.
+    pub(crate) fn new(response: reqwest::Response, declared: Option<u64>, limit: usize) -> Self {
         Self {
-            body,
+            response,
             limit,
             declared,
             held: Held::Nothing,
@@ -69,18 +73,14 @@ impl BodyReader {
             .declared
             .is_some_and(|length| length > self.limit as u64);
         loop {
-            let frame = match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
-                None => return Poll::Ready(self.complete(over)),
-                Some(Ok(frame)) => frame,
-                Some(Err(error)) => return Poll::Ready(broken(error, over)),
-            };
-            // Trailers and unknown frames carry no body bytes.
-            let chunk = match frame.into_data() {
-                Ok(chunk) => chunk,
-                Err(other) => {
-                    skip(other);
-                    continue;
-                }
+            // A fresh `chunk` future at each poll: it keeps no state of its
+            // own between polls (it polls the body for its next frame, and
+            // skips trailers), so one dropped while pending loses nothing.
+            let next = ready!(std::pin::pin!(self.response.chunk()).poll(cx));
+            let chunk = match next {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Poll::Ready(self.complete(over)),
+                Err(error) => return Poll::Ready(broken(error, over)),
             };
             if over {
                 return Poll::Ready(too_large(&chunk));
@@ -148,12 +148,6 @@ fn broken(error: reqwest::Error, over: bool) -> Read {
         return Err(Unread::TooLarge(Bytes::new()));
     }
     Err(Unread::Broken(error))
-}
-
-/// Drops a frame that carries no body bytes (trailers).
-#[cold]
-fn skip(frame: http_body::Frame<Bytes>) {
-    drop(frame);
 }
 
 /// The body once it ended, unless it came in one chunk within the limit.

@@ -27,6 +27,11 @@ pub(super) struct Exchange<F> {
     max_body_bytes: usize,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the phase changes in place inside the call's boxed state; boxing the response \
+              being read would cost the allocation that reading through it saves"
+)]
 enum Phase<F> {
     /// Waiting for the response head.
     Sending(F),
@@ -74,11 +79,7 @@ where
                         let status = response.status().as_u16();
                         let declared = response.content_length();
                         let headers = Box::new(std::mem::take(response.headers_mut()));
-                        let body = BodyReader::new(
-                            reqwest::Body::from(response),
-                            declared,
-                            this.max_body_bytes,
-                        );
+                        let body = BodyReader::new(response, declared, this.max_body_bytes);
                         this.phase = Phase::Reading {
                             status,
                             headers,
