@@ -493,6 +493,17 @@ pub enum InvalidRequestReason {
     Credentials,
 }
 
+impl InvalidRequestReason {
+    /// Why the value of the parameter `name` was refused: its `Display`
+    /// failed.
+    #[cold]
+    pub(crate) fn unwritable(name: &str) -> Self {
+        Self::Value {
+            name: name.to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for InvalidRequestReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

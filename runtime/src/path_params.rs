@@ -9,10 +9,11 @@
 //! is kept by name and filled in when the URL is built. Whichever way, the
 //! first value given for a name is the one used.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use crate::error::InvalidRequestReason;
 use crate::path_template::PathTemplate;
+use crate::request::written;
 use crate::target_url::write_encoded;
 
 /// Room the path gets beyond its template's text when its first value is
@@ -68,7 +69,7 @@ impl PathParams {
         let start = self.filled.len();
         self.count += 1;
         if write_encoded(&mut self.filled, value).is_err() {
-            return Err(unwritable(name));
+            return Err(InvalidRequestReason::unwritable(name));
         }
         match &self.filled[start..] {
             "" | "." | ".." => Err(InvalidRequestReason::PathParameter { name }),
@@ -94,9 +95,7 @@ impl PathParams {
         if filled {
             return Ok(());
         }
-        let mut text = String::new();
-        write!(text, "{value}").map_err(|_| unwritable(name))?;
-        self.named.push((name, text));
+        self.named.push((name, written(name, value)?));
         Ok(())
     }
 
@@ -127,14 +126,6 @@ impl PathParams {
             .filter_map(|index| template.placeholder(index).map(|(_, name)| name))
             .chain(self.named.iter().map(|(name, _)| *name))
             .collect()
-    }
-}
-
-/// Why the value of the parameter `name` was refused: its `Display` failed.
-#[cold]
-pub(crate) fn unwritable(name: &str) -> InvalidRequestReason {
-    InvalidRequestReason::Value {
-        name: name.to_owned(),
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::auth::AuthScheme;
 use crate::error::{ErrorBody, InvalidRequestReason};
-use crate::path_params::{PathParams, unwritable};
+use crate::path_params::PathParams;
 use crate::path_template::PathTemplate;
 use crate::target_url::push_query;
 
@@ -172,6 +172,18 @@ impl Operation {
     }
 }
 
+/// The value of the parameter `name` as text; refused when its `Display`
+/// fails.
+pub(crate) fn written(
+    name: &str,
+    value: &dyn fmt::Display,
+) -> Result<String, InvalidRequestReason> {
+    let mut text = String::new();
+    fmt::write(&mut text, format_args!("{value}"))
+        .map_err(|_| InvalidRequestReason::unwritable(name))?;
+    Ok(text)
+}
+
 /// Parameter values joined with `separator` (`simple`, `spaceDelimited`,
 /// `pipeDelimited` and non-exploded `form` styles).
 pub(crate) fn join<I>(values: I, separator: &str) -> Joined
@@ -285,7 +297,7 @@ impl Request {
     /// cannot be.
     fn push_query(&mut self, name: &str, value: &dyn fmt::Display) {
         if push_query(&mut self.query, name, value).is_err() {
-            self.fail(unwritable(name), None);
+            self.fail(InvalidRequestReason::unwritable(name), None);
         }
     }
 
@@ -471,12 +483,9 @@ impl Request {
     /// `value` as text, or `None` with the problem recorded when its
     /// `Display` fails.
     fn written(&mut self, name: &str, value: &dyn fmt::Display) -> Option<String> {
-        let mut text = String::new();
-        if fmt::write(&mut text, format_args!("{value}")).is_ok() {
-            return Some(text);
-        }
-        self.fail(unwritable(name), None);
-        None
+        written(name, value)
+            .map_err(|reason| self.fail(reason, None))
+            .ok()
     }
 
     /// Records the first problem found while describing the request.

@@ -30,13 +30,8 @@ impl Base {
     pub(crate) fn new(url: url::Url) -> Self {
         let path: Box<str> = url.path().trim_end_matches('/').into();
         let mut roomy = url.clone();
-        let mut placeholder = String::with_capacity(PATH_ROOM);
-        placeholder.push_str(&path);
-        placeholder.push('/');
-        while placeholder.len() < PATH_ROOM {
-            placeholder.push('_');
-        }
-        roomy.set_path(&placeholder);
+        let padding = "_".repeat(PATH_ROOM.saturating_sub(path.len() + 1));
+        roomy.set_path(&format!("{path}/{padding}"));
         Self { url, path, roomy }
     }
 
