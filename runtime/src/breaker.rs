@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::window::{SlidingWindow, Tally};
+use crate::window::{Counts, SlidingWindow};
 
 /// Thresholds of a circuit breaker.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,28 +73,11 @@ impl CallVerdict {
     }
 }
 
-/// Calls and failures of one slot.
-#[derive(Clone, Copy, Debug, Default)]
-struct Counts {
-    calls: u32,
-    failures: u32,
-}
-
-impl Tally for Counts {
-    fn add(&mut self, other: Self) {
-        self.calls = self.calls.saturating_add(other.calls);
-        self.failures = self.failures.saturating_add(other.failures);
-    }
-
-    fn remove(&mut self, other: Self) {
-        self.calls = self.calls.saturating_sub(other.calls);
-        self.failures = self.failures.saturating_sub(other.failures);
-    }
-}
-
+/// A breaker's state. A closed breaker's window counts calls, and failures
+/// as its events.
 #[derive(Debug)]
 enum State {
-    Closed { window: SlidingWindow<Counts> },
+    Closed { window: SlidingWindow },
     Open { until: Instant },
     HalfOpen { admitted: u32, succeeded: u32 },
 }
@@ -262,7 +245,7 @@ impl CircuitBreaker {
             now,
             Counts {
                 calls: 1,
-                failures: u32::from(failed),
+                events: u32::from(failed),
             },
         );
         if self.should_open(total) {
@@ -290,7 +273,7 @@ impl CircuitBreaker {
 
     fn should_open(&self, counts: Counts) -> bool {
         counts.calls >= self.config.minimum_calls.max(1)
-            && f64::from(counts.failures) >= self.config.failure_ratio * f64::from(counts.calls)
+            && f64::from(counts.events) >= self.config.failure_ratio * f64::from(counts.calls)
     }
 
     #[cold]

@@ -5,35 +5,54 @@
 //! reading the total cost the same whatever the number of slots. Slots are
 //! walked only when time moves into a new slot, to drop those that left the
 //! window.
+//!
+//! Both users count the same pair (calls, and retries or failures), so the
+//! window is one type, not generic: every call adds to the budget's window
+//! and the breaker's, and one copy of the code serves both.
 
 use std::time::{Duration, Instant};
 
 /// Number of slots a window is divided into.
 const SLOTS: usize = 10;
 
-/// Counters that can be added up and taken out of a total.
-pub(crate) trait Tally: Copy + Default {
-    /// `self += other`.
-    fn add(&mut self, other: Self);
-    /// `self -= other`; `other` was added before.
-    fn remove(&mut self, other: Self);
+/// What a window counts: calls, and events of the one kind its owner
+/// counts beside them (retries for the retry budget, failures for the
+/// circuit breaker).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub(crate) calls: u32,
+    pub(crate) events: u32,
 }
 
-/// Counters of type `C` over the last `window`, in `SLOTS` slots.
+impl Counts {
+    /// `self += other`.
+    fn add(&mut self, other: Self) {
+        self.calls = self.calls.saturating_add(other.calls);
+        self.events = self.events.saturating_add(other.events);
+    }
+
+    /// `self -= other`; `other` was added before.
+    fn remove(&mut self, other: Self) {
+        self.calls = self.calls.saturating_sub(other.calls);
+        self.events = self.events.saturating_sub(other.events);
+    }
+}
+
+/// Counts over the last `window`, in `SLOTS` slots.
 #[derive(Clone, Debug)]
-pub(crate) struct SlidingWindow<C> {
+pub(crate) struct SlidingWindow {
     origin: Instant,
     /// Nanoseconds per slot, at least one millisecond's worth.
     slot_nanos: u64,
     /// `(period, counters)`: which slot-length period since `origin` a slot
     /// counts.
-    slots: [(u64, C); SLOTS],
+    slots: [(u64, Counts); SLOTS],
     /// The sum of the slots inside the window as of period `latest`.
-    total: C,
+    total: Counts,
     latest: u64,
 }
 
-impl<C: Tally> SlidingWindow<C> {
+impl SlidingWindow {
     /// An empty window of length `window` starting at `now`.
     pub(crate) fn new(window: Duration, now: Instant) -> Self {
         Self {
@@ -41,20 +60,20 @@ impl<C: Tally> SlidingWindow<C> {
             slot_nanos: u64::try_from((window / SLOTS as u32).as_nanos())
                 .unwrap_or(u64::MAX)
                 .max(1_000_000),
-            slots: [(0, C::default()); SLOTS],
-            total: C::default(),
+            slots: [(0, Counts::default()); SLOTS],
+            total: Counts::default(),
             latest: 0,
         }
     }
 
     /// Adds `counts` to the slot holding `now`; the window's total after.
-    pub(crate) fn add(&mut self, now: Instant, counts: C) -> C {
+    pub(crate) fn add(&mut self, now: Instant, counts: Counts) -> Counts {
         let period = self.advance(now);
         let slot = &mut self.slots[(period % SLOTS as u64) as usize];
         if slot.0 != period {
             // The slot last counted a period that has left the window, and
             // was emptied when it did.
-            *slot = (period, C::default());
+            *slot = (period, Counts::default());
         }
         slot.1.add(counts);
         self.total.add(counts);
@@ -62,7 +81,7 @@ impl<C: Tally> SlidingWindow<C> {
     }
 
     /// The counters of every slot still inside the window at `now`, summed.
-    pub(crate) fn total(&mut self, now: Instant) -> C {
+    pub(crate) fn total(&mut self, now: Instant) -> Counts {
         self.advance(now);
         self.total
     }
@@ -87,7 +106,7 @@ impl<C: Tally> SlidingWindow<C> {
         for slot in &mut self.slots {
             if slot.0 + SLOTS as u64 <= period {
                 self.total.remove(slot.1);
-                slot.1 = C::default();
+                slot.1 = Counts::default();
             }
         }
         self.latest = period;
@@ -98,13 +117,8 @@ impl<C: Tally> SlidingWindow<C> {
 mod tests {
     use super::*;
 
-    impl Tally for u32 {
-        fn add(&mut self, other: Self) {
-            *self += other;
-        }
-        fn remove(&mut self, other: Self) {
-            *self -= other;
-        }
+    fn calls(calls: u32) -> Counts {
+        Counts { calls, events: 0 }
     }
 
     /// The running total equals the sum of the slots inside the window,
@@ -112,7 +126,7 @@ mod tests {
     #[test]
     fn the_running_total_matches_the_live_slots() {
         let start = Instant::now();
-        let mut window = SlidingWindow::<u32>::new(Duration::from_secs(10), start);
+        let mut window = SlidingWindow::new(Duration::from_secs(10), start);
         let mut events: Vec<(u64, u32)> = Vec::new();
         let steps = [
             0u64, 0, 300, 999, 1_000, 4_500, 9_999, 10_000, 10_001, 15_000, 15_500, 31_000, 31_001,
@@ -121,7 +135,7 @@ mod tests {
         for (i, millis) in steps.into_iter().enumerate() {
             let now = start + Duration::from_millis(millis);
             let amount = i as u32 + 1;
-            window.add(now, amount);
+            window.add(now, calls(amount));
             events.push((millis, amount));
             // A slot is a second; the window holds the current slot and the
             // nine before it.
@@ -131,8 +145,11 @@ mod tests {
                 .filter(|(at, _)| at / 1_000 + 10 > period)
                 .map(|(_, amount)| amount)
                 .sum();
-            assert_eq!(window.total(now), expected, "at {millis} ms");
+            assert_eq!(window.total(now), calls(expected), "at {millis} ms");
         }
-        assert_eq!(window.total(start + Duration::from_secs(3_600)), 0);
+        assert_eq!(
+            window.total(start + Duration::from_secs(3_600)),
+            Counts::default()
+        );
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::window::{SlidingWindow, Tally};
+use crate::window::{Counts, SlidingWindow};
 
 /// How large the budget is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,30 +32,11 @@ impl Default for BudgetConfig {
     }
 }
 
-/// Calls and retries of one slot.
-#[derive(Clone, Copy, Debug, Default)]
-struct Counts {
-    calls: u32,
-    retries: u32,
-}
-
-impl Tally for Counts {
-    fn add(&mut self, other: Self) {
-        self.calls = self.calls.saturating_add(other.calls);
-        self.retries = self.retries.saturating_add(other.retries);
-    }
-
-    fn remove(&mut self, other: Self) {
-        self.calls = self.calls.saturating_sub(other.calls);
-        self.retries = self.retries.saturating_sub(other.retries);
-    }
-}
-
 /// A thread-safe retry budget over a sliding window.
 #[derive(Debug)]
 pub struct RetryBudget {
     config: BudgetConfig,
-    window: Mutex<SlidingWindow<Counts>>,
+    window: Mutex<SlidingWindow>,
 }
 
 impl RetryBudget {
@@ -78,7 +59,7 @@ impl RetryBudget {
             now,
             Counts {
                 calls: 1,
-                retries: 0,
+                events: 0,
             },
         );
     }
@@ -93,7 +74,7 @@ impl RetryBudget {
             now,
             Counts {
                 calls: 0,
-                retries: 1,
+                events: 1,
             },
         );
         true
@@ -105,12 +86,13 @@ impl RetryBudget {
     }
 
     fn balance_of(&self, counts: Counts) -> f64 {
-        let (calls, retries) = (f64::from(counts.calls), f64::from(counts.retries));
+        // The window counts calls, and retries as its events.
+        let (calls, retries) = (f64::from(counts.calls), f64::from(counts.events));
         let floor = f64::from(self.config.min_per_second) * self.config.window.as_secs_f64();
         floor + self.config.ratio * calls - retries
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, SlidingWindow<Counts>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlidingWindow> {
         self.window
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
