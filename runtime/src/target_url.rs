@@ -300,7 +300,7 @@ fn unreserved(byte: u8) -> bool {
         }
         mask
     };
-    byte < 128 && MASK >> byte & 1 == 1
+    byte < 128 && (MASK >> byte) & 1 != 0
 }
 
 #[cfg(test)]
@@ -510,6 +510,15 @@ mod tests {
             assert_eq!(url.as_deref(), Ok("http://h/api/users"));
         }
         assert_eq!(built("http://h", "", &[], &[]).as_deref(), Ok("http://h/"));
+    }
+
+    /// Every byte, above 127 included, against the RFC's list.
+    #[test]
+    fn the_unreserved_bytes_are_the_rfc_3986_set() {
+        for byte in 0..=u8::MAX {
+            let listed = byte.is_ascii_alphanumeric() || b"-._~".contains(&byte);
+            assert_eq!(unreserved(byte), listed, "byte {byte:#04x}");
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! window.
 //!
 //! Both users count the same pair (calls, and retries or failures), so the
-//! window is one type, not generic: every call adds to the budget's window
-//! and the breaker's, and one copy of the code serves both.
+//! window is one type, not generic: one copy of its code serves the budget,
+//! which counts every call, and the breaker, which counts every attempt
+//! reported to it.
 
 use std::time::{Duration, Instant};
 
@@ -117,8 +118,8 @@ impl SlidingWindow {
 mod tests {
     use super::*;
 
-    fn calls(calls: u32) -> Counts {
-        Counts { calls, events: 0 }
+    fn counts(calls: u32, events: u32) -> Counts {
+        Counts { calls, events }
     }
 
     /// The running total equals the sum of the slots inside the window,
@@ -127,25 +128,25 @@ mod tests {
     fn the_running_total_matches_the_live_slots() {
         let start = Instant::now();
         let mut window = SlidingWindow::new(Duration::from_secs(10), start);
-        let mut events: Vec<(u64, u32)> = Vec::new();
+        let mut added: Vec<(u64, Counts)> = Vec::new();
         let steps = [
             0u64, 0, 300, 999, 1_000, 4_500, 9_999, 10_000, 10_001, 15_000, 15_500, 31_000, 31_001,
             45_000,
         ];
         for (i, millis) in steps.into_iter().enumerate() {
             let now = start + Duration::from_millis(millis);
-            let amount = i as u32 + 1;
-            window.add(now, calls(amount));
-            events.push((millis, amount));
+            let step = i as u32;
+            let amount = counts(step + 1, step % 3);
+            window.add(now, amount);
+            added.push((millis, amount));
             // A slot is a second; the window holds the current slot and the
             // nine before it.
             let period = millis / 1_000;
-            let expected: u32 = events
-                .iter()
-                .filter(|(at, _)| at / 1_000 + 10 > period)
-                .map(|(_, amount)| amount)
-                .sum();
-            assert_eq!(window.total(now), calls(expected), "at {millis} ms");
+            let live = added.iter().filter(|(at, _)| at / 1_000 + 10 > period);
+            let expected = live.fold(Counts::default(), |sum, (_, amount)| {
+                counts(sum.calls + amount.calls, sum.events + amount.events)
+            });
+            assert_eq!(window.total(now), expected, "at {millis} ms");
         }
         assert_eq!(
             window.total(start + Duration::from_secs(3_600)),
