@@ -13,7 +13,7 @@ use std::process::Command;
 
 use clientgen_bench::cpu::peak_rss_kib;
 use clientgen_bench::generation::{Tool, generate};
-use clientgen_bench::requests::{Call, Clients, Kind, breaker_refusal_ns, client_runtime};
+use clientgen_bench::requests::{Batch, Call, Clients, Kind, breaker_refusal_ns, client_runtime};
 use clientgen_bench::server::Upstream;
 use clientgen_bench::stats::{median, quantile};
 
@@ -204,6 +204,28 @@ fn spread(ratios: &[f64]) -> String {
     )
 }
 
+/// A latency table row: each client's p50 and p99 over every call, and
+/// ours and the control's over raw reqwest's. `latency` is in `Kind::ALL`'s
+/// order, in microseconds.
+fn latency_row(call: Call, mode: &str, latency: &[Vec<f64>; 4]) -> String {
+    let [ours, raw, theirs, control] = [0, 1, 2, 3].map(|index| {
+        (
+            quantile(&latency[index], 0.5),
+            quantile(&latency[index], 0.99),
+        )
+    });
+    let over_raw = |(p50, p99): (f64, f64)| format!("{:.3}× / {:.3}×", p50 / raw.0, p99 / raw.1);
+    let micros = |(p50, p99): (f64, f64)| format!("{p50:.1} / {p99:.1} µs");
+    format!(
+        "| {call:?} | {mode} | {} | {} | {} | {} | {} |",
+        micros(ours),
+        micros(raw),
+        micros(theirs),
+        over_raw(ours),
+        over_raw(control),
+    )
+}
+
 /// Which request comparisons to run, and how long.
 struct Selection {
     rounds: usize,
@@ -236,7 +258,7 @@ fn request_table(selection: &Selection) {
                 return;
             }
         };
-        let clients = match Clients::new(&upstream.url()).map(std::sync::Arc::new) {
+        let clients = match Clients::new(&upstream.url()).map(|clients| std::sync::Arc::new(clients.timing_each_call())) {
             Ok(clients) => clients,
             Err(error) => {
                 eprintln!("cannot build the clients: {error}");
@@ -250,6 +272,7 @@ fn request_table(selection: &Selection) {
             "| call | mode | ours / raw (median) | ours / progenitor (median) | control: raw / raw | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw | control: raw - raw |"
         );
         println!("|---|---|---|---|---|---|---|---|---|---|");
+        let mut latency_rows = Vec::new();
         for call in [Call::Get, Call::Post] {
             let name = if call == Call::Get { "get" } else { "post" };
             if selection.call.as_deref().is_some_and(|wanted| wanted != name) {
@@ -266,10 +289,12 @@ fn request_table(selection: &Selection) {
                 let mut vs_progenitor = Vec::new();
                 let mut control = Vec::new();
                 let mut cpu = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+                // Every call's latency, in microseconds, by client.
+                let mut latency: [Vec<f64>; 4] = Default::default();
                 for round in 0..rounds {
                     // Each client runs first, second, third and last equally
                     // often.
-                    let mut batches = [None; 4];
+                    let mut batches: [Option<Batch>; 4] = Default::default();
                     for position in 0..Kind::ALL.len() {
                         let index = (round + position) % Kind::ALL.len();
                         let kind = Kind::ALL[index];
@@ -281,8 +306,10 @@ fn request_table(selection: &Selection) {
                     vs_raw.push(ours.throughput() / raw.throughput());
                     vs_progenitor.push(ours.throughput() / theirs.throughput());
                     control.push(raw_again.throughput() / raw.throughput());
-                    for (slot, batch) in cpu.iter_mut().zip([ours, raw, theirs, raw_again]) {
+                    let all = [ours, raw, theirs, raw_again];
+                    for ((slot, times), batch) in cpu.iter_mut().zip(&mut latency).zip(all) {
                         slot.push(batch.cpu_per_call_us());
+                        times.extend(batch.latencies.iter().map(|t| t.as_secs_f64() * 1e6));
                     }
                 }
                 let extra_over_raw = |client: &[f64]| -> Vec<f64> {
@@ -290,13 +317,14 @@ fn request_table(selection: &Selection) {
                 };
                 // The control's extra CPU is the noise floor of ours'.
                 let (extra, noise) = (extra_over_raw(&cpu[0]), extra_over_raw(&cpu[3]));
+                let mode = if concurrency == 1 {
+                    "sequential".to_owned()
+                } else {
+                    format!("{concurrency}-way")
+                };
+                latency_rows.push(latency_row(call, &mode, &latency));
                 println!(
-                    "| {call:?} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs | {:+.2} µs |",
-                    if concurrency == 1 {
-                        "sequential".to_owned()
-                    } else {
-                        format!("{concurrency}-way")
-                    },
+                    "| {call:?} | {mode} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs | {:+.2} µs |",
                     spread(&vs_raw),
                     spread(&vs_progenitor),
                     spread(&control),
@@ -307,6 +335,16 @@ fn request_table(selection: &Selection) {
                     median(&noise),
                 );
             }
+        }
+        println!(
+            "\nLatency per call, every call of every round pooled (p50 / p99; ours / raw, the control / raw):\n"
+        );
+        println!(
+            "| call | mode | ours | raw reqwest | progenitor | ours / raw | control / raw |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        for row in latency_rows {
+            println!("{row}");
         }
         match breaker_refusal_ns(100_000).await {
             Ok(ns) => println!("\nA call refused by an open breaker: {ns:.0} ns (no I/O)."),

@@ -56,10 +56,12 @@ pub struct Clients {
     event: audit::AuditEventInput,
     /// What the control runs after each call.
     control_padding: Padding,
+    /// Whether each call's latency is recorded ([`Clients::timing_each_call`]).
+    timed: bool,
 }
 
 /// What one batch of calls cost.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Batch {
     /// Wall time.
     pub wall: Duration,
@@ -67,6 +69,11 @@ pub struct Batch {
     pub cpu: Duration,
     /// Calls made.
     pub calls: usize,
+    /// Each successful call's latency, from the moment it was made to its
+    /// decoded result (under 64-way concurrency, waits for the thread
+    /// included, as a caller would see them); empty unless the clients were
+    /// made [`Clients::timing_each_call`].
+    pub latencies: Vec<Duration>,
 }
 
 impl Batch {
@@ -131,6 +138,7 @@ impl Clients {
             base: base.to_owned(),
             event,
             control_padding,
+            timed: false,
         })
     }
 
@@ -204,7 +212,7 @@ impl Clients {
     ) -> Batch {
         let cpu_before = thread_cpu();
         let started = Instant::now();
-        let ok = if concurrency <= 1 {
+        let (calls, latencies) = if concurrency <= 1 {
             self.calls(kind, call, calls).await
         } else {
             let per_task = calls / concurrency;
@@ -214,23 +222,37 @@ impl Clients {
                     tokio::spawn(async move { clients.calls(kind, call, per_task).await })
                 })
                 .collect();
-            let mut ok = 0;
+            let (mut ok, mut latencies) = (0, Vec::new());
             for task in tasks {
-                ok += task.await.unwrap_or(0);
+                let (succeeded, times) = task.await.unwrap_or_default();
+                ok += succeeded;
+                latencies.extend(times);
             }
-            ok
+            (ok, latencies)
         };
         Batch {
             wall: started.elapsed(),
             cpu: thread_cpu().saturating_sub(cpu_before),
-            calls: ok,
+            calls,
+            latencies,
         }
     }
 
-    /// `count` sequential calls; how many succeeded.
-    async fn calls(&self, kind: Kind, call: Call, count: usize) -> usize {
+    /// Records each call's latency from now on: two clock readings per call,
+    /// the same for every client. Off by default, so that the instruction
+    /// counts of `calls` hold the client's work alone.
+    pub fn timing_each_call(mut self) -> Self {
+        self.timed = true;
+        self
+    }
+
+    /// `count` sequential calls: how many succeeded, and the latency of each
+    /// when timed.
+    async fn calls(&self, kind: Kind, call: Call, count: usize) -> (usize, Vec<Duration>) {
         let mut ok = 0;
+        let mut latencies = Vec::with_capacity(if self.timed { count } else { 0 });
         for _ in 0..count {
+            let made = self.timed.then(Instant::now);
             let success = match kind {
                 Kind::Generated => self.generated(call).await,
                 Kind::Raw => self.raw(&self.raw, call).await,
@@ -242,8 +264,11 @@ impl Clients {
                 Kind::Progenitor => self.progenitor(call).await,
             };
             ok += usize::from(success);
+            if let (true, Some(made)) = (success, made) {
+                latencies.push(made.elapsed());
+            }
         }
-        ok
+        (ok, latencies)
     }
 }
 
