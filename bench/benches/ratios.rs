@@ -214,7 +214,14 @@ fn latency_row(call: Call, mode: &str, latency: &[Vec<f64>; 4]) -> String {
             quantile(&latency[index], 0.99),
         )
     });
-    let over_raw = |(p50, p99): (f64, f64)| format!("{:.3}× / {:.3}×", p50 / raw.0, p99 / raw.1);
+    // Raw reqwest with no successful call has no latency to compare with.
+    let over_raw = |(p50, p99): (f64, f64)| {
+        if raw.0 > 0.0 && raw.1 > 0.0 {
+            format!("{:.3}× / {:.3}×", p50 / raw.0, p99 / raw.1)
+        } else {
+            "n/a".to_owned()
+        }
+    };
     let micros = |(p50, p99): (f64, f64)| format!("{p50:.1} / {p99:.1} µs");
     format!(
         "| {call:?} | {mode} | {} | {} | {} | {} | {} |",
