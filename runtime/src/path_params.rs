@@ -58,7 +58,7 @@ impl PathParams {
     ) -> Result<(), InvalidRequestReason> {
         let Some((literal, _)) = template
             .placeholder(self.count)
-            .filter(|&(_, next)| next == name && (self.named.is_empty() || !self.is_named(name)))
+            .filter(|&(_, next)| next == name && !self.is_named(name))
         else {
             return self.give_by_name(template, name, value);
         };
