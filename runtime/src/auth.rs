@@ -11,7 +11,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::request::Security;
 use crate::secret::Secret;
 
 /// Where the spec puts an API key.
@@ -59,6 +58,24 @@ impl AuthScheme {
             Self::ApiKey { .. } => "API_KEY",
         }
     }
+}
+
+/// The security requirement of an operation: any one of `schemes` satisfies
+/// it; when `optional`, the call may also go out without credentials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Security {
+    /// Accepted schemes, in the spec's order of preference.
+    pub schemes: &'static [AuthScheme],
+    /// Whether the spec also allows anonymous calls (an empty requirement).
+    pub optional: bool,
+}
+
+impl Security {
+    /// No credentials are needed.
+    pub const NONE: Security = Security {
+        schemes: &[],
+        optional: true,
+    };
 }
 
 /// The error type a [`TokenProvider`] returns.
@@ -192,7 +209,7 @@ pub(crate) enum Choice<'a> {
 pub(crate) fn choose<'a>(
     security: &Security,
     credentials: Option<&'a Credentials>,
-    service: &str,
+    env_prefix: &str,
 ) -> Result<Choice<'a>, AuthFailure> {
     let chosen = credentials.and_then(|credentials| {
         security
@@ -203,7 +220,7 @@ pub(crate) fn choose<'a>(
     });
     Ok(match chosen {
         None if security.optional || security.schemes.is_empty() => Choice::Anonymous,
-        None => return Err(missing(security, service)),
+        None => return Err(missing(security, env_prefix)),
         Some((Credentials::Provider(provider), _)) => Choice::Provider(provider.as_ref()),
         Some((credentials, scheme)) => Choice::Static(credentials, scheme),
     })
@@ -238,14 +255,16 @@ pub(crate) fn bearer(token: &Secret) -> Placement {
     )
 }
 
-fn missing(security: &Security, service: &str) -> AuthFailure {
+/// The failure of an operation whose credentials are not configured; its
+/// hint names the variables of the service whose prefix is `env_prefix`.
+fn missing(security: &Security, env_prefix: &str) -> AuthFailure {
     let accepted = security
         .schemes
         .iter()
         .map(|scheme| scheme.describe())
         .collect::<Vec<_>>()
         .join(" or ");
-    let prefix = crate::config::service_env_prefix(service);
+    let prefix = env_prefix;
     let hint = security
         .schemes
         .iter()
@@ -324,7 +343,7 @@ mod tests {
     #[test]
     fn api_key_goes_where_the_spec_says() {
         let credentials = Credentials::api_key("k-1");
-        let placed = placed(&BEARER_OR_KEY, Some(&credentials), "audit");
+        let placed = placed(&BEARER_OR_KEY, Some(&credentials), "AUDIT");
         assert!(
             matches!(placed, Ok(Placement::Query("api_key", ref key)) if key.expose() == "k-1")
         );
@@ -332,7 +351,7 @@ mod tests {
 
     #[test]
     fn missing_credentials_name_the_variables() {
-        let placed = placed(&BEARER_OR_KEY, None, "leaves_wallet");
+        let placed = placed(&BEARER_OR_KEY, None, "LEAVES_WALLET");
         let Err(AuthFailure::Missing { accepted, hint }) = placed else {
             panic!("expected missing credentials, got {placed:?}");
         };
@@ -349,7 +368,7 @@ mod tests {
             optional: true,
             ..BEARER_OR_KEY
         };
-        let placed = placed(&security, None, "auth");
+        let placed = placed(&security, None, "AUTH");
         assert!(matches!(placed, Ok(Placement::Anonymous)));
     }
 
@@ -360,7 +379,7 @@ mod tests {
             schemes: &[AuthScheme::Basic],
             optional: false,
         };
-        let placed = placed(&security, Some(&credentials), "config");
+        let placed = placed(&security, Some(&credentials), "CONFIG");
         let Ok(Placement::Header("authorization", value)) = placed else {
             panic!("expected a header, got {placed:?}");
         };

@@ -1,14 +1,9 @@
-//! Reading a response body without ever holding more than the limit.
-
-use std::future::Future;
-use std::task::{Context, Poll, ready};
+//! Reading a response body whole without ever holding more than the limit.
 
 use bytes::{Bytes, BytesMut};
 
 use crate::error::EXCERPT_LIMIT;
-
-/// How reading a body ended: the whole body, within the limit, or why not.
-pub(crate) type Read = Result<Bytes, Unread>;
+use crate::transport::{Headers, ResponseBody, TransportError};
 
 /// Why a body was not read whole.
 pub(crate) enum Unread {
@@ -16,158 +11,118 @@ pub(crate) enum Unread {
     /// an excerpt's worth). Reading stopped there.
     TooLarge(Bytes),
     /// The connection broke mid-body.
-    Broken(reqwest::Error),
+    Broken(TransportError),
 }
 
-/// What has been read so far.
-enum Held {
-    Nothing,
-    /// One chunk: the common case, returned without a copy.
-    One(Bytes),
-    /// Several chunks, copied together.
-    Many(BytesMut),
-}
-
-impl Held {
-    /// The bytes held so far.
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Held::Nothing => &[],
-            Held::One(bytes) => bytes,
-            Held::Many(bytes) => bytes,
-        }
-    }
-}
-
-/// Reads a response's body chunk by chunk, refusing it as soon as it passes
-/// the limit (at its first bytes when `Content-Length` already says so). A
-/// plain state machine polled by the attempt, not a future of its own.
-///
-/// It reads through the response itself ([`reqwest::Response::chunk`]),
-/// rather than turning it into a [`reqwest::Body`], which boxes the body and
-/// adds layers to every poll.
-pub(crate) struct BodyReader {
-    response: reqwest::Response,
+/// Reads `body` whole, refusing it as soon as it passes `limit` bytes (at
+/// once when `Content-Length` already says so). A body that comes in one
+/// chunk is returned without a copy.
+pub(crate) async fn read(
+    mut body: ResponseBody,
+    headers: &Headers,
     limit: usize,
-    declared: Option<u64>,
-    held: Held,
-}
-
-impl BodyReader {
-    /// A reader of `response`'s body, whose `Content-Length` (if any) is
-    /// `declared`.
-    pub(crate) fn new(response: reqwest::Response, declared: Option<u64>, limit: usize) -> Self {
-        Self {
-            response,
-            limit,
-            declared,
-            held: Held::Nothing,
+) -> Result<Bytes, Unread> {
+    let declared = headers
+        .get("content-length")
+        .and_then(|length| length.trim().parse::<u64>().ok());
+    let over = declared.is_some_and(|length| length > limit as u64);
+    let mut first: Option<Bytes> = None;
+    let mut more: Option<BytesMut> = None;
+    while let Some(chunk) = body.chunk().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(_) if over => return Err(Unread::TooLarge(Bytes::new())),
+            Err(error) => return Err(Unread::Broken(error)),
+        };
+        if over {
+            return Err(Unread::TooLarge(
+                chunk.slice(..chunk.len().min(EXCERPT_LIMIT)),
+            ));
         }
-    }
-
-    /// Reads until the body ends, breaks or passes the limit. Everything
-    /// but a body that arrives in one chunk within the limit is handled out
-    /// of line, so that the common path is one straight line of code.
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
-        let over = self
-            .declared
-            .is_some_and(|length| length > self.limit as u64);
-        loop {
-            // A fresh `chunk` future at each poll: it keeps no state of its
-            // own between polls (it polls the body for its next frame, and
-            // skips trailers), so one dropped while pending loses nothing.
-            let next = ready!(std::pin::pin!(self.response.chunk()).poll(cx));
-            let chunk = match next {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => return Poll::Ready(self.complete(over)),
-                Err(error) => return Poll::Ready(broken(error, over)),
-            };
-            if over {
-                return Poll::Ready(too_large(&chunk));
-            }
-            if let Some(read) = self.hold(chunk) {
-                return Poll::Ready(read);
-            }
-        }
-    }
-
-    /// Adds `chunk` to what is held, or ends the read when it passes the
-    /// limit. The first chunk within the limit, nearly always the whole
-    /// body, is kept inline; the rest is out of line.
-    fn hold(&mut self, chunk: Bytes) -> Option<Read> {
-        if matches!(self.held, Held::Nothing) && chunk.len() <= self.limit {
-            self.held = Held::One(chunk);
-            return None;
-        }
-        self.hold_more(chunk)
-    }
-
-    #[cold]
-    fn hold_more(&mut self, chunk: Bytes) -> Option<Read> {
-        let held = self.held.bytes();
-        if held.len() + chunk.len() > self.limit {
+        let held = more.as_deref().or(first.as_deref()).unwrap_or_default();
+        if held.len() + chunk.len() > limit {
             let mut prefix = BytesMut::with_capacity(EXCERPT_LIMIT);
             prefix.extend_from_slice(&held[..held.len().min(EXCERPT_LIMIT)]);
             let missing = EXCERPT_LIMIT - prefix.len();
             prefix.extend_from_slice(&chunk[..chunk.len().min(missing)]);
-            return Some(Err(Unread::TooLarge(prefix.freeze())));
+            return Err(Unread::TooLarge(prefix.freeze()));
         }
-        self.held = match std::mem::replace(&mut self.held, Held::Nothing) {
-            Held::Nothing => Held::One(chunk),
-            Held::One(first) => {
-                let capacity = self
-                    .declared
-                    .map_or(first.len() + chunk.len(), |length| length as usize);
+        match (&mut more, first.take()) {
+            (Some(bytes), _) => bytes.extend_from_slice(&chunk),
+            (None, None) => first = Some(chunk),
+            (None, Some(earlier)) => {
+                let capacity = declared.map_or(earlier.len() + chunk.len(), |length| {
+                    usize::try_from(length).unwrap_or(limit)
+                });
                 let mut bytes = BytesMut::with_capacity(capacity);
-                bytes.extend_from_slice(&first);
+                bytes.extend_from_slice(&earlier);
                 bytes.extend_from_slice(&chunk);
-                Held::Many(bytes)
+                more = Some(bytes);
             }
-            Held::Many(mut bytes) => {
-                bytes.extend_from_slice(&chunk);
-                Held::Many(bytes)
-            }
-        };
-        None
-    }
-
-    /// The body once it ended.
-    fn complete(&mut self, over: bool) -> Read {
-        match std::mem::replace(&mut self.held, Held::Nothing) {
-            Held::One(bytes) if !over => Ok(bytes),
-            held => complete_rare(held, over),
         }
     }
-}
-
-/// The read of a body that broke mid-read: over the limit anyway when its
-/// declared length said so.
-#[cold]
-fn broken(error: reqwest::Error, over: bool) -> Read {
     if over {
         return Err(Unread::TooLarge(Bytes::new()));
     }
-    Err(Unread::Broken(error))
+    Ok(more.map_or_else(|| first.unwrap_or_default(), BytesMut::freeze))
 }
 
-/// The body once it ended, unless it came in one chunk within the limit.
-#[cold]
-fn complete_rare(held: Held, over: bool) -> Read {
-    if over {
-        return Err(Unread::TooLarge(Bytes::new()));
-    }
-    match held {
-        Held::Nothing => Ok(Bytes::new()),
-        Held::One(bytes) => Ok(bytes),
-        Held::Many(bytes) => Ok(bytes.freeze()),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
 
-/// The read of a body whose declared length is over the limit: its first
-/// chunk's first bytes.
-#[cold]
-fn too_large(chunk: &Bytes) -> Read {
-    Err(Unread::TooLarge(
-        chunk.slice(..chunk.len().min(EXCERPT_LIMIT)),
-    ))
+    use super::*;
+    use crate::transport::BodyStream;
+
+    struct Chunks(Vec<Bytes>);
+
+    impl BodyStream for Chunks {
+        fn poll_chunk(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Bytes, TransportError>>> {
+            Poll::Ready((!self.0.is_empty()).then(|| Ok(self.0.remove(0))))
+        }
+    }
+
+    fn body(chunks: &[&'static str]) -> ResponseBody {
+        ResponseBody::from_stream(Chunks(
+            chunks
+                .iter()
+                .map(|chunk| Bytes::from_static(chunk.as_bytes()))
+                .collect(),
+        ))
+    }
+
+    async fn read_all(chunks: &[&'static str], limit: usize) -> Result<Bytes, Bytes> {
+        read(body(chunks), &Headers::new(), limit)
+            .await
+            .map_err(|unread| match unread {
+                Unread::TooLarge(prefix) => prefix,
+                Unread::Broken(_) => Bytes::from_static(b"broken"),
+            })
+    }
+
+    #[tokio::test]
+    async fn chunks_are_joined_within_the_limit_and_refused_past_it() {
+        assert_eq!(read_all(&[], 4).await, Ok(Bytes::new()));
+        assert_eq!(read_all(&["ab"], 4).await, Ok(Bytes::from_static(b"ab")));
+        assert_eq!(
+            read_all(&["ab", "cd"], 4).await,
+            Ok(Bytes::from_static(b"abcd"))
+        );
+        assert_eq!(
+            read_all(&["ab", "cd", "e"], 4).await,
+            Err(Bytes::from_static(b"abcde"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_declared_length_over_the_limit_stops_at_the_first_chunk() {
+        let mut headers = Headers::new();
+        headers.insert("content-length", "100").unwrap();
+        let read = read(body(&["abc", "def"]), &headers, 10).await;
+        assert!(matches!(read, Err(Unread::TooLarge(prefix)) if prefix == "abc"));
+    }
 }

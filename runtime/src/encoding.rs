@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::target_url::push_pairs;
+use crate::request_url::push_encoded;
 
 /// How nested values are named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,12 +86,14 @@ fn scalar(value: &Value) -> Option<String> {
 /// `a=1&b=2` with every component percent-encoded.
 pub(crate) fn urlencode(pairs: &[(String, String)]) -> String {
     let mut out = String::new();
-    push_pairs(
-        &mut out,
-        pairs
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str())),
-    );
+    for (name, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        push_encoded(&mut out, name);
+        out.push('=');
+        push_encoded(&mut out, value);
+    }
     out
 }
 

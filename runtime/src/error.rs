@@ -15,15 +15,17 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
-use crate::request::Method;
+use std::sync::Arc;
+
+use crate::transport::Method;
 
 /// A boxed error used as the `source` of runtime errors.
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// The fixed facts of the call an error belongs to.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CallContext {
-    service: crate::session::ServiceName,
+    service: Arc<str>,
     operation: &'static str,
     method: Method,
     url_template: &'static str,
@@ -31,10 +33,6 @@ pub struct CallContext {
 
 impl CallContext {
     /// Describes a call of `operation` (`method` `url_template`) on `service`.
-    ///
-    /// Service names are kept once for the life of the process (every
-    /// call's context carries one, and a reference count per call would be
-    /// one more shared counter): pass a service's name, not arbitrary text.
     pub fn new(
         service: &str,
         operation: &'static str,
@@ -42,7 +40,7 @@ impl CallContext {
         url_template: &'static str,
     ) -> Self {
         Self {
-            service: crate::session::intern(service),
+            service: Arc::from(service),
             operation,
             method,
             url_template,
@@ -50,12 +48,9 @@ impl CallContext {
     }
 
     /// Describes a call of `operation` on `service`.
-    pub(crate) fn of(
-        service: crate::session::ServiceName,
-        operation: &crate::request::Operation,
-    ) -> Self {
+    pub(crate) fn of(service: &Arc<str>, operation: &crate::request::Operation) -> Self {
         Self {
-            service,
+            service: Arc::clone(service),
             operation: operation.id,
             method: operation.method,
             url_template: operation.path(),
@@ -64,7 +59,7 @@ impl CallContext {
 
     /// The upstream service's name, e.g. `auth`.
     pub fn service(&self) -> &str {
-        self.service.as_str()
+        &self.service
     }
 
     /// The operation id from the spec, e.g. `getUser`.
@@ -463,7 +458,7 @@ pub enum InvalidRequestReason {
     /// A path parameter is empty, `.` or `..`, which cannot travel as one segment.
     PathParameter {
         /// The parameter's name in the URL template.
-        name: &'static str,
+        name: String,
     },
     /// A parameter's value could not be written: its `Display` failed.
     Value {

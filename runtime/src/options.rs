@@ -1,5 +1,5 @@
-//! Per-call overrides: timeouts, retry policy, idempotency key and extra
-//! headers, without building a new client.
+//! Overrides for the calls of one client handle: timeouts, retry policy and
+//! extra headers, without building a new client.
 
 use std::time::Duration;
 
@@ -21,7 +21,6 @@ pub struct CallOptions {
     pub(crate) deadline: Option<Duration>,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) idempotency_key: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
 }
 
@@ -49,16 +48,13 @@ impl CallOptions {
         self
     }
 
-    /// The idempotency key for operations that declare an idempotency
-    /// header (it replaces one the caller passed as a parameter); other
-    /// operations ignore it, so a handle-wide key never makes a plain POST
-    /// retryable.
-    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
-        self.idempotency_key = Some(key.into());
-        self
-    }
-
-    /// Adds a header to every call (e.g. `X-Request-ID` propagation).
+    /// Sets a header on every call (e.g. `X-Request-ID` propagation).
+    ///
+    /// Each header name is sent once: a header the operation itself sets
+    /// (one of its parameters, its body's `Content-Type`, its idempotency
+    /// key, its credentials) replaces a header of the same name given here,
+    /// and a name given here twice keeps its last value. Idempotency keys
+    /// are per call, never per handle: give one to the call itself.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -73,10 +69,6 @@ impl std::fmt::Debug for CallOptions {
             .field("deadline", &self.deadline)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry", &self.retry)
-            .field(
-                "idempotency_key",
-                &self.idempotency_key.as_ref().map(|_| "***"),
-            )
             .field("headers", &headers)
             .finish()
     }

@@ -11,79 +11,10 @@ use std::fmt;
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::auth::AuthScheme;
+pub use crate::auth::Security;
 use crate::error::{ErrorBody, InvalidRequestReason};
-use crate::path_params::PathParams;
-use crate::path_template::PathTemplate;
-use crate::target_url::push_query;
-
-/// An HTTP method, without exposing the HTTP crate's type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `HEAD`
-    Head,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `DELETE`
-    Delete,
-    /// `OPTIONS`
-    Options,
-    /// `PATCH`
-    Patch,
-    /// `TRACE`
-    Trace,
-}
-
-impl Method {
-    /// The method's name as sent on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "GET",
-            Self::Head => "HEAD",
-            Self::Post => "POST",
-            Self::Put => "PUT",
-            Self::Delete => "DELETE",
-            Self::Options => "OPTIONS",
-            Self::Patch => "PATCH",
-            Self::Trace => "TRACE",
-        }
-    }
-
-    /// Whether RFC 9110 defines the method as idempotent, so that sending it
-    /// twice has the effect of sending it once.
-    pub fn is_idempotent(self) -> bool {
-        !matches!(self, Self::Post | Self::Patch)
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The security requirement of an operation: any one of `schemes` satisfies
-/// it; when `optional`, the call may also go out without credentials.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Security {
-    /// Accepted schemes, in the spec's order of preference.
-    pub schemes: &'static [AuthScheme],
-    /// Whether the spec also allows anonymous calls (an empty requirement).
-    pub optional: bool,
-}
-
-impl Security {
-    /// No credentials are needed.
-    pub const NONE: Security = Security {
-        schemes: &[],
-        optional: true,
-    };
-}
+use crate::request_url::push_query;
+pub use crate::transport::Method;
 
 /// Decodes the typed error body the spec declares for a status, if any.
 pub type ErrorDecoder = fn(status: u16, body: &[u8]) -> Option<Box<dyn ErrorBody>>;
@@ -110,9 +41,8 @@ pub struct Operation {
     pub link_fields: &'static [&'static str],
     /// Decoder of typed error bodies.
     pub error_decoder: Option<ErrorDecoder>,
-    /// The URL template, split at its placeholders when the operation is
-    /// built: [`path`](Self::path) is its text.
-    template: PathTemplate,
+    /// The URL template relative to the service's base URL.
+    path: &'static str,
 }
 
 impl Operation {
@@ -126,19 +56,14 @@ impl Operation {
             security: Security::NONE,
             link_fields: &[],
             error_decoder: None,
-            template: PathTemplate::split(path),
+            path,
         }
     }
 
     /// The URL template relative to the service's base URL, e.g.
     /// `/users/{user_id}`.
     pub const fn path(&self) -> &'static str {
-        self.template.text()
-    }
-
-    /// The URL template, split at its placeholders.
-    pub(crate) fn template(&self) -> &PathTemplate {
-        &self.template
+        self.path
     }
 
     /// Marks the operation idempotent whatever its method.
@@ -228,12 +153,10 @@ pub(crate) struct Body {
 }
 
 /// One call's values for an [`Operation`].
-///
-/// The builder methods are `#[inline]`: a generated method's chain of calls
-/// then fills one value in place instead of moving it at every step.
 pub struct Request {
     pub(crate) operation: &'static Operation,
-    pub(crate) path_params: PathParams,
+    /// `(name, encoded value)` of each path parameter given.
+    pub(crate) path_params: Vec<(&'static str, String)>,
     /// The query so far, percent-encoded: `name=value` pairs joined by `&`.
     pub(crate) query: String,
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
@@ -247,11 +170,10 @@ pub struct Request {
 
 impl Request {
     /// Starts describing a call of `operation`.
-    #[inline]
     pub fn new(operation: &'static Operation) -> Self {
         Self {
             operation,
-            path_params: PathParams::default(),
+            path_params: Vec::new(),
             query: String::new(),
             headers: Vec::new(),
             body: None,
@@ -266,28 +188,19 @@ impl Request {
         self.operation
     }
 
-    /// Sets the path parameter `name` (percent-encoded as one segment).
-    ///
-    /// Given in the order of the template's placeholders, as generated
-    /// methods give them, each value is encoded straight into the path; a
-    /// value given out of that order is kept and filled in by name. An
-    /// empty value, `.` or `..` is refused when the call is made.
-    #[inline(always)]
+    /// Sets the path parameter `name`, percent-encoded as one segment. An
+    /// empty value, `.` or `..` is refused when the call is made; when a
+    /// name is given twice, the first value is used.
     pub fn path_param(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.give_path_param(name, &value);
+        let mut encoded = String::new();
+        match crate::request_url::write_encoded(&mut encoded, &value) {
+            Ok(()) => self.path_params.push((name, encoded)),
+            Err(fmt::Error) => self.fail(InvalidRequestReason::unwritable(name), None),
+        }
         self
     }
 
-    /// Encodes `value` into the path, or records why it cannot be.
-    fn give_path_param(&mut self, name: &'static str, value: &dyn fmt::Display) {
-        let template = self.operation.template();
-        if let Err(reason) = self.path_params.give(template, name, value) {
-            self.fail(reason, None);
-        }
-    }
-
     /// Adds the query parameter `name=value`.
-    #[inline(always)]
     pub fn query(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.push_query(name, &value);
         self
@@ -302,7 +215,6 @@ impl Request {
     }
 
     /// Adds `name=value` when `value` is present.
-    #[inline]
     pub fn query_opt<T: fmt::Display>(self, name: &'static str, value: Option<T>) -> Self {
         match value {
             Some(value) => self.query(name, value),
@@ -335,7 +247,6 @@ impl Request {
 
     /// Adds the header `name: value`. A value with CR, LF or other control
     /// characters makes the call fail before anything is sent.
-    #[inline(always)]
     pub fn header(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         if let Some(value) = self.written(name, &value) {
             self.headers.push((Cow::Borrowed(name), value));
@@ -344,7 +255,6 @@ impl Request {
     }
 
     /// Adds the header when `value` is present.
-    #[inline]
     pub fn header_opt<T: fmt::Display>(self, name: &'static str, value: Option<T>) -> Self {
         match value {
             Some(value) => self.header(name, value),
@@ -354,7 +264,6 @@ impl Request {
 
     /// Sets the idempotency key sent in the operation's idempotency header,
     /// the same on every attempt; with a key, a POST or PATCH may be retried.
-    #[inline]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -362,7 +271,6 @@ impl Request {
 
     /// Sets the idempotency key when one is given; without one, the runtime
     /// generates a key for operations that declare an idempotency header.
-    #[inline]
     pub fn idempotency_key_opt(self, key: Option<&str>) -> Self {
         match key {
             Some(key) => self.idempotency_key(key),
@@ -371,7 +279,6 @@ impl Request {
     }
 
     /// Sets a JSON body.
-    #[inline]
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => {
@@ -387,7 +294,6 @@ impl Request {
     }
 
     /// Sets a raw body with its content type.
-    #[inline]
     pub fn raw_body(mut self, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
         self.body = Some(Body {
             content_type: content_type.into(),
@@ -472,7 +378,6 @@ impl Request {
     }
 
     /// Adds a cookie `name=value` to the request's `Cookie` header.
-    #[inline]
     pub fn cookie(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         if let Some(value) = self.written(name, &value) {
             self.cookies.push((name, value));
@@ -509,7 +414,11 @@ impl fmt::Debug for Request {
             .field("operation", &self.operation.id)
             .field(
                 "path_params",
-                &self.path_params.names(self.operation.template()),
+                &self
+                    .path_params
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>(),
             )
             .field(
                 "query",

@@ -4,13 +4,12 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::{CallContext, DecodeReason, MicroserviceError};
+use crate::transport::Headers;
 
 /// A 2xx response whose body has been read (within the size limit).
 pub struct Response {
     pub(crate) status: u16,
-    /// Boxed: a response is moved several times on its way to the caller,
-    /// and its headers are rarely read.
-    pub(crate) headers: Box<reqwest::header::HeaderMap>,
+    pub(crate) headers: Headers,
     pub(crate) body: Bytes,
     pub(crate) context: CallContext,
     pub(crate) attempts: u32,
@@ -22,9 +21,14 @@ impl Response {
         self.status
     }
 
-    /// A response header's value, if present and valid UTF-8.
+    /// A response header's first value, if present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)?.to_str().ok()
+        self.headers.get(name)
+    }
+
+    /// Every response header.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
     }
 
     /// The raw body.
@@ -60,7 +64,7 @@ impl Response {
         source: Option<crate::error::BoxError>,
     ) -> MicroserviceError {
         MicroserviceError::decode(
-            self.context,
+            self.context.clone(),
             self.status,
             reason,
             &self.body,
@@ -73,10 +77,9 @@ impl Response {
 impl std::fmt::Debug for Response {
     /// Header values (e.g. `Set-Cookie`) are not shown, only names.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self.headers.keys().map(|name| name.as_str()).collect();
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("headers", &names)
+            .field("headers", &self.headers)
             .field("body_bytes", &self.body.len())
             .field("context", &self.context)
             .field("attempts", &self.attempts)

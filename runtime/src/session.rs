@@ -6,59 +6,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::auth::Credentials;
 use crate::breaker::{BreakerState, CircuitBreaker};
-use crate::call::WireCredentials;
-use crate::config::{ConfigError, RuntimeConfig, service_key};
+use crate::config::{ConfigError, RuntimeConfig, service_env_prefix, service_key};
 use crate::links::LinkError;
 use crate::options::CallOptions;
 use crate::retry::RetryBudget;
-use crate::target_url::Base;
-
-/// A service's name, kept once for the life of the process. Service names
-/// are few (one per configured service) and every call's context and error
-/// carries one: a shared thin pointer instead of a reference count taken and
-/// dropped per call, on a counter every thread calling the service would
-/// share.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ServiceName(&'static String);
-
-impl ServiceName {
-    /// The name.
-    pub(crate) fn as_str(self) -> &'static str {
-        self.0
-    }
-}
-
-impl fmt::Display for ServiceName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl fmt::Debug for ServiceName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
-    }
-}
-
-/// `name`, interned: the same pointer every time.
-pub(crate) fn intern(name: &str) -> ServiceName {
-    static NAMES: OnceLock<Mutex<Vec<ServiceName>>> = OnceLock::new();
-    let mut names = NAMES
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if let Some(kept) = names.iter().find(|kept| kept.as_str() == name) {
-        return *kept;
-    }
-    let kept = ServiceName(Box::leak(Box::new(name.to_owned())));
-    names.push(kept);
-    kept
-}
+use crate::transport::{ReqwestTransport, Transport};
 
 /// A pooled HTTP session for all upstream services.
 ///
@@ -80,55 +37,46 @@ pub struct Session {
 }
 
 struct Shared {
-    http: reqwest::Client,
+    transport: Arc<dyn Transport>,
     config: RuntimeConfig,
     services: Mutex<BTreeMap<String, Arc<ServiceState>>>,
 }
 
 /// What a session keeps per service.
 pub(crate) struct ServiceState {
-    /// Interned ([`intern`]): every call's context carries it.
-    pub(crate) name: ServiceName,
+    pub(crate) name: Arc<str>,
+    /// The prefix of the service's environment variables, for hints.
+    pub(crate) env_prefix: String,
     /// The base URL, parsed and checked once.
-    pub(crate) base: Base,
+    pub(crate) base: url::Url,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) breaker: Arc<CircuitBreaker>,
     pub(crate) budget: RetryBudget,
-    /// The static credentials' wire form, built by the first call.
-    pub(crate) wire: WireCredentials,
 }
 
 impl Session {
-    /// A session over `config`.
+    /// A session over `config`, with the default transport: one pooled
+    /// HTTP client built from the configuration's HTTP settings.
     pub fn new(config: RuntimeConfig) -> Result<Self, ConfigError> {
-        install_crypto_provider();
-        let mut http = reqwest::Client::builder()
-            .connect_timeout(config.timeouts.connect)
-            .pool_idle_timeout(config.pool_idle_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            // HTTP/1.1 only, even when another crate in the build turns on
-            // reqwest's HTTP/2: the pool, the retries and the breaker are
-            // designed for it.
-            .http1_only()
-            // Retries are ours (policy, budget, breaker). reqwest's own layer
-            // would retry only HTTP/2 and HTTP/3 refusals, never made over
-            // HTTP/1.1, yet it copies every request in case, unless it may
-            // retry none (`never()` alone still copies).
-            .retry(reqwest::retry::never().max_retries_per_request(0))
-            .tcp_nodelay(true);
-        if let Some(user_agent) = &config.user_agent {
-            http = http.user_agent(user_agent.as_str());
-        }
-        let http = http.build().map_err(|error| ConfigError::Client {
-            reason: error.to_string(),
-        })?;
-        Ok(Self {
+        let transport =
+            ReqwestTransport::new(&config.http).map_err(|error| ConfigError::Client {
+                reason: error.to_string(),
+            })?;
+        Ok(Self::with_transport(config, transport))
+    }
+
+    /// A session over `config` whose requests go through `transport`: an
+    /// in-memory fake in tests, or a custom HTTP stack. Retries, breakers,
+    /// budgets, deadlines, link resolution and error mapping run as with the
+    /// default transport.
+    pub fn with_transport(config: RuntimeConfig, transport: impl Transport) -> Self {
+        Self {
             shared: Arc::new(Shared {
-                http,
+                transport: Arc::new(transport),
                 config,
                 services: Mutex::new(BTreeMap::new()),
             }),
-        })
+        }
     }
 
     /// A session configured from the environment ([`RuntimeConfig::from_env`]).
@@ -170,20 +118,20 @@ impl Session {
         let service = config
             .service(key)
             .ok_or_else(|| RuntimeConfig::missing_service(key))?;
-        let url = service.base_url();
-        let now = Instant::now();
+        let now = now();
         Ok(ServiceState {
-            name: intern(key),
-            base: Base::new(url.clone()),
+            name: Arc::from(key),
+            env_prefix: service_env_prefix(key),
+            base: service.base_url().clone(),
             credentials: service.credentials().cloned(),
             breaker: Arc::new(CircuitBreaker::new(config.breaker, now)),
             budget: RetryBudget::new(config.budget, now),
-            wire: WireCredentials::default(),
         })
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.shared.http
+    /// The transport every call of this session goes through.
+    pub(crate) fn transport(&self) -> &dyn Transport {
+        self.shared.transport.as_ref()
     }
 }
 
@@ -191,15 +139,8 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("config", &self.shared.config)
+            .field("transport", &self.shared.transport)
             .finish_non_exhaustive()
-    }
-}
-
-/// Uses ring for TLS unless the application installed another provider.
-fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race with another installer is fine: one is installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
@@ -215,7 +156,7 @@ pub struct ServiceClient {
 impl ServiceClient {
     /// The service's name.
     pub fn name(&self) -> &str {
-        self.state.name.as_str()
+        &self.state.name
     }
 
     /// The session this handle belongs to.
@@ -253,7 +194,7 @@ impl fmt::Debug for ServiceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceClient")
             .field("service", &self.state.name)
-            .field("base_url", &self.state.base.url().as_str())
+            .field("base_url", &self.state.base.as_str())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -332,20 +273,6 @@ mod tests {
         budget.deposit(now());
         budget.deposit(now());
         assert!(budget.try_withdraw(now()), "old retries left the window");
-    }
-
-    /// A service's name is kept once, whoever asks for it: every call's
-    /// context shares it instead of counting references to it.
-    #[test]
-    fn a_name_is_interned_once() {
-        let first = intern("interned-once");
-        let again = intern(&String::from("interned-once"));
-        assert!(std::ptr::eq(first.as_str(), again.as_str()));
-        assert_eq!(first.as_str(), "interned-once");
-        assert!(!std::ptr::eq(
-            first.as_str(),
-            intern("interned-other").as_str()
-        ));
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! per attempt. Attributes: `http.request.method`, `server.address`,
 //! `server.port`, `url.template`, `http.response.status_code`, `error.type`,
 //! plus `service`, `operation` and `attempt`. No concrete URL, header or body
-//! is ever recorded.
+//! is ever recorded. Without a subscriber, a span is a disabled handle and
+//! recording into it does nothing.
 
 use tracing::Span;
 use tracing::field::Empty;
 
+use crate::error::MicroserviceError;
 use crate::request::Operation;
+use crate::response::Response;
 
 /// The span of one call to the service at `base`. Its fields are computed
 /// only when a subscriber listens.
@@ -39,27 +42,47 @@ pub(crate) fn attempt_span(attempt: u32) -> Span {
     )
 }
 
-/// Whether a subscriber listens to attempt spans, asked without creating
-/// one (a span created only to ask would reach the subscriber as an attempt
-/// of its own). Without a subscriber at debug level, nearly always, the
-/// answer is a load and a compare.
-#[inline]
-pub(crate) fn attempt_spans_listened() -> bool {
-    tracing::level_enabled!(tracing::Level::DEBUG) && debug_spans_enabled()
-}
-
-#[cold]
-#[inline(never)]
-fn debug_spans_enabled() -> bool {
-    tracing::span_enabled!(tracing::Level::DEBUG)
-}
-
-/// Records the outcome of an attempt or call on `span`.
-pub(crate) fn record_outcome(span: &Span, status: Option<u16>, error_type: Option<&str>) {
+/// Records how an attempt ended: the status it was answered with, or why it
+/// was not.
+pub(crate) fn record_attempt(span: &Span, status: Option<u16>, error_type: Option<&str>) {
+    if span.is_disabled() {
+        return;
+    }
     if let Some(status) = status {
         span.record("http.response.status_code", status);
     }
     if let Some(error_type) = error_type {
         span.record("error.type", error_type);
+    }
+}
+
+/// Records how a call ended on its span.
+pub(crate) fn record_call(span: &Span, result: &Result<Response, MicroserviceError>) {
+    if span.is_disabled() {
+        return;
+    }
+    match result {
+        Ok(response) => {
+            span.record("http.response.status_code", response.status());
+            span.record("attempts", response.attempts());
+        }
+        Err(error) => {
+            if let Some(status) = error.status() {
+                span.record("http.response.status_code", status);
+            }
+            span.record("error.type", error_type(error));
+            span.record("attempts", error.attempts());
+        }
+    }
+}
+
+/// The OpenTelemetry `error.type` of an error.
+fn error_type(error: &MicroserviceError) -> String {
+    match error {
+        MicroserviceError::Unavailable(error) => error.reason().as_str().to_owned(),
+        MicroserviceError::Response(error) => error.status().to_string(),
+        MicroserviceError::Unauthorized(error) => error.status().to_string(),
+        MicroserviceError::Decode(_) => "decode_error".to_owned(),
+        _ => "invalid_request".to_owned(),
     }
 }

@@ -355,7 +355,7 @@ async fn credit_expense_documented_errors() {
 }
 
 #[tokio::test]
-async fn a_per_call_idempotency_key_replaces_the_parameter() {
+async fn the_calls_idempotency_key_wins_over_a_handle_header() {
     let server = TestServer::start(|_| {
         Reply::json(
             201,
@@ -370,13 +370,13 @@ async fn a_per_call_idempotency_key_replaces_the_parameter() {
     })
     .await;
     client(&server.url())
-        .with_options(CallOptions::new().idempotency_key("from-options"))
+        .with_options(CallOptions::new().header("Idempotency-Key", "from-options"))
         .debit_expense("emp_4821", "from-parameter", &full_request())
         .await
         .unwrap();
     assert_eq!(
         only_request(&server).header("idempotency-key"),
-        Some("from-options")
+        Some("from-parameter")
     );
 }
 

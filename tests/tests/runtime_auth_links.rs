@@ -264,26 +264,30 @@ impl TokenProvider for OneToken {
     }
 }
 
-/// A retry the breaker refuses fetches no token: the permit comes first,
-/// and the call ends with the upstream's error, not the provider's.
+/// A call the breaker refuses fetches no token: the permit comes first.
 #[tokio::test]
-async fn a_refused_retry_fetches_no_token() {
+async fn a_refused_call_fetches_no_token() {
     let server = TestServer::start(|_| Reply::status(503)).await;
     let provider = Arc::new(OneToken {
         handed: AtomicUsize::new(0),
     });
     let svc = provider_client(&server, &provider, |config| {
-        config.breaker(clientgen_runtime::BreakerConfig {
-            failure_ratio: 0.5,
-            minimum_calls: 1,
-            window: Duration::from_secs(60),
-            open_duration: Duration::from_secs(60),
-            half_open_probes: 1,
-        })
+        config
+            .breaker(clientgen_runtime::BreakerConfig {
+                failure_ratio: 0.5,
+                minimum_calls: 1,
+                window: Duration::from_secs(60),
+                open_duration: Duration::from_secs(60),
+                half_open_probes: 1,
+            })
+            .max_attempts(1)
     });
     let error = svc.execute(Request::new(&ME)).await.unwrap_err();
     assert_eq!(error.status(), Some(503));
     assert_eq!(error.attempts(), 1);
+    let refused = svc.execute(Request::new(&ME)).await.unwrap_err();
+    assert_eq!(refused.attempts(), 0);
+    assert!(refused.is_unavailable(), "{refused}");
     assert_eq!(provider.handed.load(Ordering::SeqCst), 1);
     assert_eq!(server.request_count(), 1);
 }
@@ -437,11 +441,10 @@ async fn cookie_values_cannot_add_cookies() {
 
 #[test]
 fn debug_output_shows_header_names_not_values() {
-    let options = clientgen_runtime::CallOptions::new()
-        .header("Authorization", "Bearer hunter2")
-        .idempotency_key("key-hunter2");
+    let options = clientgen_runtime::CallOptions::new().header("Authorization", "Bearer hunter2");
     let request = Request::new(&ME)
         .header("X-Api-Key", "hunter2")
+        .idempotency_key("key-hunter2")
         .query("token", "hunter2");
     let shown = format!("{options:?} {request:?}");
     assert!(!shown.contains("hunter2"), "{shown}");

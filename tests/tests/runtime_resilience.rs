@@ -117,17 +117,17 @@ async fn an_operation_with_a_key_header_gets_a_generated_key_kept_across_attempt
 }
 
 #[tokio::test]
-async fn a_key_from_call_options_wins() {
-    let server = TestServer::scripted(vec![Reply::status(200)]).await;
-    let svc = client(&server.url(), |config| config)
-        .with_options(CallOptions::new().idempotency_key("from-options"));
+async fn a_key_given_to_the_call_goes_out_on_every_attempt() {
+    let server = TestServer::scripted(vec![Reply::status(503), Reply::status(200)]).await;
+    let svc = client(&server.url(), |config| config);
     svc.execute(Request::new(&DEBIT).idempotency_key("from-param"))
         .await
         .unwrap();
-    assert_eq!(
-        server.requests()[0].header("idempotency-key"),
-        Some("from-options")
-    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(request.header("idempotency-key"), Some("from-param"));
+    }
 }
 
 #[tokio::test]
@@ -328,11 +328,32 @@ async fn a_failed_probe_reopens_the_breaker() {
     assert_eq!(server.request_count(), 3);
 }
 
+/// A key on a handle would make the upstream take distinct calls for one:
+/// each call of an operation with an idempotency header gets its own, even
+/// when the handle's options name that header.
 #[tokio::test]
-async fn a_handle_wide_key_never_makes_a_plain_post_retryable() {
-    let server = TestServer::scripted(vec![Reply::status(503), Reply::status(201)]).await;
+async fn a_handle_never_holds_one_key_for_all_its_calls() {
+    let server = TestServer::start(|_| Reply::status(200)).await;
     let svc = client(&server.url(), |config| config)
-        .with_options(CallOptions::new().idempotency_key("handle-key"));
+        .with_options(CallOptions::new().header("Idempotency-Key", "handle-key"));
+    for _ in 0..2 {
+        svc.execute(Request::new(&DEBIT).json(&json!({"days": 1})))
+            .await
+            .unwrap();
+    }
+    let requests = server.requests();
+    let keys: Vec<_> = requests
+        .iter()
+        .map(|request| request.header("idempotency-key").unwrap())
+        .collect();
+    assert_ne!(keys[0], keys[1]);
+    assert!(!keys.contains(&"handle-key"), "{keys:?}");
+}
+
+#[tokio::test]
+async fn a_plain_post_is_not_retried() {
+    let server = TestServer::scripted(vec![Reply::status(503), Reply::status(201)]).await;
+    let svc = client(&server.url(), |config| config);
     let error = svc
         .execute(Request::new(&CREATE_EVENT).json(&json!({"kind": "approved"})))
         .await

@@ -1,139 +1,52 @@
-//! The credentials of an attempt, in wire form.
-//!
-//! Static credentials (a bearer token, basic credentials, an API key) go out
-//! the same way on every attempt of every call that chooses the same scheme:
-//! their wire form is built and checked once per service and then cloned,
-//! which costs two reference-count increments. Only a token provider's
-//! bearer token is placed per attempt.
+//! The credentials of a call: chosen once per call by the operation's
+//! security requirement, placed on each attempt's request.
 
 use std::future::Future;
-use std::sync::OnceLock;
 
-use reqwest::header::{HeaderName, HeaderValue};
 use tokio::time::Instant;
 
-use super::prepare::{self, Prepared};
-use crate::auth::{self, AuthFailure, AuthScheme, Choice, Placement, TokenProvider};
-use crate::error::{InvalidRequestReason, MicroserviceError, UnavailableReason};
+use crate::auth::{self, AuthFailure, Choice, Placement, TokenProvider};
+use crate::error::{CallContext, InvalidRequestReason, MicroserviceError, UnavailableReason};
+use crate::request::Operation;
 use crate::secret::Secret;
 use crate::session::ServiceClient;
+use crate::transport::HttpRequest;
 
-/// Credentials in wire form, checked before the attempt is sent.
-#[derive(Clone, Debug)]
-pub(crate) enum Applied {
-    /// Nothing to add.
-    Nothing,
-    /// A header, marked sensitive.
-    Header(HeaderName, HeaderValue),
-    /// A `Cookie` header, marked sensitive, added beside any other cookie.
-    Cookie(HeaderValue),
-    /// A query parameter.
-    Query(&'static str, Secret),
-}
-
-/// A service's static credentials in wire form, for the scheme the first
-/// call chose. A service's operations nearly always share one scheme; a call
-/// that chooses another builds its own wire form.
-#[derive(Debug, Default)]
-pub(crate) struct WireCredentials(OnceLock<(AuthScheme, Applied)>);
-
-impl WireCredentials {
-    /// The kept wire form, if it was built for `scheme`.
-    fn kept(&self, scheme: AuthScheme) -> Option<Applied> {
-        let (kept, applied) = self.0.get()?;
-        (*kept == scheme).then(|| applied.clone())
-    }
-
-    /// The wire form under `scheme`: the kept one, or `build`'s, which is
-    /// kept when nothing is yet. A failed build is not kept: the next call
-    /// reports it again.
-    fn get_or_build(
-        &self,
-        scheme: AuthScheme,
-        build: impl FnOnce() -> Result<Applied, MicroserviceError>,
-    ) -> Result<Applied, MicroserviceError> {
-        if let Some(applied) = self.kept(scheme) {
-            return Ok(applied);
-        }
-        let applied = build()?;
-        // Losing a race to another first call is fine: both built the same.
-        let _ = self.0.set((scheme, applied.clone()));
-        Ok(applied)
-    }
-}
-
-/// The credentials of an attempt: ready, or a token still to fetch.
-pub(super) enum Step<'a> {
-    /// In wire form.
-    Ready(Applied),
-    /// A bearer token must first come from this provider ([`ServiceClient::fetch`]).
-    Fetch(&'a dyn TokenProvider),
+/// How a call authenticates.
+pub(super) enum CallAuth<'a> {
+    /// With a placement that is the same on every attempt (or nothing).
+    Fixed(Placement),
+    /// With a provider's bearer token, asked for on every attempt.
+    Provider(&'a dyn TokenProvider),
 }
 
 impl ServiceClient {
-    /// The credentials of one attempt. `refreshed` is a provider's token
-    /// after a 401. Static credentials are ready at once; only a provider's
-    /// token needs a wait, which the caller boxes, so that the call's state
-    /// stays small for everyone else.
-    pub(super) fn credentials(
+    /// How calls of `operation` authenticate with the service's
+    /// credentials.
+    pub(super) fn call_auth(
         &self,
-        prepared: &Prepared,
-        refreshed: Option<&Secret>,
-    ) -> Result<Step<'_>, MicroserviceError> {
-        // When the operation's preferred scheme is the one kept in wire
-        // form, the service's credentials satisfied it when it was built, so
-        // `choose` would pick it again.
-        if let Some(&preferred) = prepared.operation.security.schemes.first()
-            && let Some(applied) = self.state.wire.kept(preferred)
-        {
-            return Ok(Step::Ready(applied));
-        }
-        self.choose_credentials(prepared, refreshed)
-    }
-
-    /// [`credentials`](Self::credentials) by the spec's order of preference.
-    #[inline(never)]
-    fn choose_credentials(
-        &self,
-        prepared: &Prepared,
-        refreshed: Option<&Secret>,
-    ) -> Result<Step<'_>, MicroserviceError> {
+        operation: &Operation,
+        context: &CallContext,
+    ) -> Result<CallAuth<'_>, MicroserviceError> {
         let choice = auth::choose(
-            &prepared.operation.security,
+            &operation.security,
             self.state.credentials.as_ref(),
-            self.state.name.as_str(),
+            &self.state.env_prefix,
         )
-        .map_err(|failure| auth_error(prepared, failure))?;
+        .map_err(|failure| auth_error(context, failure))?;
         Ok(match choice {
-            Choice::Anonymous => Step::Ready(Applied::Nothing),
+            Choice::Anonymous => CallAuth::Fixed(Placement::Anonymous),
             Choice::Static(credentials, scheme) => {
-                Step::Ready(self.state.wire.get_or_build(scheme, || {
-                    apply(prepared, auth::placement(credentials, scheme))
-                })?)
+                CallAuth::Fixed(auth::placement(credentials, scheme))
             }
-            Choice::Provider(provider) => match refreshed {
-                Some(token) => Step::Ready(apply(prepared, auth::bearer(token))?),
-                None => Step::Fetch(provider),
-            },
+            Choice::Provider(provider) => CallAuth::Provider(provider),
         })
     }
 
-    /// A provider's current token in wire form, fetched within the call's
-    /// deadline.
-    pub(super) async fn fetch(
-        prepared: &Prepared,
-        provider: &dyn TokenProvider,
-        deadline: Instant,
-    ) -> Result<Applied, MicroserviceError> {
-        let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
-        let token = credential_step(prepared, deadline, fetching).await?;
-        apply(prepared, auth::bearer(&token))
-    }
-
-    /// A refreshed token after a 401, when the credentials can refresh.
+    /// A fresh token after a 401, when the credentials can refresh.
     pub(super) async fn refresh(
         &self,
-        prepared: &Prepared,
+        context: &CallContext,
         deadline: Instant,
     ) -> Result<Option<Secret>, MicroserviceError> {
         let Some(provider) = self
@@ -148,144 +61,103 @@ impl ServiceClient {
             return Ok(None);
         };
         let refreshing = async { refreshing.await.map(Some).map_err(AuthFailure::Provider) };
-        credential_step(prepared, deadline, refreshing).await
+        within_deadline(context, deadline, refreshing).await
     }
 }
 
-/// Turns a placement into wire form. A credential that cannot travel as a
-/// header (e.g. a token with a line break) fails the call instead of going
-/// out without credentials.
-fn apply(prepared: &Prepared, placement: Placement) -> Result<Applied, MicroserviceError> {
-    let invalid = |name: &str| {
-        MicroserviceError::invalid(
-            prepared.context(),
-            InvalidRequestReason::Header {
-                name: name.to_owned(),
-            },
-            None,
-        )
-    };
-    Ok(match placement {
-        Placement::Anonymous => Applied::Nothing,
-        Placement::Query(name, secret) => Applied::Query(name, secret),
-        Placement::Header(name, secret) => {
-            let (header, mut value) =
-                prepare::header_pair(name, secret.expose()).map_err(|_| invalid(name))?;
-            value.set_sensitive(true);
-            Applied::Header(header, value)
-        }
-        Placement::Cookie(name, secret) => {
-            let mut value = HeaderValue::from_str(&format!("{name}={}", secret.expose()))
-                .map_err(|_| invalid(name))?;
-            value.set_sensitive(true);
-            Applied::Cookie(value)
-        }
-    })
+impl CallAuth<'_> {
+    /// Places the credentials on one attempt's request: a refreshed token
+    /// when a 401 gave one, else the fixed placement or the provider's
+    /// current token.
+    pub(super) async fn place(
+        &self,
+        request: &mut HttpRequest,
+        refreshed: Option<&Secret>,
+        context: &CallContext,
+        deadline: Instant,
+    ) -> Result<(), MicroserviceError> {
+        let fetched;
+        let placement = match (self, refreshed) {
+            (_, Some(token)) => {
+                fetched = auth::bearer(token);
+                &fetched
+            }
+            (CallAuth::Fixed(placement), None) => placement,
+            (CallAuth::Provider(provider), None) => {
+                let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
+                let token = within_deadline(context, deadline, fetching).await?;
+                fetched = auth::bearer(&token);
+                &fetched
+            }
+        };
+        place(request, placement).map_err(|name| {
+            MicroserviceError::invalid(context.clone(), InvalidRequestReason::Header { name }, None)
+        })
+    }
 }
 
-fn auth_error(prepared: &Prepared, failure: AuthFailure) -> MicroserviceError {
-    let context = prepared.context();
+/// Puts a credential where `placement` says: a header replaces any of the
+/// same name, a cookie joins the request's `Cookie` header, a query
+/// parameter goes after the others. A credential that cannot travel (e.g. a
+/// token with a line break) fails the call instead of going out without it;
+/// the error names the header or parameter.
+fn place(request: &mut HttpRequest, placement: &Placement) -> Result<(), String> {
+    match placement {
+        Placement::Anonymous => Ok(()),
+        Placement::Header(name, secret) => request
+            .headers
+            .insert_secret(name, secret.expose())
+            .map_err(|invalid| invalid.name),
+        Placement::Cookie(name, secret) => {
+            let pair = format!("{name}={}", secret.expose());
+            let cookie = match request.headers.get("cookie") {
+                Some(cookies) => format!("{cookies}; {pair}"),
+                None => pair,
+            };
+            request
+                .headers
+                .insert_secret("cookie", &cookie)
+                .map_err(|_| (*name).to_owned())
+        }
+        Placement::Query(name, secret) => {
+            request
+                .url
+                .query_pairs_mut()
+                .append_pair(name, secret.expose());
+            Ok(())
+        }
+    }
+}
+
+fn auth_error(context: &CallContext, failure: AuthFailure) -> MicroserviceError {
     match failure {
         AuthFailure::Missing { accepted, hint } => MicroserviceError::invalid(
-            context,
+            context.clone(),
             InvalidRequestReason::MissingCredentials { accepted, hint },
             None,
         ),
-        AuthFailure::Provider(source) => {
-            MicroserviceError::invalid(context, InvalidRequestReason::Credentials, Some(source))
-        }
+        AuthFailure::Provider(source) => MicroserviceError::invalid(
+            context.clone(),
+            InvalidRequestReason::Credentials,
+            Some(source),
+        ),
     }
 }
 
-/// Runs a credentials step (placing or refreshing a token) within the call's
-/// deadline, mapping its failure to the call's error.
-async fn credential_step<T>(
-    prepared: &Prepared,
+/// Runs a credentials step (fetching or refreshing a token) within the
+/// call's deadline.
+async fn within_deadline<T>(
+    context: &CallContext,
     deadline: Instant,
     step: impl Future<Output = Result<T, AuthFailure>>,
 ) -> Result<T, MicroserviceError> {
     match tokio::time::timeout_at(deadline, step).await {
-        Ok(result) => result.map_err(|failure| auth_error(prepared, failure)),
+        Ok(result) => result.map_err(|failure| auth_error(context, failure)),
         Err(_) => Err(MicroserviceError::unavailable(
-            prepared.context(),
+            context.clone(),
             UnavailableReason::DeadlineExceeded,
             0,
             None,
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::ApiKeyLocation;
-    use crate::error::CallContext;
-
-    const IN_HEADER: AuthScheme = AuthScheme::ApiKey {
-        location: ApiKeyLocation::Header,
-        name: "x-api-key",
-    };
-    const IN_QUERY: AuthScheme = AuthScheme::ApiKey {
-        location: ApiKeyLocation::Query,
-        name: "api_key",
-    };
-
-    fn header(value: &'static str) -> Result<Applied, MicroserviceError> {
-        Ok(Applied::Header(
-            HeaderName::from_static("x-api-key"),
-            HeaderValue::from_static(value),
-        ))
-    }
-
-    fn value_of(applied: &Applied) -> Option<&str> {
-        match applied {
-            Applied::Header(_, value) => value.to_str().ok(),
-            Applied::Query(_, secret) => Some(secret.expose()),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn the_first_wire_form_is_kept_for_its_scheme() {
-        let wire = WireCredentials::default();
-        let first = wire.get_or_build(IN_HEADER, || header("k-1")).unwrap();
-        assert_eq!(value_of(&first), Some("k-1"));
-        let again = wire
-            .get_or_build(IN_HEADER, || panic!("the kept wire form was built again"))
-            .unwrap();
-        assert_eq!(value_of(&again), Some("k-1"));
-    }
-
-    #[test]
-    fn another_scheme_builds_its_own_wire_form() {
-        let wire = WireCredentials::default();
-        wire.get_or_build(IN_HEADER, || header("k-1")).unwrap();
-        let query = wire
-            .get_or_build(IN_QUERY, || {
-                Ok(Applied::Query("api_key", Secret::new("k-1")))
-            })
-            .unwrap();
-        assert!(matches!(query, Applied::Query("api_key", _)));
-        let header_again = wire
-            .get_or_build(IN_HEADER, || panic!("the kept wire form was built again"))
-            .unwrap();
-        assert!(matches!(header_again, Applied::Header(..)));
-    }
-
-    #[test]
-    fn a_failed_build_is_not_kept() {
-        let wire = WireCredentials::default();
-        let failed = wire.get_or_build(IN_HEADER, || {
-            Err(MicroserviceError::invalid(
-                CallContext::new("svc", "op", crate::request::Method::Get, "/"),
-                InvalidRequestReason::Header {
-                    name: "x-api-key".to_owned(),
-                },
-                None,
-            ))
-        });
-        assert!(failed.is_err());
-        let built = wire.get_or_build(IN_HEADER, || header("k-2")).unwrap();
-        assert_eq!(value_of(&built), Some("k-2"));
     }
 }

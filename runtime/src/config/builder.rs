@@ -13,6 +13,7 @@ use crate::auth::Credentials;
 use crate::breaker::BreakerConfig;
 use crate::links::LinkResolver;
 use crate::retry::{Backoff, BudgetConfig, RetryPolicy};
+use crate::transport::HttpSettings;
 
 pub(crate) const FRONTEND_URL: &str = "FRONTEND_URL";
 pub(crate) const AUTH_CALLBACK_URL: &str = "AUTH_CALLBACK_URL";
@@ -32,6 +33,12 @@ pub(crate) const BREAKER_OPEN: &str = "CLIENTGEN_BREAKER_OPEN_MS";
 pub(crate) const BREAKER_HALF_OPEN_PROBES: &str = "CLIENTGEN_BREAKER_HALF_OPEN_PROBES";
 pub(crate) const MAX_BODY_BYTES: &str = "CLIENTGEN_MAX_BODY_BYTES";
 pub(crate) const USER_AGENT: &str = "CLIENTGEN_USER_AGENT";
+pub(crate) const POOL_IDLE_TIMEOUT: &str = "CLIENTGEN_POOL_IDLE_TIMEOUT_MS";
+pub(crate) const POOL_MAX_IDLE_PER_HOST: &str = "CLIENTGEN_POOL_MAX_IDLE_PER_HOST";
+pub(crate) const HTTP1_ONLY: &str = "CLIENTGEN_HTTP1_ONLY";
+pub(crate) const CA_FILE: &str = "CLIENTGEN_CA_FILE";
+pub(crate) const CLIENT_CERT_FILE: &str = "CLIENTGEN_CLIENT_CERT_FILE";
+pub(crate) const CLIENT_KEY_FILE: &str = "CLIENTGEN_CLIENT_KEY_FILE";
 
 /// The largest number of attempts a policy may ask for.
 const ATTEMPTS_LIMIT: u32 = 10;
@@ -68,7 +75,7 @@ pub struct RuntimeConfigBuilder {
     budget: BudgetConfig,
     breaker: BreakerConfig,
     max_body_bytes: usize,
-    user_agent: Option<String>,
+    pub(super) http: HttpSettings,
 }
 
 impl Default for RuntimeConfigBuilder {
@@ -87,7 +94,7 @@ impl Default for RuntimeConfigBuilder {
             budget: BudgetConfig::default(),
             breaker: BreakerConfig::default(),
             max_body_bytes: 4 * 1024 * 1024,
-            user_agent: None,
+            http: HttpSettings::default(),
         }
     }
 }
@@ -115,12 +122,6 @@ impl RuntimeConfigBuilder {
     /// The credentials `service`'s calls authenticate with.
     pub fn credentials(mut self, service: &str, credentials: Credentials) -> Self {
         self.credentials.insert(service_key(service), credentials);
-        self
-    }
-
-    /// `CLIENTGEN_CONNECT_TIMEOUT_MS`.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.connect = timeout;
         self
     }
 
@@ -174,17 +175,8 @@ impl RuntimeConfigBuilder {
         self
     }
 
-    /// `CLIENTGEN_USER_AGENT`: a `User-Agent` header for every request.
-    /// None by default: a default header is merged into every request, which
-    /// costs each call about 2% of the client's instructions (measured in
-    /// BENCHMARKS.md).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
     /// Validates every setting.
-    pub fn build(self) -> Result<RuntimeConfig, ConfigError> {
+    pub fn build(mut self) -> Result<RuntimeConfig, ConfigError> {
         let frontend = self.frontend_url.as_deref().unwrap_or(DEFAULT_FRONTEND_URL);
         let frontend_url = parse_url(FRONTEND_URL, frontend)?;
         let links = LinkResolver::new(&frontend_url)
@@ -209,7 +201,8 @@ impl RuntimeConfigBuilder {
                 },
             );
         }
-        positive(CONNECT_TIMEOUT, self.timeouts.connect)?;
+        positive(CONNECT_TIMEOUT, self.http.connect_timeout)?;
+        positive(POOL_IDLE_TIMEOUT, self.http.pool_idle_timeout)?;
         positive(ATTEMPT_TIMEOUT, self.timeouts.attempt)?;
         positive(DEADLINE, self.timeouts.deadline)?;
         if !(1..=ATTEMPTS_LIMIT).contains(&self.max_attempts) {
@@ -235,15 +228,14 @@ impl RuntimeConfigBuilder {
         if self.max_body_bytes == 0 {
             return Err(ConfigError::invalid(MAX_BODY_BYTES, "must be at least 1"));
         }
-        let user_agent = match self.user_agent.as_deref().map(str::trim) {
-            None => None,
-            Some("") => return Err(ConfigError::invalid(USER_AGENT, "must not be empty")),
-            Some(value) => {
-                reqwest::header::HeaderValue::from_str(value)
-                    .map_err(|_| ConfigError::invalid(USER_AGENT, "not a valid header value"))?;
-                Some(value.to_owned())
-            }
-        };
+        let user_agent = self.http.user_agent.trim();
+        if user_agent.is_empty() {
+            return Err(ConfigError::invalid(USER_AGENT, "must not be empty"));
+        }
+        crate::transport::Headers::new()
+            .insert("user-agent", user_agent)
+            .map_err(|_| ConfigError::invalid(USER_AGENT, "not a valid header value"))?;
+        self.http.user_agent = user_agent.to_owned();
         Ok(RuntimeConfig {
             links,
             auth_callback_url,
@@ -257,13 +249,12 @@ impl RuntimeConfigBuilder {
             budget: self.budget,
             breaker: self.breaker,
             max_body_bytes: self.max_body_bytes,
-            pool_idle_timeout: Duration::from_secs(90),
-            user_agent,
+            http: self.http,
         })
     }
 }
 
-fn parse_url(variable: &str, value: &str) -> Result<Url, ConfigError> {
+pub(super) fn parse_url(variable: &str, value: &str) -> Result<Url, ConfigError> {
     Url::parse(value.trim())
         .map_err(|error| ConfigError::invalid(variable, format!("not an absolute URL ({error})")))
 }

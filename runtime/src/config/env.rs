@@ -6,9 +6,10 @@ use std::time::Duration;
 use super::builder::{
     ATTEMPT_TIMEOUT, AUTH_CALLBACK_URL, BACKOFF_BASE, BACKOFF_MAX, BREAKER_FAILURE_RATIO,
     BREAKER_HALF_OPEN_PROBES, BREAKER_MINIMUM_CALLS, BREAKER_OPEN, BREAKER_WINDOW,
-    BUDGET_MIN_PER_SECOND, BUDGET_RATIO, CONNECT_TIMEOUT, DEADLINE, FRONTEND_URL, MAX_ATTEMPTS,
-    MAX_BODY_BYTES, RETRY_AFTER_CAP, USER_AGENT,
+    BUDGET_MIN_PER_SECOND, BUDGET_RATIO, CLIENT_CERT_FILE, CLIENT_KEY_FILE, DEADLINE, FRONTEND_URL,
+    MAX_ATTEMPTS, MAX_BODY_BYTES, RETRY_AFTER_CAP,
 };
+use super::http::{self, PROXY_VARIABLES};
 use super::{ConfigError, RuntimeConfigBuilder};
 use crate::auth::Credentials;
 
@@ -42,6 +43,7 @@ pub(super) fn process_vars() -> Result<Vec<(String, String)>, ConfigError> {
 fn is_ours(name: &str) -> bool {
     name == FRONTEND_URL
         || name == AUTH_CALLBACK_URL
+        || PROXY_VARIABLES.contains(&name)
         || name.starts_with(PREFIX)
         || service_suffix(name).is_some()
 }
@@ -79,19 +81,28 @@ where
     let mut builder = RuntimeConfigBuilder::default();
     let mut basic: std::collections::BTreeMap<String, (Option<String>, Option<String>)> =
         Default::default();
-    let mut timeouts = (None, None, None);
+    let mut timeouts = (None, None);
+    let mut identity = (None, None);
     let mut backoff = (None, None);
     let mut budget = crate::retry::BudgetConfig::default();
     let mut breaker = crate::breaker::BreakerConfig::default();
     for (name, value) in &sorted {
         let name = name.as_str();
         let value = value.as_str();
+        if PROXY_VARIABLES.contains(&name) {
+            continue;
+        }
+        if http::VARIABLES.contains(&name) {
+            builder = http::apply_var(builder, name, value)?;
+            continue;
+        }
         match name {
             FRONTEND_URL => builder = builder.frontend_url(value),
             AUTH_CALLBACK_URL => builder = builder.auth_callback_url(value),
-            CONNECT_TIMEOUT => timeouts.0 = Some(millis(name, value)?),
-            ATTEMPT_TIMEOUT => timeouts.1 = Some(millis(name, value)?),
-            DEADLINE => timeouts.2 = Some(millis(name, value)?),
+            ATTEMPT_TIMEOUT => timeouts.0 = Some(millis(name, value)?),
+            DEADLINE => timeouts.1 = Some(millis(name, value)?),
+            CLIENT_CERT_FILE => identity.0 = Some(value),
+            CLIENT_KEY_FILE => identity.1 = Some(value),
             MAX_ATTEMPTS => builder = builder.max_attempts(number(name, value)?),
             BACKOFF_BASE => backoff.0 = Some(millis(name, value)?),
             BACKOFF_MAX => backoff.1 = Some(millis(name, value)?),
@@ -104,7 +115,6 @@ where
             BREAKER_OPEN => breaker.open_duration = millis(name, value)?,
             BREAKER_HALF_OPEN_PROBES => breaker.half_open_probes = number(name, value)?,
             MAX_BODY_BYTES => builder = builder.max_body_bytes(number(name, value)?),
-            USER_AGENT => builder = builder.user_agent(value),
             _ => match service_suffix(name) {
                 Some((service, SERVICE_URL)) => builder = builder.service_url(service, value),
                 Some((service, SERVICE_TOKEN)) => {
@@ -141,11 +151,19 @@ where
             (None, _) => return Err(missing_pair(&service, SERVICE_USERNAME, SERVICE_PASSWORD)),
         }
     }
+    builder = http::apply_identity(builder, identity.0, identity.1)?;
+    let lookup = |name: &str| {
+        sorted
+            .iter()
+            .rev()
+            .find(|(given, _)| given == name)
+            .map(|(_, value)| value.clone())
+    };
+    builder = http::apply_proxies(builder, lookup)?;
     let defaults = super::Timeouts::default();
     builder = builder
-        .connect_timeout(timeouts.0.unwrap_or(defaults.connect))
-        .attempt_timeout(timeouts.1.unwrap_or(defaults.attempt))
-        .deadline(timeouts.2.unwrap_or(defaults.deadline))
+        .attempt_timeout(timeouts.0.unwrap_or(defaults.attempt))
+        .deadline(timeouts.1.unwrap_or(defaults.deadline))
         .retry_budget(budget)
         .breaker(breaker);
     if backoff.0.is_some() || backoff.1.is_some() {
@@ -172,7 +190,7 @@ fn non_empty<'a>(name: &str, value: &'a str) -> Result<&'a str, ConfigError> {
     Ok(value)
 }
 
-fn millis(name: &str, value: &str) -> Result<Duration, ConfigError> {
+pub(super) fn millis(name: &str, value: &str) -> Result<Duration, ConfigError> {
     value
         .trim()
         .parse()
@@ -180,7 +198,7 @@ fn millis(name: &str, value: &str) -> Result<Duration, ConfigError> {
         .map_err(|_| ConfigError::invalid(name, "expected a whole number of milliseconds"))
 }
 
-fn number<T: FromStr>(name: &str, value: &str) -> Result<T, ConfigError> {
+pub(super) fn number<T: FromStr>(name: &str, value: &str) -> Result<T, ConfigError> {
     value
         .trim()
         .parse()

@@ -9,6 +9,7 @@
 
 mod builder;
 mod env;
+mod http;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,6 +23,7 @@ use crate::auth::Credentials;
 use crate::breaker::BreakerConfig;
 use crate::links::LinkResolver;
 use crate::retry::{BudgetConfig, RetryPolicy};
+use crate::transport::HttpSettings;
 
 /// The default `FRONTEND_URL`.
 pub const DEFAULT_FRONTEND_URL: &str = "http://localhost:3000";
@@ -75,11 +77,9 @@ impl ConfigError {
     }
 }
 
-/// Connection and call timeouts.
+/// Call timeouts (the connect timeout is an [`HttpSettings`] setting).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
-    /// Time allowed to open a TCP (and TLS) connection.
-    pub connect: Duration,
     /// Time allowed for one attempt, from sending to the end of the body.
     pub attempt: Duration,
     /// Time allowed for the whole call, retries and backoff included.
@@ -89,7 +89,6 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
-            connect: Duration::from_secs(2),
             attempt: Duration::from_secs(5),
             deadline: Duration::from_secs(15),
         }
@@ -126,9 +125,7 @@ pub struct RuntimeConfig {
     pub(crate) budget: BudgetConfig,
     pub(crate) breaker: BreakerConfig,
     pub(crate) max_body_bytes: usize,
-    pub(crate) pool_idle_timeout: Duration,
-    /// Checked to be a valid header value.
-    pub(crate) user_agent: Option<String>,
+    pub(crate) http: HttpSettings,
 }
 
 impl RuntimeConfig {
@@ -161,7 +158,14 @@ impl RuntimeConfig {
     /// | `CLIENTGEN_BREAKER_OPEN_MS` | open cool-down | 5000 |
     /// | `CLIENTGEN_BREAKER_HALF_OPEN_PROBES` | probes while half-open | 2 |
     /// | `CLIENTGEN_MAX_BODY_BYTES` | largest response body | 4194304 |
-    /// | `CLIENTGEN_USER_AGENT` | `User-Agent` of every request | none |
+    /// | `CLIENTGEN_USER_AGENT` | `User-Agent` of every request | `clientgen/<version>` |
+    /// | `CLIENTGEN_POOL_IDLE_TIMEOUT_MS` | how long an idle connection is kept | 90000 |
+    /// | `CLIENTGEN_POOL_MAX_IDLE_PER_HOST` | idle connections kept per host | no limit |
+    /// | `CLIENTGEN_HTTP1_ONLY` | `true`: never negotiate HTTP/2 | `false` |
+    /// | `CLIENTGEN_CA_FILE` | PEM file of root certificates trusted beside the system's | none |
+    /// | `CLIENTGEN_CLIENT_CERT_FILE`, `CLIENTGEN_CLIENT_KEY_FILE` | PEM client certificate chain and key (mTLS) | none |
+    /// | `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` | proxy of `http://`, `https://`, both (lower-case names win) | none |
+    /// | `NO_PROXY` | hosts reached directly (`localhost,.internal,10.0.0.0/8`) | none |
     ///
     /// `<NAME>` is the service name upper-cased with `-` as `_`
     /// (`leaves_wallet` -> `LEAVES_WALLET_SERVICE_URL`). An unknown
@@ -231,9 +235,10 @@ impl RuntimeConfig {
         self.max_body_bytes
     }
 
-    /// The `User-Agent` every request carries, if one is configured.
-    pub fn user_agent(&self) -> Option<&str> {
-        self.user_agent.as_deref()
+    /// How the default transport's HTTP client connects: connect timeout,
+    /// pool, `User-Agent`, HTTP versions, proxies and TLS.
+    pub fn http(&self) -> &HttpSettings {
+        &self.http
     }
 
     /// The error for a service whose base URL is not configured.
@@ -259,7 +264,7 @@ impl fmt::Debug for RuntimeConfig {
             .field("budget", &self.budget)
             .field("breaker", &self.breaker)
             .field("max_body_bytes", &self.max_body_bytes)
-            .field("user_agent", &self.user_agent())
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }

@@ -33,7 +33,11 @@ fn defaults_with_an_empty_environment() {
     assert_eq!(config.retry().max_attempts(), 3);
     assert_eq!(config.max_body_bytes(), 4 * 1024 * 1024);
     assert_eq!(config.service_names().count(), 0);
-    assert_eq!(config.user_agent(), None);
+    let http = config.http();
+    assert_eq!(http.user_agent, crate::transport::DEFAULT_USER_AGENT);
+    assert!(http.user_agent.starts_with("clientgen/"));
+    assert_eq!(http.version, crate::transport::HttpVersion::Negotiated);
+    assert!(http.proxy.is_empty() && http.root_certificates.is_empty());
 }
 
 #[test]
@@ -90,7 +94,56 @@ fn reads_every_service_and_setting() {
     assert_eq!(config.retry().max_attempts(), 5);
     assert_eq!(config.breaker().minimum_calls, 20);
     assert!((config.budget().ratio - 0.1).abs() < f64::EPSILON);
-    assert_eq!(config.user_agent(), Some("hr-backend/2.3"));
+    assert_eq!(config.http().user_agent, "hr-backend/2.3");
+}
+
+#[test]
+fn reads_the_http_client_settings_and_the_standard_proxy_variables() {
+    let config = vars(&[
+        ("CLIENTGEN_CONNECT_TIMEOUT_MS", "750"),
+        ("CLIENTGEN_POOL_IDLE_TIMEOUT_MS", "5000"),
+        ("CLIENTGEN_POOL_MAX_IDLE_PER_HOST", "8"),
+        ("CLIENTGEN_HTTP1_ONLY", "true"),
+        ("HTTP_PROXY", "http://upper.proxy:3128"),
+        ("http_proxy", "http://lower.proxy:3128"),
+        ("ALL_PROXY", "http://all.proxy:8080"),
+        ("NO_PROXY", "localhost,.internal"),
+    ])
+    .expect("valid");
+    let http = config.http();
+    assert_eq!(http.connect_timeout, Duration::from_millis(750));
+    assert_eq!(http.pool_idle_timeout, Duration::from_secs(5));
+    assert_eq!(http.pool_max_idle_per_host, 8);
+    assert_eq!(http.version, crate::transport::HttpVersion::Http1Only);
+    let proxy = |url: &Option<Url>| url.as_ref().map(Url::as_str).map(str::to_owned);
+    assert_eq!(
+        proxy(&http.proxy.http).as_deref(),
+        Some("http://lower.proxy:3128/")
+    );
+    assert_eq!(
+        proxy(&http.proxy.https).as_deref(),
+        Some("http://all.proxy:8080/")
+    );
+    assert_eq!(http.proxy.no_proxy.as_deref(), Some("localhost,.internal"));
+}
+
+#[test]
+fn bad_http_settings_name_their_variable() {
+    for (name, value) in [
+        ("HTTPS_PROXY", "socks://proxy"),
+        ("CLIENTGEN_HTTP1_ONLY", "sometimes"),
+        ("CLIENTGEN_CA_FILE", "/nonexistent/ca.pem"),
+        ("CLIENTGEN_CLIENT_KEY_FILE", "/nonexistent/key.pem"),
+        ("CLIENTGEN_USER_AGENT", "line\nbreak"),
+    ] {
+        let error = vars(&[(name, value)]).expect_err(name);
+        let expected = if name == "CLIENTGEN_CLIENT_KEY_FILE" {
+            "CLIENTGEN_CLIENT_CERT_FILE"
+        } else {
+            name
+        };
+        assert_eq!(error.variable(), Some(expected), "{name}: {error}");
+    }
 }
 
 #[test]
