@@ -5,3 +5,4 @@ pub mod features;
 pub mod fixtures;
 pub mod prism;
 pub mod server;
+pub mod tls;
