@@ -133,10 +133,27 @@ impl TestServer {
         .await
     }
 
+    /// Starts a server like [`start`](Self::start) on a listener the test
+    /// bound itself (e.g. to bring an upstream back on a known port).
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tokio runtime is running or the listener has no address.
+    pub async fn from_listener<F>(listener: TcpListener, handler: F) -> TestServer
+    where
+        F: Fn(&RecordedRequest) -> Reply + Send + Sync + 'static,
+    {
+        Self::serve(listener, Box::new(move |_index, request| handler(request)))
+    }
+
     async fn launch(handler: Box<Handler>) -> TestServer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .unwrap_or_else(|error| panic!("TestServer: cannot bind 127.0.0.1:0: {error}"));
+        Self::serve(listener, handler)
+    }
+
+    fn serve(listener: TcpListener, handler: Box<Handler>) -> TestServer {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|error| panic!("TestServer: cannot read the bound address: {error}"));

@@ -393,3 +393,79 @@ async fn an_unbounded_deadline_is_accepted() {
         .with_options(CallOptions::new().timeout(Duration::MAX));
     svc.execute(Request::new(&GET_BALANCE)).await.unwrap();
 }
+
+/// The plan's blip: every call's first attempt answers 503 and its retry
+/// succeeds. With the default settings, calls succeed as far as the retry
+/// budget allows (10 + 20% of the calls), and the breaker, which judges
+/// calls, refuses none: a blip that retries fix is not an outage.
+#[tokio::test]
+async fn a_blip_that_retries_fix_never_opens_the_breaker() {
+    let first_attempt = Arc::new(AtomicBool::new(true));
+    let server = TestServer::start(move |_| {
+        if first_attempt.fetch_xor(true, Ordering::SeqCst) {
+            Reply::status(503)
+        } else {
+            Reply::json(200, json!({"days": 12}))
+        }
+    })
+    .await;
+    let svc = client(&server.url(), |config| config);
+    let mut succeeded = 0;
+    for _ in 0..20 {
+        match svc.execute(Request::new(&GET_BALANCE)).await {
+            Ok(_) => succeeded += 1,
+            Err(error) => {
+                assert_eq!(error.status(), Some(503), "{error}");
+                assert_eq!(error.attempts(), 1, "only the budget stops a retry");
+            }
+        }
+    }
+    assert!(succeeded >= 14, "{succeeded}/20 succeeded");
+    assert_eq!(svc.breaker_state(), BreakerState::Closed);
+}
+
+/// A hard-down upstream (nothing listens) still opens the breaker; calls
+/// are then refused in microseconds with no I/O, and once the cool-down is
+/// over, half-open probes against the recovered upstream close it again.
+#[tokio::test]
+async fn a_hard_down_upstream_opens_the_breaker_and_probes_close_it() {
+    let port = clientgen_tests::server::unused_local_port().await;
+    let down = format!("http://127.0.0.1:{port}");
+    let breaker = BreakerConfig {
+        minimum_calls: 5,
+        open_duration: Duration::from_millis(200),
+        half_open_probes: 2,
+        ..BreakerConfig::default()
+    };
+    let svc = client(&down, |config| config.breaker(breaker));
+    for _ in 0..5 {
+        let error = svc.execute(Request::new(&GET_BALANCE)).await.unwrap_err();
+        assert!(error.is_unavailable(), "{error}");
+    }
+    assert_eq!(svc.breaker_state(), BreakerState::Open);
+    let started = Instant::now();
+    let error = svc.execute(Request::new(&GET_BALANCE)).await.unwrap_err();
+    let refused_in = started.elapsed();
+    let MicroserviceError::Unavailable(unavailable) = &error else {
+        panic!("expected unavailable, got {error:?}");
+    };
+    assert_eq!(unavailable.reason(), UnavailableReason::CircuitOpen);
+    assert_eq!(error.attempts(), 0);
+    // Generous: a connect attempt to a closed port would also be quick, so
+    // the proof of no I/O is the attempt count; this only catches a wait.
+    assert!(refused_in < Duration::from_millis(50), "{refused_in:?}");
+
+    // The upstream comes back on the same port.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let server =
+        TestServer::from_listener(listener, |_| Reply::json(200, json!({"days": 3}))).await;
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(svc.breaker_state(), BreakerState::HalfOpen);
+    for _ in 0..2 {
+        svc.execute(Request::new(&GET_BALANCE)).await.unwrap();
+    }
+    assert_eq!(svc.breaker_state(), BreakerState::Closed);
+    assert_eq!(server.request_count(), 2);
+}

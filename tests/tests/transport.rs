@@ -1,6 +1,7 @@
 //! The default transport's HTTP client settings against real local servers:
 //! extra root certificates, HTTP/2 by ALPN, mutual TLS, proxies, and no
 //! state installed for the process.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 
