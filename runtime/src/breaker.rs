@@ -55,7 +55,7 @@ pub enum BreakerState {
 
 /// How a call went, for the breaker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallVerdict {
+pub(crate) enum CallVerdict {
     /// The upstream is healthy (any 1xx-4xx answer).
     Healthy,
     /// The upstream failed (network error, timeout, 5xx).
@@ -64,7 +64,7 @@ pub enum CallVerdict {
 
 impl CallVerdict {
     /// The verdict for an HTTP status.
-    pub fn from_status(status: u16) -> Self {
+    pub(crate) fn from_status(status: u16) -> Self {
         if status >= 500 {
             Self::Failed
         } else {
@@ -97,7 +97,7 @@ struct Inner {
 /// written under the lock at every transition. Only reporting a verdict, and every
 /// step of an open or half-open breaker, takes the lock.
 #[derive(Debug)]
-pub struct CircuitBreaker {
+pub(crate) struct CircuitBreaker {
     config: BreakerConfig,
     inner: Mutex<Inner>,
     /// `generation << 1 | 1` while closed, `0` otherwise.
@@ -116,7 +116,7 @@ pub struct BreakerOpen {
 /// [`CircuitBreaker::record`]. Dropping it unreported (a cancelled call)
 /// frees a half-open probe slot without counting anything.
 #[derive(Debug)]
-pub struct Permit {
+pub(crate) struct Permit {
     /// The breaker of a half-open probe, whose slot a dropped permit frees;
     /// `None` for a call a closed breaker admitted.
     probe: Option<Arc<CircuitBreaker>>,
@@ -126,7 +126,7 @@ pub struct Permit {
 
 impl CircuitBreaker {
     /// A closed breaker whose window starts at `now`.
-    pub fn new(config: BreakerConfig, now: Instant) -> Self {
+    pub(crate) fn new(config: BreakerConfig, now: Instant) -> Self {
         Self {
             config,
             inner: Mutex::new(Inner {
@@ -139,14 +139,9 @@ impl CircuitBreaker {
         }
     }
 
-    /// The breaker's thresholds.
-    pub fn config(&self) -> BreakerConfig {
-        self.config
-    }
-
     /// The state at `now` (an open breaker whose cool-down is over reports
     /// half-open).
-    pub fn state(&self, now: Instant) -> BreakerState {
+    pub(crate) fn state(&self, now: Instant) -> BreakerState {
         match self.lock().state {
             State::Closed { .. } => BreakerState::Closed,
             State::Open { until } if now < until => BreakerState::Open,
@@ -157,7 +152,7 @@ impl CircuitBreaker {
     /// The refusal an open breaker gives now, without taking a permit
     /// (`None` when a call may try [`try_acquire`](Self::try_acquire)).
     /// `now` reads the clock, which is done only when the breaker is open.
-    pub fn refusal(&self, now: impl FnOnce() -> Instant) -> Option<BreakerOpen> {
+    pub(crate) fn refusal(&self, now: impl FnOnce() -> Instant) -> Option<BreakerOpen> {
         if self.closed_as.load(Ordering::Acquire) != 0 {
             return None;
         }
@@ -179,7 +174,7 @@ impl CircuitBreaker {
 
     /// Asks to make a call at `now`.
     #[inline]
-    pub fn try_acquire(self: &Arc<Self>, now: Instant) -> Result<Permit, BreakerOpen> {
+    pub(crate) fn try_acquire(self: &Arc<Self>, now: Instant) -> Result<Permit, BreakerOpen> {
         let closed_as = self.closed_as.load(Ordering::Acquire);
         if closed_as != 0 {
             return Ok(Permit {
@@ -230,7 +225,7 @@ impl CircuitBreaker {
     }
 
     /// Reports how the call behind `permit` went, at `now`.
-    pub fn record(&self, mut permit: Permit, verdict: CallVerdict, now: Instant) {
+    pub(crate) fn record(&self, mut permit: Permit, verdict: CallVerdict, now: Instant) {
         permit.reported = true;
         let mut inner = self.lock();
         if inner.generation != permit.generation {

@@ -1,10 +1,12 @@
-//! Turning structured values into flat `name=value` pairs: `deepObject`
-//! query parameters, exploded `form` objects and form-urlencoded bodies.
+//! Percent-encoding, and turning structured values into flat `name=value`
+//! pairs: `deepObject` query parameters, exploded `form` objects and
+//! form-urlencoded bodies.
 
+use std::fmt::Write as _;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::Value;
-
-use crate::request_url::push_encoded;
 
 /// How nested values are named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +83,21 @@ fn scalar(value: &Value) -> Option<String> {
         Value::Bool(flag) => Some(flag.to_string()),
         _ => None,
     }
+}
+
+/// Bytes left as they are: RFC 3986's unreserved characters. Everything
+/// else is percent-encoded, so a value stays one path segment or one query
+/// value whatever it holds.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Appends `value`, percent-encoded.
+pub(crate) fn push_encoded(out: &mut String, value: &str) {
+    // Writing into a `String` cannot fail.
+    let _ = write!(out, "{}", utf8_percent_encode(value, UNRESERVED));
 }
 
 /// `a=1&b=2` with every component percent-encoded.

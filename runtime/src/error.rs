@@ -47,13 +47,18 @@ impl CallContext {
         }
     }
 
-    /// Describes a call of `operation` on `service`.
-    pub(crate) fn of(service: &Arc<str>, operation: &crate::request::Operation) -> Self {
+    /// Describes a call of `operation` on `service`, sharing its name.
+    pub(crate) fn shared(
+        service: &Arc<str>,
+        operation: &'static str,
+        method: Method,
+        url_template: &'static str,
+    ) -> Self {
         Self {
             service: Arc::clone(service),
-            operation: operation.id,
-            method: operation.method,
-            url_template: operation.path(),
+            operation,
+            method,
+            url_template,
         }
     }
 

@@ -10,6 +10,9 @@
 
 use std::borrow::Cow;
 
+/// The cause of a refused link field.
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 use percent_encoding::percent_decode_str;
 use url::{Origin, Url};
 
@@ -277,13 +280,9 @@ pub(crate) fn resolve_json_fields(
     body: &[u8],
     fields: &[&str],
     resolver: &LinkResolver,
-) -> Result<bytes::Bytes, (String, Option<crate::error::BoxError>)> {
-    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
-        (
-            String::new(),
-            Some(Box::new(error) as crate::error::BoxError),
-        )
-    })?;
+) -> Result<bytes::Bytes, (String, Option<BoxError>)> {
+    let mut value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| (String::new(), Some(Box::new(error) as BoxError)))?;
     for field in fields {
         let segments: Vec<&str> = field.split('/').skip(1).collect();
         resolve_at(&mut value, &segments, resolver)
@@ -291,19 +290,14 @@ pub(crate) fn resolve_json_fields(
     }
     serde_json::to_vec(&value)
         .map(bytes::Bytes::from)
-        .map_err(|error| {
-            (
-                String::new(),
-                Some(Box::new(error) as crate::error::BoxError),
-            )
-        })
+        .map_err(|error| (String::new(), Some(Box::new(error) as BoxError)))
 }
 
 fn resolve_at(
     value: &mut serde_json::Value,
     segments: &[&str],
     resolver: &LinkResolver,
-) -> Result<(), Option<crate::error::BoxError>> {
+) -> Result<(), Option<BoxError>> {
     use serde_json::Value;
 
     let Some((first, rest)) = segments.split_first() else {
@@ -311,7 +305,7 @@ fn resolve_at(
             Value::String(link) => {
                 *link = resolver
                     .resolve(link)
-                    .map_err(|error| Some(Box::new(error) as crate::error::BoxError))?;
+                    .map_err(|error| Some(Box::new(error) as BoxError))?;
                 Ok(())
             }
             Value::Null => Ok(()),

@@ -3,28 +3,13 @@
 
 use std::fmt::{self, Write as _};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
-/// Bytes left as they are: RFC 3986's unreserved characters. Everything
-/// else is percent-encoded, so a value stays one path segment or one query
-/// value whatever it holds.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use crate::encoding::push_encoded;
 
 /// Why a call's URL could not be built.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum UrlProblem {
     /// A path parameter is missing, empty, `.` or `..`.
     PathParameter(String),
-}
-
-/// Appends `value`, percent-encoded.
-pub(crate) fn push_encoded(out: &mut String, value: &str) {
-    // Writing into a `String` cannot fail.
-    let _ = write!(out, "{}", utf8_percent_encode(value, UNRESERVED));
 }
 
 /// Appends `value`'s text, percent-encoded; fails when its `Display` does.

@@ -56,7 +56,13 @@ impl ServiceClient {
     async fn call(&self, request: Request) -> Result<Response, MicroserviceError> {
         let started = Instant::now();
         let plan = self.plan(started);
-        let context = CallContext::of(&self.state.name, request.operation);
+        let operation = request.operation;
+        let context = CallContext::shared(
+            &self.state.name,
+            operation.id,
+            operation.method,
+            operation.path(),
+        );
         let permit = match self.state.breaker.try_acquire(started.into_std()) {
             Ok(permit) => permit,
             Err(open) => return Err(circuit_open(context, 0, open)),

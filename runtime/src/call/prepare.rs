@@ -138,7 +138,7 @@ fn cookie_header(cookies: &[(&'static str, String)]) -> String {
         }
         header.push_str(name);
         header.push('=');
-        request_url::push_encoded(&mut header, value);
+        crate::encoding::push_encoded(&mut header, value);
     }
     header
 }

@@ -31,14 +31,14 @@ impl Backoff {
     }
 
     /// The upper bound of the delay before retry number `retry` (0-based).
-    pub fn ceiling(&self, retry: u32) -> Duration {
+    pub(crate) fn ceiling(&self, retry: u32) -> Duration {
         let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
         self.base.saturating_mul(factor).min(self.max)
     }
 
     /// The delay before retry number `retry`, for a jitter sample `unit` in
     /// `[0, 1)` (values outside are clamped).
-    pub fn delay(&self, retry: u32, unit: f64) -> Duration {
+    pub(crate) fn delay(&self, retry: u32, unit: f64) -> Duration {
         self.ceiling(retry).mul_f64(unit.clamp(0.0, 1.0))
     }
 }

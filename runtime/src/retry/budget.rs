@@ -34,27 +34,22 @@ impl Default for BudgetConfig {
 
 /// A thread-safe retry budget over a sliding window.
 #[derive(Debug)]
-pub struct RetryBudget {
+pub(crate) struct RetryBudget {
     config: BudgetConfig,
     window: Mutex<SlidingWindow>,
 }
 
 impl RetryBudget {
     /// A budget whose window starts at `now`.
-    pub fn new(config: BudgetConfig, now: Instant) -> Self {
+    pub(crate) fn new(config: BudgetConfig, now: Instant) -> Self {
         Self {
             config,
             window: Mutex::new(SlidingWindow::new(config.window, now)),
         }
     }
 
-    /// The budget's configuration.
-    pub fn config(&self) -> BudgetConfig {
-        self.config
-    }
-
     /// Records a call (a first attempt).
-    pub fn deposit(&self, now: Instant) {
+    pub(crate) fn deposit(&self, now: Instant) {
         self.lock().add(
             now,
             Counts {
@@ -65,7 +60,7 @@ impl RetryBudget {
     }
 
     /// Takes one retry from the budget; `false` when it is spent.
-    pub fn try_withdraw(&self, now: Instant) -> bool {
+    pub(crate) fn try_withdraw(&self, now: Instant) -> bool {
         let mut window = self.lock();
         if self.balance_of(window.total(now)) < 1.0 {
             return false;
@@ -81,7 +76,8 @@ impl RetryBudget {
     }
 
     /// Retries currently available.
-    pub fn balance(&self, now: Instant) -> f64 {
+    #[cfg(test)]
+    fn balance(&self, now: Instant) -> f64 {
         self.balance_of(self.lock().total(now))
     }
 

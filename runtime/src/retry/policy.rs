@@ -6,7 +6,7 @@ use super::backoff::Backoff;
 
 /// What one attempt ended with, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AttemptOutcome {
+pub(crate) enum AttemptOutcome {
     /// The upstream answered with this status (and maybe a `Retry-After`).
     Status {
         /// The HTTP status.
@@ -24,7 +24,7 @@ pub enum AttemptOutcome {
 
 /// What to do after an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RetryDecision {
+pub(crate) enum RetryDecision {
     /// Try again after this delay.
     Retry(Duration),
     /// Return the attempt's result.
@@ -34,7 +34,7 @@ pub enum RetryDecision {
 /// Why the policy stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum StopReason {
+pub(crate) enum StopReason {
     /// The outcome is final: a success, or an error no retry can fix.
     NotRetryable,
     /// The request is not safe to send twice (POST/PATCH without an
@@ -91,7 +91,7 @@ impl RetryPolicy {
 
     /// Whether an outcome is transient, so that the same request may succeed
     /// if sent again.
-    pub fn is_transient(outcome: AttemptOutcome) -> bool {
+    pub(crate) fn is_transient(outcome: AttemptOutcome) -> bool {
         match outcome {
             AttemptOutcome::Status { status, .. } => is_retryable_status(status),
             AttemptOutcome::Connect | AttemptOutcome::Timeout | AttemptOutcome::Reset => true,
@@ -101,7 +101,7 @@ impl RetryPolicy {
     /// Decides what follows attempt number `attempt` (1-based) that ended
     /// with `outcome`. `replayable` says whether the request may be sent
     /// twice; `jitter` is a uniform sample in `[0, 1)`.
-    pub fn decide(
+    pub(crate) fn decide(
         &self,
         attempt: u32,
         replayable: bool,

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 /// The delay a `Retry-After` value asks for, measured from `now`. A date in
 /// the past means "now" (zero); an unparseable value is ignored (`None`).
-pub fn parse(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Huge values saturate instead of failing: the cap decides later.
