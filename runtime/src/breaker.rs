@@ -1,7 +1,12 @@
 //! One circuit breaker per upstream service.
 //!
-//! Closed: calls flow and outcomes are counted over a sliding window. When at
-//! least `minimum_calls` were made and the failure ratio reaches the
+//! It judges calls, not attempts: the call path reports one verdict per
+//! call, how its last attempt ended, so a blip that a retry fixes counts as
+//! a healthy call (the README's runtime section compares this with the
+//! anchors that count attempts).
+//!
+//! Closed: calls flow and verdicts are counted over a sliding window. When at
+//! least `minimum_calls` were judged and the failure ratio reaches the
 //! threshold, the breaker opens. Open: calls fail fast, with no network I/O,
 //! for `open_duration`. Half-open: up to `half_open_probes` calls go through;
 //! if they all succeed the breaker closes, and the first failure reopens it.

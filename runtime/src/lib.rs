@@ -2,18 +2,19 @@
 //!
 //! One call goes through the layers in this order: overall deadline -> retry
 //! (policy, budget, backoff) -> circuit breaker -> per-attempt timeout ->
-//! pooled HTTP send -> bounded body read -> status and error mapping.
+//! transport -> bounded body read -> status and error mapping.
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`config`] | `FRONTEND_URL`, service URLs, timeouts, retry and breaker settings |
-//! | [`session`] | the one pooled HTTP client, per-service handles |
+//! | [`config`] | `FRONTEND_URL`, service URLs, timeouts, retry, breaker and HTTP client settings |
+//! | [`session`] | a session over one transport, per-service handles |
+//! | [`transport`] | the seam every attempt goes through; the default pooled HTTP client |
 //! | [`retry`] | retry policy, backoff, `Retry-After`, retry budget |
 //! | [`breaker`] | one circuit breaker per upstream service |
 //! | [`error`] | [`MicroserviceError`] and its categories |
 //! | [`links`] | the `FRONTEND_URL` link resolver |
 //! | [`auth`] | credentials and how they are applied |
-//! | [`options`] | per-call overrides |
+//! | [`options`] | per-handle overrides |
 //!
 //! Callers never see an HTTP-stack type: only this crate's own.
 //!

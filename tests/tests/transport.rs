@@ -151,3 +151,53 @@ async fn sessions_with_different_settings_coexist_without_process_state() {
     assert!(get(&trusting).await.is_ok());
     assert!(rustls::crypto::CryptoProvider::get_default().is_none());
 }
+
+/// An upstream in memory: answers every request with one JSON user, and
+/// counts the requests. It speaks only the runtime's own types.
+#[derive(Debug, Default)]
+struct InMemoryAuth {
+    seen: std::sync::Mutex<Vec<(String, Option<String>)>>,
+}
+
+impl clientgen_runtime::Transport for InMemoryAuth {
+    fn send(
+        &self,
+        request: clientgen_runtime::transport::HttpRequest,
+    ) -> clientgen_runtime::transport::TransportFuture<'_> {
+        let authorization = request.headers.get("authorization").map(str::to_owned);
+        self.seen
+            .lock()
+            .unwrap()
+            .push((request.url.path().to_owned(), authorization));
+        Box::pin(async {
+            let user = br#"{"id":"u-42","email":"ada@example.com","display_name":"Ada","roles":["manager"],"created_at":"2025-01-02T03:04:05Z"}"#;
+            Ok(clientgen_runtime::transport::HttpResponse::new(
+                200,
+                clientgen_runtime::Headers::new(),
+                clientgen_runtime::ResponseBody::from_bytes(&user[..]),
+            ))
+        })
+    }
+}
+
+/// A consumer's test runs the generated clients without a socket: the
+/// whole call path (credentials, retries, the breaker, decoding) runs over
+/// its own transport.
+#[tokio::test]
+async fn generated_clients_run_over_a_transport_without_sockets() {
+    let upstream = std::sync::Arc::new(InMemoryAuth::default());
+    let config = RuntimeConfig::builder()
+        .service_url("auth", "http://auth.invalid")
+        .credentials("auth", clientgen_runtime::Credentials::bearer("t-1"))
+        .build()
+        .unwrap();
+    let session = Session::with_transport(config, std::sync::Arc::clone(&upstream));
+    let auth = service_clients::auth::AuthClient::new(&session).unwrap();
+    let user = auth.get_user("u-42").await.unwrap();
+    assert_eq!(user.display_name, "Ada");
+    let seen = upstream.seen.lock().unwrap();
+    assert_eq!(
+        *seen,
+        [("/users/u-42".to_owned(), Some("Bearer t-1".to_owned()))]
+    );
+}

@@ -284,3 +284,14 @@ async fn a_header_set_twice_is_sent_once_with_the_operations_value() {
     );
     assert_eq!(headers.get("x-tenant"), Some("t-1"));
 }
+
+/// A call's future can move between threads: generated methods await it,
+/// and callers spawn those on multi-thread runtimes.
+#[test]
+fn the_call_future_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let upstream = Scripted::new([], Step::Answer(200, &[]));
+    let client = client(&upstream, |config| config);
+    let call = client.execute(Request::new(&GET).path_param("id", 7));
+    assert_send(&call);
+}

@@ -201,3 +201,11 @@ pub trait Transport: fmt::Debug + Send + Sync + 'static {
     /// Sends `request`.
     fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
 }
+
+/// A shared transport: a test keeps one handle on its fake (to see what it
+/// received) and gives the session another.
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        T::send(self, request)
+    }
+}
