@@ -3,26 +3,30 @@
 //! reported as the median of the per-round ratios, with their quartiles.
 //!
 //! Options: `--quick` (3 rounds), `--only=generation|requests`, and for the
-//! requests `--call=get|post`, `--concurrency=1|64`, `--rounds=N` and
-//! `--calls=N` (per round). `CLIENTGEN_BENCH_CPUS=C,U` pins the client to
-//! CPU `C` and the upstream to CPU `U`.
+//! requests `--call=get|post`, `--concurrency=1|64|mt256`, `--rounds=N`,
+//! `--calls=N` (per round) and `--clients=generated,traced,...` (the tuned
+//! raw baseline always runs). `CLIENTGEN_BENCH_CPUS=C,U` pins the client
+//! to CPU `C` and the upstream to CPU `U`.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark reports.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use clientgen_bench::cpu::peak_rss_kib;
 use clientgen_bench::generation::{Tool, generate};
-use clientgen_bench::requests::{Batch, Call, Clients, Kind, breaker_refusal_ns, client_runtime};
-use clientgen_bench::server::Upstream;
+use clientgen_bench::requests::{
+    Batch, Call, Clients, Kind, breaker_refusal_ns, client_runtime, multi_thread_runtime,
+};
+use clientgen_bench::server::{Upstream, serve_if_child};
 use clientgen_bench::stats::{median, quantile};
 
 /// Rounds per generation comparison.
 const ROUNDS: usize = 21;
 
 /// Rounds per request comparison: sequential calls on this VM swing with
-/// where the scheduler puts the two threads, so more, shorter rounds.
-const REQUEST_ROUNDS: usize = 41;
+/// where the scheduler puts the two processes, so many short rounds.
+const REQUEST_ROUNDS: usize = 21;
 
 const SPECS: &[&str] = &[
     "progenitor-nexus.json",
@@ -36,6 +40,10 @@ fn corpus() -> PathBuf {
 }
 
 fn main() {
+    // A child run serves as the request benchmark's upstream.
+    if serve_if_child() {
+        return;
+    }
     // A child run measures one generation's peak memory and exits.
     if let Ok(job) = std::env::var("CLIENTGEN_BENCH_RSS") {
         let (tool, spec) = job.split_once(':').unwrap_or(("clientgen", ""));
@@ -75,7 +83,17 @@ fn main() {
             rounds: number("rounds", if quick { 3 } else { REQUEST_ROUNDS }),
             calls: number("calls", if quick { 256 } else { 1_024 }),
             call: value("call"),
-            concurrency: value("concurrency").and_then(|v| v.parse().ok()),
+            concurrency: value("concurrency"),
+            kinds: match value("clients") {
+                None => Kind::ALL.to_vec(),
+                Some(list) => {
+                    let mut kinds: Vec<Kind> = list.split(',').filter_map(Kind::parse).collect();
+                    if !kinds.contains(&Kind::Tuned) {
+                        kinds.insert(0, Kind::Tuned);
+                    }
+                    kinds
+                }
+            },
         };
         request_table(&selection);
     }
@@ -196,6 +214,9 @@ fn rss_of(tool: &str, spec: &Path) -> String {
 
 /// A ratio's median and quartiles over the rounds.
 fn spread(ratios: &[f64]) -> String {
+    if ratios.is_empty() {
+        return "n/a".to_owned();
+    }
     format!(
         "{:.3}× ({:.2}–{:.2})",
         median(ratios),
@@ -204,33 +225,43 @@ fn spread(ratios: &[f64]) -> String {
     )
 }
 
-/// A latency table row: each client's p50 and p99 over every call, and
-/// ours and the control's over raw reqwest's. `latency` is in `Kind::ALL`'s
-/// order, in microseconds.
-fn latency_row(call: Call, mode: &str, latency: &[Vec<f64>; 4]) -> String {
-    let [ours, raw, theirs, control] = [0, 1, 2, 3].map(|index| {
-        (
-            quantile(&latency[index], 0.5),
-            quantile(&latency[index], 0.99),
-        )
-    });
-    // Raw reqwest with no successful call has no latency to compare with.
-    let over_raw = |(p50, p99): (f64, f64)| {
-        if raw.0 > 0.0 && raw.1 > 0.0 {
-            format!("{:.3}× / {:.3}×", p50 / raw.0, p99 / raw.1)
-        } else {
-            "n/a".to_owned()
+/// How the calls of a row are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// One call at a time, on a current-thread runtime.
+    Sequential,
+    /// This many tasks on a current-thread runtime.
+    Tasks(usize),
+    /// This many tasks on a multi-thread runtime with two workers.
+    Threads(usize),
+}
+
+impl Mode {
+    const ALL: [Mode; 3] = [Mode::Sequential, Mode::Tasks(64), Mode::Threads(256)];
+
+    fn concurrency(self) -> usize {
+        match self {
+            Mode::Sequential => 1,
+            Mode::Tasks(tasks) | Mode::Threads(tasks) => tasks,
         }
-    };
-    let micros = |(p50, p99): (f64, f64)| format!("{p50:.1} / {p99:.1} µs");
-    format!(
-        "| {call:?} | {mode} | {} | {} | {} | {} | {} |",
-        micros(ours),
-        micros(raw),
-        micros(theirs),
-        over_raw(ours),
-        over_raw(control),
-    )
+    }
+
+    /// The `--concurrency=` value that selects the row.
+    fn name(self) -> String {
+        match self {
+            Mode::Sequential => "1".to_owned(),
+            Mode::Tasks(tasks) => tasks.to_string(),
+            Mode::Threads(tasks) => format!("mt{tasks}"),
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            Mode::Sequential => "sequential".to_owned(),
+            Mode::Tasks(tasks) => format!("{tasks}-way"),
+            Mode::Threads(tasks) => format!("MT 2 workers, {tasks}-way"),
+        }
+    }
 }
 
 /// Which request comparisons to run, and how long.
@@ -239,131 +270,152 @@ struct Selection {
     calls: usize,
     /// `get` or `post`; both without it.
     call: Option<String>,
-    /// 1 or 64; both without it.
-    concurrency: Option<usize>,
+    /// `1`, `64` or `mt256`; every mode without it.
+    concurrency: Option<String>,
+    /// The clients compared (the tuned baseline always among them).
+    kinds: Vec<Kind>,
+}
+
+/// One row's figures for one client, over the rounds.
+#[derive(Default)]
+struct Figures {
+    vs_tuned: Vec<f64>,
+    vs_progenitor: Vec<f64>,
+    cpu: Vec<f64>,
+    cpu_vs_tuned: Vec<f64>,
+    /// Every successful call's latency, in microseconds.
+    latency: Vec<f64>,
 }
 
 fn request_table(selection: &Selection) {
-    let Selection { rounds, calls, .. } = *selection;
     if let Some((cpu, _)) = clientgen_bench::cpu::placement()
         && let Err(error) = clientgen_bench::cpu::pin_to(cpu)
     {
         eprintln!("cannot pin the client to CPU {cpu}: {error}");
     }
-    let runtime = match client_runtime() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start a runtime: {error}");
-            return;
-        }
+    if let Err(error) = run_requests(selection) {
+        eprintln!("requests: {error}");
+    }
+}
+
+fn run_requests(selection: &Selection) -> Result<(), Box<dyn std::error::Error>> {
+    let Selection {
+        rounds,
+        calls,
+        ref kinds,
+        ..
+    } = *selection;
+    let single = client_runtime()?;
+    let multi = multi_thread_runtime(2)?;
+    let upstream = Upstream::start()?;
+    // Each runtime has clients of its own: a pooled connection is served by
+    // a task of the runtime that opened it.
+    let make = || -> Result<Arc<Clients>, Box<dyn std::error::Error>> {
+        let clients = Clients::new(upstream.url())?.timing_each_call();
+        Ok(Arc::new(if kinds.contains(&Kind::Traced) {
+            clients.with_subscriber()
+        } else {
+            clients
+        }))
     };
-    runtime.block_on(async {
-        let upstream = match Upstream::start() {
-            Ok(upstream) => upstream,
-            Err(error) => {
-                eprintln!("cannot start the upstream: {error}");
-                return;
-            }
-        };
-        let clients = match Clients::new(&upstream.url()).map(|clients| std::sync::Arc::new(clients.timing_each_call())) {
-            Ok(clients) => clients,
-            Err(error) => {
-                eprintln!("cannot build the clients: {error}");
-                return;
-            }
-        };
-        println!(
-            "## Requests: generated client vs raw reqwest vs progenitor ({rounds} interleaved rounds of {calls} calls; same headers, same decoding; ratios as median (quartiles))\n"
-        );
-        println!(
-            "| call | mode | ours / raw (median) | ours / progenitor (median) | control: raw / raw | client CPU/call: ours | raw reqwest | progenitor | extra CPU/call vs raw | control: raw - raw |"
-        );
-        println!("|---|---|---|---|---|---|---|---|---|---|");
-        let mut latency_rows = Vec::new();
-        for call in [Call::Get, Call::Post] {
-            let name = if call == Call::Get { "get" } else { "post" };
-            if selection.call.as_deref().is_some_and(|wanted| wanted != name) {
+    let (on_single, on_multi) = (make()?, make()?);
+    println!(
+        "## Requests ({rounds} interleaved rounds of {calls} calls, 4× that under MT; same headers, same decoding; ratios as median (quartiles) of per-round ratios; CPU of the whole client process)\n"
+    );
+    println!(
+        "| call | mode | client | throughput / tuned raw | throughput / progenitor | process CPU per call | CPU / tuned raw | latency p50 / p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for call in [Call::Get, Call::Post] {
+        let name = if call == Call::Get { "get" } else { "post" };
+        if selection
+            .call
+            .as_deref()
+            .is_some_and(|wanted| wanted != name)
+        {
+            continue;
+        }
+        for mode in Mode::ALL {
+            if selection
+                .concurrency
+                .as_deref()
+                .is_some_and(|wanted| wanted != mode.name())
+            {
                 continue;
             }
-            for concurrency in [1, 64] {
-                if selection.concurrency.is_some_and(|wanted| wanted != concurrency) {
-                    continue;
+            let (runtime, clients, calls) = match mode {
+                Mode::Threads(_) => (&multi, &on_multi, calls * 4),
+                _ => (&single, &on_single, calls),
+            };
+            let concurrency = mode.concurrency();
+            for &kind in kinds {
+                runtime.block_on(clients.batch(kind, call, concurrency * 4, concurrency));
+            }
+            let mut figures: Vec<Figures> = kinds.iter().map(|_| Figures::default()).collect();
+            for round in 0..rounds {
+                // Each client runs at each position in the order equally
+                // often.
+                let mut batches: Vec<Option<Batch>> = kinds.iter().map(|_| None).collect();
+                for position in 0..kinds.len() {
+                    let index = (round + position) % kinds.len();
+                    let batch =
+                        runtime.block_on(clients.batch(kinds[index], call, calls, concurrency));
+                    batches[index] = Some(batch);
                 }
-                for kind in Kind::ALL {
-                    clients.batch(kind, call, concurrency * 4, concurrency).await;
-                }
-                let mut vs_raw = Vec::new();
-                let mut vs_progenitor = Vec::new();
-                let mut control = Vec::new();
-                let mut cpu = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
-                // Every call's latency, in microseconds, by client.
-                let mut latency: [Vec<f64>; 4] = Default::default();
-                for round in 0..rounds {
-                    // Each client runs first, second, third and last equally
-                    // often.
-                    let mut batches: [Option<Batch>; 4] = Default::default();
-                    for position in 0..Kind::ALL.len() {
-                        let index = (round + position) % Kind::ALL.len();
-                        let kind = Kind::ALL[index];
-                        batches[index] = Some(clients.batch(kind, call, calls, concurrency).await);
-                    }
-                    let [Some(ours), Some(raw), Some(theirs), Some(raw_again)] = batches else {
-                        continue;
-                    };
-                    vs_raw.push(ours.throughput() / raw.throughput());
-                    vs_progenitor.push(ours.throughput() / theirs.throughput());
-                    control.push(raw_again.throughput() / raw.throughput());
-                    let all = [ours, raw, theirs, raw_again];
-                    for ((slot, times), batch) in cpu.iter_mut().zip(&mut latency).zip(all) {
-                        slot.push(batch.cpu_per_call_us());
-                        times.extend(batch.latencies.iter().map(|t| t.as_secs_f64() * 1e6));
-                    }
-                }
-                let extra_over_raw = |client: &[f64]| -> Vec<f64> {
-                    client.iter().zip(&cpu[1]).map(|(a, b)| a - b).collect()
+                let find = |wanted: Kind| {
+                    kinds
+                        .iter()
+                        .position(|&kind| kind == wanted)
+                        .and_then(|index| batches[index].as_ref())
                 };
-                // The control's extra CPU is the noise floor of ours'.
-                let (extra, noise) = (extra_over_raw(&cpu[0]), extra_over_raw(&cpu[3]));
-                let mode = if concurrency == 1 {
-                    "sequential".to_owned()
-                } else {
-                    format!("{concurrency}-way")
-                };
-                latency_rows.push(latency_row(call, &mode, &latency));
+                let (tuned, theirs) = (find(Kind::Tuned), find(Kind::Progenitor));
+                for (slot, batch) in figures.iter_mut().zip(&batches) {
+                    let Some(batch) = batch else { continue };
+                    if let Some(tuned) = tuned {
+                        slot.vs_tuned.push(batch.throughput() / tuned.throughput());
+                        slot.cpu_vs_tuned
+                            .push(batch.cpu_per_call_us() / tuned.cpu_per_call_us());
+                    }
+                    if let Some(theirs) = theirs {
+                        slot.vs_progenitor
+                            .push(batch.throughput() / theirs.throughput());
+                    }
+                    slot.cpu.push(batch.cpu_per_call_us());
+                    slot.latency
+                        .extend(batch.latencies.iter().map(|t| t.as_secs_f64() * 1e6));
+                }
+            }
+            for (kind, figures) in kinds.iter().zip(&figures) {
                 println!(
-                    "| {call:?} | {mode} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} µs | {:+.2} µs | {:+.2} µs |",
-                    spread(&vs_raw),
-                    spread(&vs_progenitor),
-                    spread(&control),
-                    median(&cpu[0]),
-                    median(&cpu[1]),
-                    median(&cpu[2]),
-                    median(&extra),
-                    median(&noise),
+                    "| {call:?} | {} | {} | {} | {} | {:.1} µs | {} | {:.0} / {:.0} µs |",
+                    mode.label(),
+                    kind.label(),
+                    spread(&figures.vs_tuned),
+                    spread(&figures.vs_progenitor),
+                    median(&figures.cpu),
+                    spread(&figures.cpu_vs_tuned),
+                    quantile(&figures.latency, 0.5),
+                    quantile(&figures.latency, 0.99),
                 );
             }
         }
-        println!(
-            "\nLatency per call, every call of every round pooled (p50 / p99; ours / raw, the control / raw):\n"
-        );
-        println!(
-            "| call | mode | ours | raw reqwest | progenitor | ours / raw | control / raw |"
-        );
-        println!("|---|---|---|---|---|---|---|");
-        for row in latency_rows {
-            println!("{row}");
-        }
+    }
+    drop(upstream);
+    single.block_on(async {
         match breaker_refusal_ns(100_000).await {
             Ok(ns) => println!("\nA call refused by an open breaker: {ns:.0} ns (no I/O)."),
             Err(error) => println!("\nbreaker refusal: {error}"),
         }
-        let fresh = match Upstream::start() {
-            Ok(upstream) => upstream,
-            Err(_) => return,
-        };
-        if let Ok(counted) = Clients::new(&fresh.url()).map(std::sync::Arc::new) {
-            counted.batch(Kind::Generated, Call::Get, 10_000, 1).await;
-            println!("TCP connections opened for 10,000 sequential calls: {}.", fresh.accepted());
-        }
     });
+    let mut fresh = Upstream::spawn()?;
+    let counted = Arc::new(Clients::new(fresh.url())?);
+    let batch = single.block_on(counted.batch(Kind::Generated, Call::Get, 10_000, 1));
+    match fresh.accepted() {
+        Some(accepted) => println!(
+            "TCP connections opened for 10,000 sequential calls (ours, {} succeeded): {accepted}.",
+            batch.calls
+        ),
+        None => println!("TCP connections opened for 10,000 sequential calls: unknown."),
+    }
+    Ok(())
 }

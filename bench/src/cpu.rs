@@ -1,14 +1,14 @@
-//! The calling thread's CPU time, which is far steadier than wall time on a
-//! shared machine.
+//! CPU time of the whole client process, every thread of it (the upstream
+//! runs in a process of its own, `server.rs`).
 
 use std::time::Duration;
 
-/// CPU time consumed by the calling thread so far (user and kernel), from
-/// `CLOCK_THREAD_CPUTIME_ID`, which includes the running time slice: to the
-/// nanosecond, where `/proc/thread-self/schedstat` advances in scheduler
-/// ticks (4 ms on this VM).
-pub fn thread_cpu() -> Duration {
-    let time = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+/// CPU time consumed so far by every thread of this process, user and
+/// kernel: `CLOCK_PROCESS_CPUTIME_ID`, the sum `getrusage(RUSAGE_SELF)` and
+/// `/proc/self/stat` give too, but to the nanosecond (including the running
+/// time slices), where those advance in scheduler ticks.
+pub fn process_cpu() -> Duration {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     let seconds = u64::try_from(time.tv_sec).unwrap_or(0);
     let nanos = u32::try_from(time.tv_nsec).unwrap_or(0);
     Duration::new(seconds, nanos)

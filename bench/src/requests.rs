@@ -1,14 +1,21 @@
 //! Requests: a generated client call vs the same call made with raw reqwest
-//! (same headers, same decoding), sequential and 64-way concurrent.
+//! (same headers, same decoding) and with progenitor's client, sequential,
+//! many tasks on one thread, and many tasks on a multi-thread runtime.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clientgen_runtime::{BreakerConfig, Credentials, RuntimeConfig, Session};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use service_clients::{audit, config};
+use tracing::instrument::WithSubscriber;
 
-use crate::cpu::thread_cpu;
+use crate::cpu::process_cpu;
 use crate::padding::Padding;
+
+/// The `User-Agent` our session sends by default, given to the tuned raw
+/// client too.
+const USER_AGENT: &str = concat!("clientgen/", env!("CARGO_PKG_VERSION"));
 
 /// Which call a round makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,36 +26,100 @@ pub enum Call {
     Post,
 }
 
+impl Call {
+    /// `get` or `post`.
+    pub fn parse(text: &str) -> Option<Call> {
+        match text {
+            "get" => Some(Call::Get),
+            "post" => Some(Call::Post),
+            _ => None,
+        }
+    }
+}
+
 /// The clients compared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
-    /// Our generated client.
+    /// Our generated client, no tracing subscriber.
     Generated,
-    /// Raw reqwest, same headers and decoding.
-    Raw,
+    /// Our generated client with a `tracing` subscriber listening at INFO
+    /// (`tracing-subscriber`'s fmt, writing to `std::io::sink`), scoped to
+    /// this client's calls.
+    Traced,
+    /// Raw reqwest built by hand as carefully as our session builds its
+    /// client, URL and header values made once: the baseline.
+    Tuned,
+    /// Raw reqwest with reqwest's defaults, URL and header values formatted
+    /// on every call.
+    Naive,
     /// progenitor 0.15.1's positional client.
     Progenitor,
-    /// Raw reqwest again, with its own pool: the control that shows how far
-    /// two identical clients drift apart on this machine.
-    RawControl,
+    /// The tuned raw client again, with its own pool: the control that shows
+    /// how far two identical clients drift apart on this machine.
+    Control,
 }
 
 impl Kind {
     /// Every client, in table order.
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Generated,
-        Kind::Raw,
+        Kind::Traced,
+        Kind::Tuned,
+        Kind::Naive,
         Kind::Progenitor,
-        Kind::RawControl,
+        Kind::Control,
     ];
+
+    /// The client's command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Generated => "generated",
+            Kind::Traced => "traced",
+            Kind::Tuned => "tuned",
+            Kind::Naive => "naive",
+            Kind::Progenitor => "progenitor",
+            Kind::Control => "control",
+        }
+    }
+
+    /// The client named `name` ([`Kind::name`]).
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// The client's name in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Generated => "ours",
+            Kind::Traced => "ours, INFO subscriber",
+            Kind::Tuned => "raw reqwest, tuned (baseline)",
+            Kind::Naive => "raw reqwest, naive",
+            Kind::Progenitor => "progenitor 0.15.1",
+            Kind::Control => "control: tuned again",
+        }
+    }
+}
+
+/// What the tuned raw client builds once and clones per call.
+struct Prepared {
+    get_url: reqwest::Url,
+    post_url: reqwest::Url,
+    api_key: HeaderName,
+    audit_key: HeaderName,
+    key: HeaderValue,
+    json: HeaderValue,
 }
 
 /// The clients compared.
 pub struct Clients {
     config: config::ConfigClient,
     audit: audit::AuditClient,
-    raw: reqwest::Client,
-    raw_control: reqwest::Client,
+    /// The subscriber of [`Kind::Traced`]'s calls, once asked for.
+    subscriber: Option<tracing::Dispatch>,
+    tuned: reqwest::Client,
+    control: reqwest::Client,
+    prepared: Prepared,
+    naive: reqwest::Client,
     progenitor_config: crate::progenitor::config::Client,
     progenitor_audit: crate::progenitor::audit::Client,
     progenitor_event: crate::progenitor::audit::types::AuditEventInput,
@@ -65,14 +136,14 @@ pub struct Clients {
 pub struct Batch {
     /// Wall time.
     pub wall: Duration,
-    /// Client thread CPU time.
+    /// CPU time of the whole client process, every thread.
     pub cpu: Duration,
     /// Calls made.
     pub calls: usize,
     /// Each successful call's latency, from the moment it was made to its
-    /// decoded result (under 64-way concurrency, waits for the thread
-    /// included, as a caller would see them); empty unless the clients were
-    /// made [`Clients::timing_each_call`].
+    /// decoded result (under concurrency, waits for a thread included, as a
+    /// caller would see them); empty unless the clients were made
+    /// [`Clients::timing_each_call`].
     pub latencies: Vec<Duration>,
 }
 
@@ -88,9 +159,53 @@ impl Batch {
     }
 }
 
+/// A rustls configuration for the raw clients: reqwest, built with
+/// `rustls-no-provider` here, needs one with its crypto provider passed in
+/// (the benchmark's upstream speaks plain HTTP, so no root is trusted), and
+/// the ALPN list our session offers.
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Raw reqwest built with the settings our session gives its own client
+/// (`runtime/src/transport/pooled.rs`): no redirects, no retries of
+/// reqwest's own (its retry layer then copies no request), `TCP_NODELAY`,
+/// the same timeouts, pool and `User-Agent`, no proxy lookups, HTTP/2 where
+/// ALPN offers it.
+fn tuned_client() -> Result<reqwest::Client, Box<dyn std::error::Error>> {
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .connect_timeout(Duration::from_secs(2))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(usize::MAX)
+        .user_agent(USER_AGENT)
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0))
+        .tcp_nodelay(true)
+        .no_proxy()
+        .build()?)
+}
+
+/// Raw reqwest with its defaults (the crypto provider aside, which this
+/// build of reqwest needs passed in).
+fn naive_client(
+    headers: reqwest::header::HeaderMap,
+) -> Result<reqwest::Client, Box<dyn std::error::Error>> {
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .default_headers(headers)
+        .build()?)
+}
+
 impl Clients {
-    /// Both clients against `base`, retry, breaker and tracing on (their
-    /// defaults).
+    /// Every client against `base`; ours with retry, breaker and tracing on
+    /// (their defaults).
     pub fn new(base: &str) -> Result<Clients, Box<dyn std::error::Error>> {
         let runtime_config = RuntimeConfig::builder()
             .service_url("config", base)
@@ -112,20 +227,28 @@ impl Clients {
         let event: audit::AuditEventInput = serde_json::from_str(
             r#"{"action":"leave.approved","occurred_at":"2026-11-26T12:00:00Z","actor":{"type":"service","service_name":"approvals"}}"#,
         )?;
-        let keyed = |header: &'static str| -> Result<reqwest::Client, reqwest::Error> {
+        let keyed = |header: &'static str| {
             let mut headers = reqwest::header::HeaderMap::new();
-            headers.insert(
-                header,
-                reqwest::header::HeaderValue::from_static("bench-key"),
-            );
-            reqwest::Client::builder().default_headers(headers).build()
+            headers.insert(header, HeaderValue::from_static("bench-key"));
+            naive_client(headers)
+        };
+        let prepared = Prepared {
+            get_url: reqwest::Url::parse(&format!("{base}/namespaces/hr/keys/limits.max_days"))?,
+            post_url: reqwest::Url::parse(&format!("{base}/events"))?,
+            api_key: HeaderName::from_static("x-api-key"),
+            audit_key: HeaderName::from_static("x-audit-key"),
+            key: HeaderValue::from_static("bench-key"),
+            json: HeaderValue::from_static("application/json"),
         };
         let progenitor_event = serde_json::from_value(serde_json::to_value(&event)?)?;
         Ok(Clients {
             config: config::ConfigClient::new(&session)?,
             audit: audit::AuditClient::new(&session)?,
-            raw: reqwest::Client::builder().build()?,
-            raw_control: reqwest::Client::builder().build()?,
+            subscriber: None,
+            tuned: tuned_client()?,
+            control: tuned_client()?,
+            prepared,
+            naive: naive_client(reqwest::header::HeaderMap::new())?,
             progenitor_config: crate::progenitor::config::Client::new_with_client(
                 base,
                 keyed("x-api-key")?,
@@ -140,6 +263,27 @@ impl Clients {
             control_padding,
             timed: false,
         })
+    }
+
+    /// Makes the subscriber [`Kind::Traced`] calls under. Until then that
+    /// client runs without one: a process that never makes it has no
+    /// subscriber at all, so no tracing call site of any other client asks
+    /// for one.
+    pub fn with_subscriber(mut self) -> Self {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(std::io::sink)
+            .finish();
+        self.subscriber = Some(tracing::Dispatch::new(subscriber));
+        self
+    }
+
+    /// Records each call's latency from now on: two clock readings per call,
+    /// the same for every client. Off by default, so that the instruction
+    /// counts of `calls` hold the client's work alone.
+    pub fn timing_each_call(mut self) -> Self {
+        self.timed = true;
+        self
     }
 
     async fn generated(&self, call: Call) -> bool {
@@ -172,16 +316,51 @@ impl Clients {
         }
     }
 
-    async fn raw(&self, client: &reqwest::Client, call: Call) -> bool {
+    /// The tuned raw call: a request made from the prepared URL and header
+    /// values, handed to `Client::execute`.
+    async fn tuned(&self, client: &reqwest::Client, call: Call) -> bool {
+        let prepared = &self.prepared;
         let request = match call {
-            Call::Get => client
+            Call::Get => {
+                let mut request =
+                    reqwest::Request::new(reqwest::Method::GET, prepared.get_url.clone());
+                request
+                    .headers_mut()
+                    .append(prepared.api_key.clone(), prepared.key.clone());
+                request
+            }
+            Call::Post => {
+                let Ok(body) = serde_json::to_vec(&self.event) else {
+                    return false;
+                };
+                let mut request =
+                    reqwest::Request::new(reqwest::Method::POST, prepared.post_url.clone());
+                let headers = request.headers_mut();
+                headers.append(prepared.audit_key.clone(), prepared.key.clone());
+                headers.append(CONTENT_TYPE, prepared.json.clone());
+                *request.body_mut() = Some(body.into());
+                request
+            }
+        };
+        let Ok(response) = client.execute(request).await else {
+            return false;
+        };
+        decode(call, response).await
+    }
+
+    /// The naive raw call: URL formatted, header names and values parsed,
+    /// per call, through the request builder.
+    async fn naive(&self, call: Call) -> bool {
+        let request = match call {
+            Call::Get => self
+                .naive
                 .get(format!("{}/namespaces/hr/keys/limits.max_days", self.base))
                 .header("X-API-Key", "bench-key"),
             Call::Post => {
                 let Ok(body) = serde_json::to_vec(&self.event) else {
                     return false;
                 };
-                client
+                self.naive
                     .post(format!("{}/events", self.base))
                     .header("X-Audit-Key", "bench-key")
                     .header("content-type", "application/json")
@@ -191,18 +370,13 @@ impl Clients {
         let Ok(response) = request.send().await else {
             return false;
         };
-        let Ok(bytes) = response.bytes().await else {
-            return false;
-        };
-        match call {
-            Call::Get => serde_json::from_slice::<config::ConfigValue>(&bytes).is_ok(),
-            Call::Post => serde_json::from_slice::<audit::AuditEvent>(&bytes).is_ok(),
-        }
+        decode(call, response).await
     }
 
-    /// Makes `calls` calls with the client `kind`, `concurrency` at a time:
-    /// on the calling task when sequential, else as `concurrency` spawned
-    /// tasks, as a server would run them (each woken only by its own I/O).
+    /// Makes `calls` calls with the client `kind`, `concurrency` at a time,
+    /// on the runtime it is awaited on: on the calling task when sequential,
+    /// else as `concurrency` spawned tasks, as a server would run them (each
+    /// woken only by its own I/O).
     pub async fn batch(
         self: &Arc<Self>,
         kind: Kind,
@@ -210,7 +384,7 @@ impl Clients {
         calls: usize,
         concurrency: usize,
     ) -> Batch {
-        let cpu_before = thread_cpu();
+        let cpu_before = process_cpu();
         let started = Instant::now();
         let (calls, latencies) = if concurrency <= 1 {
             self.calls(kind, call, calls).await
@@ -232,32 +406,38 @@ impl Clients {
         };
         Batch {
             wall: started.elapsed(),
-            cpu: thread_cpu().saturating_sub(cpu_before),
+            cpu: process_cpu().saturating_sub(cpu_before),
             calls,
             latencies,
         }
     }
 
-    /// Records each call's latency from now on: two clock readings per call,
-    /// the same for every client. Off by default, so that the instruction
-    /// counts of `calls` hold the client's work alone.
-    pub fn timing_each_call(mut self) -> Self {
-        self.timed = true;
-        self
+    /// `count` sequential calls, under the subscriber for [`Kind::Traced`].
+    async fn calls(&self, kind: Kind, call: Call, count: usize) -> (usize, Vec<Duration>) {
+        if kind == Kind::Traced
+            && let Some(subscriber) = &self.subscriber
+        {
+            return self
+                .run(kind, call, count)
+                .with_subscriber(subscriber.clone())
+                .await;
+        }
+        self.run(kind, call, count).await
     }
 
     /// `count` sequential calls: how many succeeded, and the latency of each
     /// when timed.
-    async fn calls(&self, kind: Kind, call: Call, count: usize) -> (usize, Vec<Duration>) {
+    async fn run(&self, kind: Kind, call: Call, count: usize) -> (usize, Vec<Duration>) {
         let mut ok = 0;
         let mut latencies = Vec::with_capacity(if self.timed { count } else { 0 });
         for _ in 0..count {
             let made = self.timed.then(Instant::now);
             let success = match kind {
-                Kind::Generated => self.generated(call).await,
-                Kind::Raw => self.raw(&self.raw, call).await,
-                Kind::RawControl => {
-                    let success = self.raw(&self.raw_control, call).await;
+                Kind::Generated | Kind::Traced => self.generated(call).await,
+                Kind::Tuned => self.tuned(&self.tuned, call).await,
+                Kind::Naive => self.naive(call).await,
+                Kind::Control => {
+                    let success = self.tuned(&self.control, call).await;
                     std::hint::black_box(self.control_padding.run());
                     success
                 }
@@ -272,10 +452,32 @@ impl Clients {
     }
 }
 
-/// The client's runtime: current-thread, on the calling thread, so that the
-/// thread's CPU clock measures only the client.
+/// Reads a raw client's answer and decodes it into the generated types.
+async fn decode(call: Call, response: reqwest::Response) -> bool {
+    if !response.status().is_success() {
+        return false;
+    }
+    let Ok(bytes) = response.bytes().await else {
+        return false;
+    };
+    match call {
+        Call::Get => serde_json::from_slice::<config::ConfigValue>(&bytes).is_ok(),
+        Call::Post => serde_json::from_slice::<audit::AuditEvent>(&bytes).is_ok(),
+    }
+}
+
+/// A current-thread runtime on the calling thread: the sequential and
+/// 64-way rows.
 pub fn client_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// A multi-thread runtime with `workers` worker threads: the MT rows.
+pub fn multi_thread_runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
 }
