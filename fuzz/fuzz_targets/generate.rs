@@ -1,6 +1,7 @@
 //! The whole generator on arbitrary bytes: load -> validate -> lower ->
 //! emit. Any input may be refused with diagnostics; none may panic, hang,
-//! exhaust memory, or make the emitter produce tokens that are not Rust.
+//! exhaust memory, or make the emitter produce tokens that are not Rust or
+//! text rustc refuses (a carriage return inside a comment).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,9 +10,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Err(clientgen::GenerateError::Emit { reason, .. }) =
-        clientgen::render_text("fuzz.yaml", text, false)
-    {
-        panic!("the emitter produced invalid Rust: {reason}");
+    match clientgen::render_text("fuzz.yaml", text, false) {
+        Err(clientgen::GenerateError::Emit { reason, .. }) => {
+            panic!("the emitter produced invalid Rust: {reason}");
+        }
+        Ok(rendered) => {
+            for (file, code) in &rendered.files {
+                assert!(!code.contains('\r'), "{file} holds a carriage return");
+            }
+        }
+        Err(_) => {}
     }
 });

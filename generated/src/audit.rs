@@ -2,6 +2,11 @@
 //! Client and models of the audit service, generated from `specs/audit.yaml` (Audit Service 1.0.0).
 //!
 //! Append-only audit trail of actions taken by users and services.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the audit service (Audit Service 1.0.0).
 #[derive(Clone, Debug)]

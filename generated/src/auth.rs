@@ -2,6 +2,11 @@
 //! Client and models of the auth service, generated from `specs/auth.yaml` (Auth Service 1.0.0).
 //!
 //! Users, roles and bearer token validation.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the auth service (Auth Service 1.0.0).
 #[derive(Clone, Debug)]

@@ -2,6 +2,11 @@
 //! Client and models of the config service, generated from `specs/config.yaml` (Config Service 1.0.0).
 //!
 //! Centralised configuration values, service settings and feature flags.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the config service (Config Service 1.0.0).
 #[derive(Clone, Debug)]

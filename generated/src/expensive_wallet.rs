@@ -2,6 +2,11 @@
 //! Client and models of the expensive_wallet service, generated from `specs/expensive_wallet.yaml` (Expense Wallet Service 1.0.0).
 //!
 //! Per-employee expense accounts, in integer cents, with debits and credits.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the expensive_wallet service (Expense Wallet Service 1.0.0).
 #[derive(Clone, Debug)]

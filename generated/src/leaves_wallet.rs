@@ -2,6 +2,11 @@
 //! Client and models of the leaves_wallet service, generated from `specs/leaves_wallet.yaml` (Leaves Wallet Service 1.0.0).
 //!
 //! Per-employee leave balances and the debits and credits applied to them.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the leaves_wallet service (Leaves Wallet Service 1.0.0).
 #[derive(Clone, Debug)]

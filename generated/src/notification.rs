@@ -2,6 +2,11 @@
 //! Client and models of the notification service, generated from `specs/notification.yaml` (Notification Service 1.0.0).
 //!
 //! Sends email, SMS and push notifications to employees.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the notification service (Notification Service 1.0.0).
 #[derive(Clone, Debug)]

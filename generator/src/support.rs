@@ -194,7 +194,13 @@ pub const SURFACE: &[Construct] = &[
         "`x-frontend-link`, `x-idempotent`, `Idempotency-Key`",
         Supported,
         "features/links.yaml",
-        "links resolved against `FRONTEND_URL`",
+        "links resolved against `FRONTEND_URL` in JSON and form bodies (a field, or the whole body)",
+    ),
+    row(
+        "`x-frontend-link` on a parameter or in a multipart, text or binary body",
+        Skipped,
+        "invalid/link_outside_body.yaml",
+        "move the link into a JSON or form body field (the runtime could not resolve it)",
     ),
     row(
         "names clashing with the prelude, keywords, each other",

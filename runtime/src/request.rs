@@ -143,13 +143,25 @@ impl fmt::Display for Joined {
     }
 }
 
-/// A request body ready to send.
+/// A request body, as the call receives it.
 #[derive(Clone, Debug)]
 pub(crate) struct Body {
     pub(crate) content_type: Cow<'static, str>,
     pub(crate) bytes: Bytes,
-    /// Whether `bytes` is JSON whose link fields still need resolving.
-    pub(crate) json: bool,
+    pub(crate) kind: BodyKind,
+}
+
+/// What a body's bytes are until the call prepares them: link fields are
+/// resolved in JSON, and a form is encoded only after that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// JSON, sent as it is once its link fields are resolved.
+    Json,
+    /// JSON of a form's fields, encoded as `name=value` pairs (nested
+    /// values with brackets) once its link fields are resolved.
+    Form,
+    /// Sent as it is.
+    Raw,
 }
 
 /// One call's values for an [`Operation`].
@@ -278,14 +290,30 @@ impl Request {
         }
     }
 
-    /// Sets a JSON body.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+    /// Sets a JSON body (`application/json`).
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        self.json_as("application/json", body)
+    }
+
+    /// Sets a JSON body sent as `content_type`, a JSON media type such as
+    /// `application/vnd.api+json` or `application/merge-patch+json`.
+    pub fn json_as<T: Serialize + ?Sized>(self, content_type: &'static str, body: &T) -> Self {
+        self.serialized(content_type, body, BodyKind::Json)
+    }
+
+    /// Sets a body of `kind` from `body`'s JSON form.
+    fn serialized<T: Serialize + ?Sized>(
+        mut self,
+        content_type: &'static str,
+        body: &T,
+        kind: BodyKind,
+    ) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => {
                 self.body = Some(Body {
-                    content_type: "application/json".into(),
+                    content_type: content_type.into(),
                     bytes: bytes.into(),
-                    json: true,
+                    kind,
                 });
             }
             Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
@@ -298,25 +326,15 @@ impl Request {
         self.body = Some(Body {
             content_type: content_type.into(),
             bytes: bytes.into(),
-            json: false,
+            kind: BodyKind::Raw,
         });
         self
     }
 
     /// Sets an `application/x-www-form-urlencoded` body; nested values use
     /// brackets (`card[number]=4242`).
-    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        match crate::encoding::flatten("", body, crate::encoding::Nesting::Brackets) {
-            Ok(pairs) => {
-                self.body = Some(Body {
-                    content_type: "application/x-www-form-urlencoded".into(),
-                    bytes: crate::encoding::urlencode(&pairs).into(),
-                    json: false,
-                });
-            }
-            Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
-        }
-        self
+    pub fn form<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        self.serialized("application/x-www-form-urlencoded", body, BodyKind::Form)
     }
 
     /// Sets a `multipart/form-data` body.
@@ -325,7 +343,7 @@ impl Request {
         self.body = Some(Body {
             content_type: content_type.into(),
             bytes,
-            json: false,
+            kind: BodyKind::Raw,
         });
         self
     }

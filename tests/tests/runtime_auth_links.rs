@@ -453,3 +453,56 @@ fn debug_output_shows_header_names_not_values() {
         "{shown}"
     );
 }
+
+/// A form body's link fields and a body that is itself a link are resolved
+/// like a JSON body's fields, through the generated client; what would be
+/// an open redirect never reaches the upstream.
+#[tokio::test]
+async fn links_in_form_bodies_and_whole_bodies_are_resolved_or_refused() {
+    use clientgen_tests::features::links::{LinksClient, SendInvitationBody};
+
+    let server = TestServer::start(|_| Reply::status(202)).await;
+    let svc = client(&server.url(), |config| {
+        config.frontend_url("https://hr.example.com/app")
+    });
+    let links = LinksClient::from_service(svc);
+    let invitation = |accept_url: &str| SendInvitationBody {
+        email: "ada@example.com".to_owned(),
+        accept_url: accept_url.to_owned(),
+    };
+    links
+        .send_invitation(&invitation("/invites/7"))
+        .await
+        .unwrap();
+    links
+        .set_redirect(&"/approvals/42".to_owned())
+        .await
+        .unwrap();
+    for hostile in [
+        "//evil.example",
+        "https://evil.example/phish",
+        "javascript:alert(1)",
+    ] {
+        let error = links
+            .send_invitation(&invitation(hostile))
+            .await
+            .unwrap_err();
+        assert!(error.is_invalid_request(), "{hostile}: {error}");
+        let error = links.set_redirect(&hostile.to_owned()).await.unwrap_err();
+        assert!(error.is_invalid_request(), "{hostile}: {error}");
+    }
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "no hostile link reached the upstream");
+    assert_eq!(
+        std::str::from_utf8(&requests[0].body).unwrap(),
+        "email=ada%40example.com&accept_url=https%3A%2F%2Fhr.example.com%2Fapp%2Finvites%2F7"
+    );
+    assert_eq!(
+        requests[0].header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        requests[1].json(),
+        json!("https://hr.example.com/app/approvals/42")
+    );
+}

@@ -165,6 +165,11 @@ fn emit_method(operation: &Operation, decoders: &Decoders) -> TokenStream {
     let body_step = operation.body.as_ref().map(|body| {
         let content_type = &body.content_type;
         let set = match body.media {
+            // A JSON media type of its own (`application/vnd.api+json`) is
+            // sent as it is: servers of such types refuse plain JSON.
+            Media::Json if is_own_json_type(content_type) => {
+                quote!(.json_as(#content_type, body))
+            }
             Media::Json => quote!(.json(body)),
             Media::Form => quote!(.form(body)),
             Media::Multipart => quote!(.multipart(body)),
@@ -519,4 +524,11 @@ impl Decoders {
         });
         quote!(#(#fns)*)
     }
+}
+
+/// Whether a JSON body's content type is other than `application/json`
+/// (or the `*/*` that stands for it).
+fn is_own_json_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    !essence.eq_ignore_ascii_case("application/json") && essence != "*/*"
 }

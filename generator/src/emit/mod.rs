@@ -5,8 +5,11 @@
 //! `client`, the crate root with `Clients` from `root`.
 
 mod client;
+mod docs;
 mod root;
 mod types;
+
+use docs::doc_lines;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -262,6 +265,13 @@ fn module_head(service: &Service) -> TokenStream {
     quote! {
         #![doc = #module_docs]
         #extra_docs
+        // The docs come from the spec: its brackets, angle brackets and
+        // URLs are prose, not links or HTML.
+        #![allow(
+            rustdoc::bare_urls,
+            rustdoc::broken_intra_doc_links,
+            rustdoc::invalid_html_tags
+        )]
 
         #imports
     }
@@ -282,11 +292,11 @@ pub(crate) fn format_file(source: &str, tokens: TokenStream) -> Result<String, G
         source_file: source.to_owned(),
         reason: error.to_string(),
     })?;
-    Ok(format!(
-        "{}{}",
-        header(source),
-        prettyplease::unparse(&file)
-    ))
+    // Spec text reaches the file only inside comments (string literals
+    // escape it), and rustc refuses a carriage return there that does not
+    // end a line: one left after the doc lines were split is a space.
+    let code = prettyplease::unparse(&file).replace('\r', " ");
+    Ok(format!("{}{code}", header(source)))
 }
 
 /// An identifier, raw (`r#type`) when the name says so.
@@ -305,21 +315,6 @@ pub(crate) fn doc_attr(docs: Option<&str>, fallback: impl FnOnce() -> String) ->
     }
     let lines = doc_lines(&text);
     quote!(#(#[doc = #lines])*)
-}
-
-/// Doc lines with a leading space, as `///` writes them.
-fn doc_lines(text: &str) -> Vec<String> {
-    text.trim()
-        .lines()
-        .map(|line| {
-            let line = line.trim_end();
-            if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            }
-        })
-        .collect()
 }
 
 /// The Rust type for a type reference.

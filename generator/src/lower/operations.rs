@@ -84,6 +84,7 @@ impl<'a> OperationContext<'a, '_> {
         let method_name = methods.unique(&snake(&id));
         let type_prefix = pascal(&id);
         let params = self.params(at, types, &type_prefix)?;
+        self.refuse_unresolvable_links(at)?;
         let body = self.body(at, types, &type_prefix)?;
         let (success, errors) = self.responses(at, types, &type_prefix)?;
         let (security, security_optional) = self.security(at)?;
@@ -94,10 +95,11 @@ impl<'a> OperationContext<'a, '_> {
                     && param.wire.eq_ignore_ascii_case("idempotency-key")
             })
             .map(|param| param.wire.clone());
-        let link_fields = body
-            .as_ref()
-            .map(|body| link_pointers(&body.ty, types, "", 0))
-            .unwrap_or_default();
+        let link_fields = match &body {
+            Some(body) if self.body_is_a_link(at) => vec![String::new()],
+            Some(body) => link_pointers(&body.ty, types, "", 0),
+            None => Vec::new(),
+        };
         Ok(Operation {
             id,
             method_name,
@@ -115,6 +117,54 @@ impl<'a> OperationContext<'a, '_> {
             security_optional,
             link_fields,
         })
+    }
+
+    /// Refuses an operation whose `x-frontend-link` marker the runtime
+    /// could not honour: on a parameter, or inside a body that is neither
+    /// JSON nor a form. Generating it would send such a link unresolved
+    /// (an open redirect) while its docs promise resolution.
+    fn refuse_unresolvable_links(&self, at: &At<'a>) -> Result<(), Diagnostic> {
+        let mut places: Vec<(String, &'static str)> = Vec::new();
+        for param in at.items("parameters").iter().chain(self.shared) {
+            let param = resolve(self.root, param.clone())?;
+            if marks_a_link(self.root, param.value, 0) {
+                places.push((param.pointer.clone(), "a parameter"));
+            }
+        }
+        if let Some(body) = at.get("requestBody") {
+            let body = resolve(self.root, body)?;
+            if let Some((media, _, content)) = pick_media(&body)
+                && !matches!(media, Media::Json | Media::Form)
+                && let Some(schema) = content.get("schema")
+                && marks_a_link(self.root, schema.value, 0)
+            {
+                places.push((schema.pointer.clone(), "a multipart, text or binary body"));
+            }
+        }
+        match places.into_iter().next() {
+            None => Ok(()),
+            Some((pointer, place)) => Err(Diagnostic::error(
+                &pointer,
+                format!(
+                    "`x-frontend-link` in {place} cannot be resolved against FRONTEND_URL: \
+                     links are resolved in JSON and form-urlencoded bodies only"
+                ),
+                "move the link into a JSON or form body field, or remove the marker",
+            )),
+        }
+    }
+
+    /// Whether the JSON body's schema is itself a link (a `$ref` to a
+    /// marked string, say), so the whole body is resolved.
+    fn body_is_a_link(&self, at: &At<'a>) -> bool {
+        let schema = at
+            .get("requestBody")
+            .and_then(|body| resolve(self.root, body).ok())
+            .and_then(|body| pick_media(&body))
+            .filter(|(media, _, _)| *media == Media::Json)
+            .and_then(|(_, _, content)| content.get("schema"))
+            .and_then(|schema| resolve(self.root, schema).ok());
+        schema.is_some_and(|schema| schema.flag("x-frontend-link"))
     }
 
     fn params(
@@ -493,6 +543,37 @@ fn pick_media<'a>(at: &At<'a>) -> Option<(Media, String, At<'a>)> {
         .into_iter()
         .map(|(media, node)| (classify(media), media.to_owned(), node))
         .min_by_key(|(kind, _, _)| rank(*kind))
+}
+
+/// Whether `x-frontend-link: true` appears in `value` or below it,
+/// following local `$ref`s (to a bounded depth, which also stops cycles).
+fn marks_a_link(root: &Value, value: &Value, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match value {
+        Value::Object(map) => {
+            if map.get("x-frontend-link") == Some(&Value::Bool(true)) {
+                return true;
+            }
+            let referenced = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|reference| reference.strip_prefix('#'))
+                .and_then(|pointer| root.pointer(pointer));
+            referenced.is_some_and(|target| marks_a_link(root, target, depth + 1))
+                || map
+                    .iter()
+                    .filter(|(key, _)| {
+                        key.as_str() != "$ref"
+                            && key.as_str() != "example"
+                            && key.as_str() != "examples"
+                    })
+                    .any(|(_, child)| marks_a_link(root, child, depth + 1))
+        }
+        Value::Array(items) => items.iter().any(|item| marks_a_link(root, item, depth + 1)),
+        _ => false,
+    }
 }
 
 fn status_match(status: &str) -> Option<StatusMatch> {

@@ -1,9 +1,12 @@
 //! A request description turned into what every attempt sends: the URL,
 //! the headers and the body, checked once per call.
 
+use bytes::Bytes;
+
+use crate::encoding;
 use crate::error::{BoxError, CallContext, InvalidRequestReason, MicroserviceError};
 use crate::links;
-use crate::request::{Operation, Request};
+use crate::request::{Body, BodyKind, Operation, Request};
 use crate::request_url::{self, UrlProblem};
 use crate::session::ServiceClient;
 use crate::transport::{Headers, HttpRequest, RequestBody};
@@ -94,18 +97,9 @@ impl ServiceClient {
                 headers
                     .insert("content-type", &body.content_type)
                     .map_err(header_error)?;
-                let bytes = if body.json && !operation.link_fields.is_empty() {
-                    links::resolve_json_fields(
-                        &body.bytes,
-                        operation.link_fields,
-                        self.session.config().links(),
-                    )
-                    .map_err(|(field, source)| {
-                        invalid(InvalidRequestReason::Link { field }, source)
-                    })?
-                } else {
-                    body.bytes
-                };
+                let bytes = self
+                    .body_bytes(operation, body)
+                    .map_err(|(reason, source)| invalid(reason, source))?;
                 RequestBody::from_bytes(bytes)
             }
         };
@@ -129,6 +123,34 @@ impl ServiceClient {
     }
 }
 
+impl ServiceClient {
+    /// A body's bytes as sent: the link fields of a JSON body or form
+    /// resolved against `FRONTEND_URL`, a form then encoded.
+    fn body_bytes(
+        &self,
+        operation: &Operation,
+        body: Body,
+    ) -> Result<Bytes, (InvalidRequestReason, Option<BoxError>)> {
+        let links = operation.link_fields;
+        let bytes = match body.kind {
+            BodyKind::Raw => return Ok(body.bytes),
+            BodyKind::Json | BodyKind::Form if links.is_empty() => body.bytes,
+            BodyKind::Json | BodyKind::Form => {
+                links::resolve_json_fields(&body.bytes, links, self.session.config().links())
+                    .map_err(|(field, source)| (InvalidRequestReason::Link { field }, source))?
+            }
+        };
+        if body.kind == BodyKind::Json {
+            return Ok(bytes);
+        }
+        let fields: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|error| (InvalidRequestReason::Body, Some(BoxError::from(error))))?;
+        let pairs = encoding::flatten("", &fields, encoding::Nesting::Brackets)
+            .map_err(|error| (InvalidRequestReason::Body, Some(BoxError::from(error))))?;
+        Ok(encoding::urlencode(&pairs).into())
+    }
+}
+
 /// Cookie parameters in one `Cookie` header, values percent-encoded.
 fn cookie_header(cookies: &[(&'static str, String)]) -> String {
     let mut header = String::new();
@@ -138,7 +160,7 @@ fn cookie_header(cookies: &[(&'static str, String)]) -> String {
         }
         header.push_str(name);
         header.push('=');
-        crate::encoding::push_encoded(&mut header, value);
+        encoding::push_encoded(&mut header, value);
     }
     header
 }

@@ -2,6 +2,11 @@
 //! Client and models of the links service, generated from `generator/tests/features/links.yaml` (Links fixture 1.0.0).
 //!
 //! Body fields marked `x-frontend-link` are made absolute against FRONTEND_URL.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the links service (Links fixture 1.0.0).
 #[derive(Clone, Debug)]
@@ -63,6 +68,42 @@ impl LinksClient {
                 "/digests",
             )
             .link_fields(&["/entries/*/link"]);
+        let request = codegen::Request::new(&OPERATION);
+        let request = request.json(body);
+        self.service.execute(request).await?;
+        Ok(())
+    }
+    /// A form body's link fields are resolved too.
+    ///
+    /// `POST /invitations`
+    pub async fn send_invitation(
+        &self,
+        body: &SendInvitationBody,
+    ) -> Result<(), codegen::MicroserviceError> {
+        static OPERATION: codegen::Operation = codegen::Operation::new(
+                "sendInvitation",
+                codegen::Method::Post,
+                "/invitations",
+            )
+            .link_fields(&["/accept_url"]);
+        let request = codegen::Request::new(&OPERATION);
+        let request = request.form(body);
+        self.service.execute(request).await?;
+        Ok(())
+    }
+    /// A body that is itself a link.
+    ///
+    /// `PUT /redirects`
+    pub async fn set_redirect(
+        &self,
+        body: &Target,
+    ) -> Result<(), codegen::MicroserviceError> {
+        static OPERATION: codegen::Operation = codegen::Operation::new(
+                "setRedirect",
+                codegen::Method::Put,
+                "/redirects",
+            )
+            .link_fields(&[""]);
         let request = codegen::Request::new(&OPERATION);
         let request = request.json(body);
         self.service.execute(request).await?;
@@ -130,3 +171,16 @@ pub struct SendDigestBodyEntriesItem {
     /// A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent.
     pub link: String,
 }
+/// The `SendInvitationBody` schema.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub struct SendInvitationBody {
+    /// `email`
+    pub email: String,
+    /// `accept_url`
+    ///
+    /// A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent.
+    pub accept_url: String,
+}
+/// The `Target` schema.
+pub type Target = String;

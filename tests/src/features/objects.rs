@@ -2,6 +2,11 @@
 //! Client and models of the objects service, generated from `generator/tests/features/objects.yaml` (Objects fixture 1.0.0).
 //!
 //! Required, optional and nullable fields; property renaming; nested inline objects.
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 /// Client of the objects service (Objects fixture 1.0.0).
 #[derive(Clone, Debug)]

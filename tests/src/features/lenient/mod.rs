@@ -20,6 +20,8 @@ pub mod discriminator_inline;
 #[rustfmt::skip]
 pub mod discriminator_no_property;
 #[rustfmt::skip]
+pub mod link_outside_body;
+#[rustfmt::skip]
 pub mod matrix_param;
 #[rustfmt::skip]
 pub mod no_paths;

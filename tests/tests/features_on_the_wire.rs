@@ -1,0 +1,34 @@
+//! Feature fixtures' generated clients against a real local server: what
+//! goes on the wire is what the spec declares.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use clientgen_tests::features::media::{MediaClient, UpdateArticleBody};
+use clientgen_tests::fixtures::client;
+use clientgen_tests::server::{Reply, TestServer};
+use serde_json::json;
+
+/// A `+json` media type goes out as declared: a JSON:API server answers 415
+/// to `application/json`.
+#[tokio::test]
+async fn a_json_media_type_of_its_own_is_sent_as_declared() {
+    let server = TestServer::start(|request| {
+        if request.header("content-type") == Some("application/vnd.api+json") {
+            Reply::json(200, json!({"data": {"id": "1", "type": "articles"}}))
+        } else {
+            Reply::status(415)
+        }
+    })
+    .await;
+    let media = MediaClient::from_service(client(&server.url(), |config| config));
+    let body = UpdateArticleBody {
+        data: [("type".to_owned(), json!("articles"))]
+            .into_iter()
+            .collect(),
+    };
+    let article = media.update_article("1", &body).await.unwrap();
+    assert_eq!(article["data"]["id"], "1");
+    assert_eq!(
+        server.requests()[0].json(),
+        json!({"data": {"type": "articles"}})
+    );
+}
