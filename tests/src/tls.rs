@@ -41,6 +41,9 @@ impl TlsServer {
         client_auth: bool,
         delay: Duration,
     ) -> Result<Self, Box<dyn std::error::Error>> {
+        // Deprecated from rustls 0.23.48 on (no post-quantum key exchange),
+        // which does not matter to a test server.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let chain =
             CertificateDer::pem_file_iter(fixture("server.pem"))?.collect::<Result<Vec<_>, _>>()?;

@@ -94,7 +94,7 @@ pub(super) fn client_config(
     identity: Option<&Identity>,
     alpn: &[&[u8]],
 ) -> Result<rustls::ClientConfig, TlsError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let extra = roots.iter().map(|root| root.0.clone());
     let verifier =
         rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
@@ -112,4 +112,15 @@ pub(super) fn client_config(
     };
     config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
     Ok(config)
+}
+
+/// rustls's provider on ring: pure Rust apart from ring's own assembly, so
+/// building it needs no CMake or Go.
+#[allow(
+    deprecated,
+    reason = "rustls 0.23.48 deprecates ring's provider for its lack of post-quantum key \
+              exchange; the alternative, aws-lc-rs, needs a C toolchain with CMake to build"
+)]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
