@@ -173,12 +173,12 @@ fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
     Ok(config)
 }
 
-/// Raw reqwest built with the settings our session gives its own client
+/// A reqwest builder with the settings our session gives its own client
 /// (`runtime/src/transport/pooled.rs`): no redirects, no retries of
 /// reqwest's own (its retry layer then copies no request), `TCP_NODELAY`,
 /// the same timeouts, pool and `User-Agent`, no proxy lookups, HTTP/2 where
-/// ALPN offers it.
-fn tuned_client() -> Result<reqwest::Client, Box<dyn std::error::Error>> {
+/// ALPN offers it. The tuned raw client, and progenitor's.
+fn tuned_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
     Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config()?)
         .connect_timeout(Duration::from_secs(2))
@@ -188,18 +188,14 @@ fn tuned_client() -> Result<reqwest::Client, Box<dyn std::error::Error>> {
         .redirect(reqwest::redirect::Policy::none())
         .retry(reqwest::retry::never().max_retries_per_request(0))
         .tcp_nodelay(true)
-        .no_proxy()
-        .build()?)
+        .no_proxy())
 }
 
 /// Raw reqwest with its defaults (the crypto provider aside, which this
 /// build of reqwest needs passed in).
-fn naive_client(
-    headers: reqwest::header::HeaderMap,
-) -> Result<reqwest::Client, Box<dyn std::error::Error>> {
+fn naive_client() -> Result<reqwest::Client, Box<dyn std::error::Error>> {
     Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config()?)
-        .default_headers(headers)
         .build()?)
 }
 
@@ -227,10 +223,12 @@ impl Clients {
         let event: audit::AuditEventInput = serde_json::from_str(
             r#"{"action":"leave.approved","occurred_at":"2026-11-26T12:00:00Z","actor":{"type":"service","service_name":"approvals"}}"#,
         )?;
-        let keyed = |header: &'static str| {
+        // progenitor's clients get the tuned settings too, and their API
+        // key as a default header, as progenitor's documentation suggests.
+        let keyed = |header: &'static str| -> Result<reqwest::Client, Box<dyn std::error::Error>> {
             let mut headers = reqwest::header::HeaderMap::new();
             headers.insert(header, HeaderValue::from_static("bench-key"));
-            naive_client(headers)
+            Ok(tuned_builder()?.default_headers(headers).build()?)
         };
         let prepared = Prepared {
             get_url: reqwest::Url::parse(&format!("{base}/namespaces/hr/keys/limits.max_days"))?,
@@ -245,10 +243,10 @@ impl Clients {
             config: config::ConfigClient::new(&session)?,
             audit: audit::AuditClient::new(&session)?,
             subscriber: None,
-            tuned: tuned_client()?,
-            control: tuned_client()?,
+            tuned: tuned_builder()?.build()?,
+            control: tuned_builder()?.build()?,
             prepared,
-            naive: naive_client(reqwest::header::HeaderMap::new())?,
+            naive: naive_client()?,
             progenitor_config: crate::progenitor::config::Client::new_with_client(
                 base,
                 keyed("x-api-key")?,
@@ -482,8 +480,12 @@ pub fn multi_thread_runtime(workers: usize) -> std::io::Result<tokio::runtime::R
         .build()
 }
 
-/// Nanoseconds per call refused by an open breaker (no I/O).
-pub async fn breaker_refusal_ns(calls: usize) -> Result<f64, Box<dyn std::error::Error>> {
+/// Nanoseconds per call refused by an open breaker (no I/O): one figure per
+/// repetition of `calls` calls.
+pub async fn breaker_refusal_ns(
+    repetitions: usize,
+    calls: usize,
+) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
     // Nothing listens on port 9 of 127.0.0.1: the first call fails and opens
     // the breaker, which then refuses every call.
     let runtime_config = RuntimeConfig::builder()
@@ -500,9 +502,13 @@ pub async fn breaker_refusal_ns(calls: usize) -> Result<f64, Box<dyn std::error:
         .build()?;
     let client = config::ConfigClient::new(&Session::new(runtime_config)?)?;
     let _ = client.get_config_value("hr", "k").await;
-    let started = Instant::now();
-    for _ in 0..calls {
-        let _ = client.get_config_value("hr", "k").await;
+    let mut figures = Vec::with_capacity(repetitions);
+    for _ in 0..repetitions {
+        let started = Instant::now();
+        for _ in 0..calls {
+            let _ = client.get_config_value("hr", "k").await;
+        }
+        figures.push(started.elapsed().as_nanos() as f64 / calls.max(1) as f64);
     }
-    Ok(started.elapsed().as_nanos() as f64 / calls as f64)
+    Ok(figures)
 }
