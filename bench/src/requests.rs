@@ -164,6 +164,10 @@ impl Batch {
 /// (the benchmark's upstream speaks plain HTTP, so no root is trusted), and
 /// the ALPN list our session offers.
 fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    // The runtime's provider (`runtime/src/transport/tls.rs`), which rustls
+    // 0.23.48 deprecates for its lack of post-quantum key exchange: nothing
+    // here speaks TLS.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
