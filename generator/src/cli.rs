@@ -1,6 +1,6 @@
 //! Command-line options (clap lives here and nowhere else).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -24,7 +24,7 @@ pub(crate) enum Command {
 /// Which specs, and where the code goes.
 #[derive(Debug, Args)]
 pub(crate) struct Inputs {
-    /// Folder of specs (*.yaml, *.yml, *.json); used when no SPEC is given.
+    /// Folder of specs (*.yaml, *.yml, *.json; other files there are passed over).
     #[arg(long, default_value = "specs", value_name = "DIR")]
     pub(crate) specs: PathBuf,
     /// Output folder of the generated crate's sources.
@@ -33,7 +33,30 @@ pub(crate) struct Inputs {
     /// Fail on anything that would be skipped with a warning.
     #[arg(long)]
     pub(crate) strict: bool,
-    /// Spec files to generate instead of the whole folder.
+    /// Spec files to regenerate alone: the crate root still declares every
+    /// spec of the folder, whose modules are left as they are (or written,
+    /// when missing).
     #[arg(value_name = "SPEC")]
     pub(crate) files: Vec<PathBuf>,
+}
+
+impl Inputs {
+    /// The options that differ from the defaults, as command-line words
+    /// (for hints that repeat the command).
+    pub(crate) fn as_arguments(&self) -> String {
+        let mut words = String::new();
+        if self.specs != Path::new("specs") {
+            words.push_str(&format!(" --specs {}", self.specs.display()));
+        }
+        if self.out != Path::new("generated/src") {
+            words.push_str(&format!(" --out {}", self.out.display()));
+        }
+        if self.strict {
+            words.push_str(" --strict");
+        }
+        for file in &self.files {
+            words.push_str(&format!(" {}", file.display()));
+        }
+        words
+    }
 }

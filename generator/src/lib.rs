@@ -71,6 +71,21 @@ pub enum GenerateError {
         /// The other.
         second: String,
     },
+    /// The output path names a file, not a folder.
+    #[error("the output path {} is a file; give a folder (the generated crate's `src`)", path.display())]
+    OutputIsAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The specs folder does not exist.
+    #[error(
+        "no specs folder at {}; run from the workspace root or pass `--specs DIR`",
+        dir.display()
+    )]
+    NoSpecsDir {
+        /// The folder looked for.
+        dir: PathBuf,
+    },
     /// Emitted tokens did not form valid Rust (a generator bug).
     #[error("internal error emitting {source_file}: {reason}; please report it with the spec")]
     Emit {
@@ -107,10 +122,22 @@ fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
 /// Generates a client crate's sources from specs.
 #[derive(Clone, Debug)]
 pub struct Generator {
-    specs: Vec<PathBuf>,
+    specs: Vec<SpecFile>,
     out: PathBuf,
     source_label: String,
     strict: bool,
+    /// When set, only these specs' modules (and the crate root) are
+    /// written, and nothing is removed.
+    only: Option<Vec<PathBuf>>,
+}
+
+/// A spec to generate, and how it was found.
+#[derive(Clone, Debug)]
+struct SpecFile {
+    path: PathBuf,
+    /// Found by listing a folder: a file there that is not a spec (a shared
+    /// `$ref` fragment, an overlay, `package.json`) is passed over.
+    listed: bool,
 }
 
 /// Generated sources, not yet written.
@@ -177,6 +204,7 @@ impl Generator {
             out: out.into(),
             source_label: String::new(),
             strict: false,
+            only: None,
         }
     }
 
@@ -189,16 +217,45 @@ impl Generator {
 
     /// Adds one spec file.
     pub fn spec(mut self, path: impl Into<PathBuf>) -> Self {
-        self.specs.push(path.into());
+        self.specs.push(SpecFile {
+            path: path.into(),
+            listed: false,
+        });
         self
     }
 
-    /// Adds every `*.yaml`, `*.yml` and `*.json` file of `dir`, sorted.
+    /// Regenerates only the modules of `specs` (added when not among the
+    /// specs already) and the crate root, which still declares every
+    /// service; the other modules are neither rewritten nor removed.
+    pub fn only(mut self, specs: impl IntoIterator<Item = impl Into<PathBuf>>) -> Self {
+        let specs: Vec<PathBuf> = specs.into_iter().map(Into::into).collect();
+        for path in &specs {
+            let known = self.specs.iter().any(|spec| same_file(&spec.path, path));
+            if !known {
+                self = self.spec(path.clone());
+            }
+        }
+        self.only = Some(specs);
+        self
+    }
+
+    /// Adds every spec among the `*.yaml`, `*.yml` and `*.json` files of
+    /// `dir`, sorted. Files there that are not specs (shared `$ref`
+    /// fragments, overlays, `package.json`) are passed over: a spec has an
+    /// `openapi` (or `swagger`) key, or at least `info` and `paths`.
     pub fn specs_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, GenerateError> {
         let dir = dir.as_ref();
-        let entries = std::fs::read_dir(dir).map_err(|source| GenerateError::Io {
-            path: dir.to_owned(),
-            source,
+        let entries = std::fs::read_dir(dir).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                GenerateError::NoSpecsDir {
+                    dir: dir.to_owned(),
+                }
+            } else {
+                GenerateError::Io {
+                    path: dir.to_owned(),
+                    source,
+                }
+            }
         })?;
         let mut found: Vec<PathBuf> = entries
             .filter_map(Result::ok)
@@ -215,7 +272,11 @@ impl Generator {
             });
         }
         found.sort();
-        self.specs.extend(found);
+        self.specs.extend(
+            found
+                .into_iter()
+                .map(|path| SpecFile { path, listed: true }),
+        );
         self.source_label = format!("{}/", display_path(dir));
         Ok(self)
     }
@@ -232,14 +293,16 @@ impl Generator {
         let mut warnings = Vec::new();
         let mut errors = Vec::new();
         let mut modules: BTreeMap<String, String> = BTreeMap::new();
-        for path in &self.specs {
+        for spec in &self.specs {
+            let path = &spec.path;
             let file = display_path(path);
             let stem = path
                 .file_stem()
                 .and_then(|s| s.to_str())
-                .unwrap_or("service");
-            match generate_one(path, &file, stem, self.strict) {
-                Ok((service, found)) => {
+                .unwrap_or_default();
+            match generate_one(path, &file, stem, spec.listed, self.strict) {
+                Ok(None) => {}
+                Ok(Some((service, found))) => {
                     if let Some(first) = modules.insert(service.module.clone(), file.clone()) {
                         return Err(GenerateError::DuplicateModule {
                             module: service.module,
@@ -279,7 +342,35 @@ impl Generator {
     pub fn write(&self) -> Result<Summary, GenerateError> {
         let started = Instant::now();
         let rendered = self.render()?;
-        let report = output::write_files(&self.out, &rendered.files)?;
+        let report = match &self.only {
+            None => output::write_files(&self.out, &rendered.files, true)?,
+            Some(only) => {
+                // The named specs' modules, and any module the crate root
+                // declares whose file is not there yet, so the crate stays
+                // whole; every other module is left as it is.
+                let modules: Vec<&str> = rendered
+                    .services
+                    .iter()
+                    .filter(|service| {
+                        only.iter()
+                            .any(|path| same_file(path, Path::new(&service.source)))
+                            || !self.out.join(format!("{}.rs", service.module)).exists()
+                                && !self.out.join(&service.module).join("mod.rs").exists()
+                    })
+                    .map(|service| service.module.as_str())
+                    .collect();
+                let files = rendered
+                    .files
+                    .iter()
+                    .filter(|(name, _)| {
+                        name.as_str() == "lib.rs"
+                            || modules.iter().any(|module| belongs_to(name, module))
+                    })
+                    .map(|(name, content)| (name.clone(), content.clone()))
+                    .collect();
+                output::write_files(&self.out, &files, false)?
+            }
+        };
         Ok(Summary {
             services: rendered.services.len(),
             operations: rendered.services.iter().map(|s| s.operations.len()).sum(),
@@ -295,22 +386,52 @@ impl Generator {
     /// A diff of the files under the output folder that are stale (empty when
     /// everything is fresh).
     pub fn check(&self) -> Result<String, GenerateError> {
+        if self.out.is_file() {
+            return Err(GenerateError::OutputIsAFile {
+                path: self.out.clone(),
+            });
+        }
         let rendered = self.render()?;
         Ok(output::stale_diff(&self.out, &rendered.files))
     }
 }
 
 /// Loads, validates and lowers one spec; returns the service and warnings,
-/// or every diagnostic (warnings too, as errors, when `strict`).
+/// or every diagnostic (warnings too, as errors, when `strict`). A file
+/// found by listing a folder that is not a spec gives `None`.
 fn generate_one(
     path: &Path,
     file: &str,
     stem: &str,
+    listed: bool,
     strict: bool,
-) -> Result<(ir::Service, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut document = load::load_file(path).map_err(|d| vec![d])?;
+) -> Result<Option<(ir::Service, Vec<Diagnostic>)>, Vec<Diagnostic>> {
+    let document = if listed {
+        load::load_spec_file(path).map_err(|d| vec![d])?
+    } else {
+        Some(load::load_file(path).map_err(|d| vec![d])?)
+    };
+    let Some(mut document) = document else {
+        return Ok(None);
+    };
     document.file = file.to_owned();
-    lower_one(&document, file, stem, strict)
+    lower_one(&document, file, stem, strict).map(Some)
+}
+
+/// Whether two paths name the same file (compared canonically when both
+/// exist).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Whether the generated file `name` belongs to `module` (`auth.rs`, or a
+/// file under `github/` for a split module).
+fn belongs_to(name: &str, module: &str) -> bool {
+    name.strip_prefix(module)
+        .is_some_and(|rest| rest == ".rs" || rest.starts_with('/'))
 }
 
 /// Validates and lowers one loaded spec; in strict mode every warning is an

@@ -29,13 +29,55 @@ pub struct Document {
 /// Reads and parses `path`.
 pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
     let file = path.display().to_string();
+    let root = read_value(path, &file)?;
+    document_at(path, &file, root)
+}
+
+/// Reads and parses `path`, found by listing a folder: `None` when it is
+/// not a spec (see [`is_spec`]).
+pub fn load_spec_file(path: &Path) -> Result<Option<Document>, Diagnostic> {
+    let file = path.display().to_string();
+    let root = read_value(path, &file)?;
+    if !is_spec(&root) {
+        return Ok(None);
+    }
+    document_at(path, &file, root).map(Some)
+}
+
+/// Whether a document is an API description rather than a piece of one (a
+/// shared `$ref` fragment), an overlay, or another JSON or YAML file: it has
+/// an `openapi` or `swagger` key, or at least `info` and `paths` (a spec
+/// that lacks its version, which is reported).
+pub fn is_spec(root: &Value) -> bool {
+    let has = |key: &str| root.get(key).is_some();
+    has("openapi") || has("swagger") || (has("info") && has("paths"))
+}
+
+/// The document `root` read from `path`, its version checked and its
+/// references to other files bundled in.
+fn document_at(path: &Path, file: &str, root: Value) -> Result<Document, Diagnostic> {
+    let version = version(&root).map_err(|diagnostic| diagnostic.in_file(file))?;
+    let mut document = Document {
+        file: file.to_owned(),
+        version,
+        root,
+    };
+    let folder = path
+        .parent()
+        .map_or_else(|| Path::new(".").to_owned(), Path::to_owned);
+    crate::bundle::bundle(&mut document, &folder).map_err(|d| d.in_file(file))?;
+    Ok(document)
+}
+
+/// The JSON value of the file at `path`.
+fn read_value(path: &Path, file: &str) -> Result<Value, Diagnostic> {
     let text = std::fs::read(path).map_err(|error| {
         Diagnostic::error(
             "#",
             format!("cannot read the file: {error}"),
             "check the path",
         )
-        .in_file(&file)
+        .in_file(file)
     })?;
     let text = String::from_utf8(text).map_err(|error| {
         Diagnostic::error(
@@ -46,14 +88,11 @@ pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
             ),
             "save the spec as UTF-8",
         )
-        .in_file(&file)
+        .in_file(file)
     })?;
-    let mut document = load_str(&file, &text)?;
-    let folder = path
-        .parent()
-        .map_or_else(|| Path::new(".").to_owned(), Path::to_owned);
-    crate::bundle::bundle(&mut document, &folder).map_err(|d| d.in_file(&file))?;
-    Ok(document)
+    parse(&text).map_err(|message| {
+        Diagnostic::error("#", message, "fix the syntax error (YAML or JSON)").in_file(file)
+    })
 }
 
 /// Parses the text of a referenced file (JSON or YAML, any content).
@@ -82,7 +121,17 @@ fn parse(text: &str) -> Result<Value, String> {
     check_yaml_nesting(trimmed)?;
     serde_yaml_ng::from_str::<YamlJson>(trimmed)
         .map(|converted| converted.0)
-        .map_err(|error| format!("invalid YAML: {error}"))
+        .map_err(|error| {
+            let tabbed = error
+                .location()
+                .and_then(|at| trimmed.lines().nth(at.line().saturating_sub(1)))
+                .is_some_and(|line| line.starts_with(['\t', ' ']) && line.contains('\t'));
+            if tabbed {
+                format!("invalid YAML: {error}; this line holds a tab, and YAML indents with spaces only")
+            } else {
+                format!("invalid YAML: {error}")
+            }
+        })
 }
 
 /// Deepest nesting accepted, far beyond any real spec.

@@ -41,8 +41,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{diff}");
                 eprintln!(
-                    "clientgen: {} is stale; run `cargo run -p clientgen -- generate`",
-                    generator.out().display()
+                    "clientgen: {} is stale; run `cargo run -p clientgen -- generate{}`",
+                    generator.out().display(),
+                    inputs.as_arguments()
                 );
                 Ok(ExitCode::FAILURE)
             }
@@ -50,16 +51,22 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The generator `inputs` describe. Given spec files are regenerated
+/// alone, beside the other specs of the specs folder, which the crate root
+/// still declares.
 fn generator(inputs: &Inputs) -> anyhow::Result<Generator> {
     let generator = Generator::new(&inputs.out).strict(inputs.strict);
     if inputs.files.is_empty() {
+        return generator
+            .specs_dir(&inputs.specs)
+            .with_context(|| format!("reading specs from {}", inputs.specs.display()));
+    }
+    let generator = if inputs.specs.is_dir() {
         generator
             .specs_dir(&inputs.specs)
-            .with_context(|| format!("reading specs from {}", inputs.specs.display()))
+            .with_context(|| format!("reading specs from {}", inputs.specs.display()))?
     } else {
-        Ok(inputs
-            .files
-            .iter()
-            .fold(generator, |generator, file| generator.spec(file)))
-    }
+        generator
+    };
+    Ok(generator.only(&inputs.files))
 }

@@ -148,6 +148,61 @@ fn fix_ident(name: String) -> String {
     }
 }
 
+/// Names the crate root or every Rust file already gives a meaning: a
+/// service module of such a name would shadow it (`std`, the runtime, the
+/// `session` field of `Clients`) or be a file the crate needs (`lib.rs`).
+const TAKEN_MODULES: &[&str] = &[
+    "lib",
+    "main",
+    "mod",
+    "runtime",
+    "codegen",
+    "clients",
+    "session",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "test",
+    "serde",
+    "clientgen_runtime",
+];
+
+/// What a spec file's name gives a service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceNames {
+    /// Its name in the configuration (`leaves_wallet`: the variables are
+    /// `LEAVES_WALLET_SERVICE_URL` and so on).
+    pub service: String,
+    /// Its module: the name, or the name with `_service` when the name is a
+    /// keyword or already taken in the crate (`type` -> `type_service`).
+    pub module: String,
+}
+
+/// The names of the service whose spec file's stem is `stem`, or why the
+/// stem cannot name one.
+pub fn service_names(stem: &str) -> Result<ServiceNames, String> {
+    let usable = stem.starts_with(|c: char| c.is_ascii_alphabetic())
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !usable {
+        return Err(format!(
+            "the file name `{stem}` cannot name a service: it becomes the module and the \
+             environment variables, so it must start with an ASCII letter and hold only ASCII \
+             letters, digits, `-`, `_` and `.`"
+        ));
+    }
+    let service = words(stem).join("_");
+    let module =
+        if KEYWORDS.contains(&service.as_str()) || TAKEN_MODULES.contains(&service.as_str()) {
+            format!("{service}_service")
+        } else {
+            service.clone()
+        };
+    Ok(ServiceNames { service, module })
+}
+
 /// Hands out names unique within one scope.
 #[derive(Clone, Debug, Default)]
 pub struct Names {
@@ -185,6 +240,35 @@ impl Names {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_give_modules_that_compile_or_are_refused() {
+        let names = |stem: &str| service_names(stem).map(|n| (n.service, n.module));
+        let named = |service: &str, module: &str| Ok((service.to_owned(), module.to_owned()));
+        assert_eq!(
+            names("leaves-wallet"),
+            named("leaves_wallet", "leaves_wallet")
+        );
+        assert_eq!(
+            names("LeavesWallet"),
+            named("leaves_wallet", "leaves_wallet")
+        );
+        for taken in [
+            "type",
+            "self",
+            "crate",
+            "session",
+            "std",
+            "core",
+            "clientgen_runtime",
+            "lib",
+        ] {
+            assert_eq!(names(taken), named(taken, &format!("{taken}_service")));
+        }
+        for refused in ["été", "1password", "", "-x", "a b", "über-api"] {
+            assert!(names(refused).is_err(), "{refused:?}");
+        }
+    }
 
     #[test]
     fn snake_case_of_common_shapes() {

@@ -1,9 +1,22 @@
 //! Writing generated files only when they change, and diffing stale ones.
+//!
+//! A run holds a lock on the output folder (`.clientgen.lock` in it) while
+//! it writes, so two runs take turns. Each file is written to a temporary
+//! file beside it and renamed over it, so a reader (or a crash) never sees
+//! half a file; the crate root `lib.rs` is written after every module it
+//! declares, and files of an earlier run are removed only after that.
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::GenerateError;
+
+/// The crate root, written last.
+const ROOT: &str = "lib.rs";
+
+/// The lock file every run holds while it writes.
+pub const LOCK_FILE: &str = ".clientgen.lock";
 
 /// What happened to each file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -17,33 +30,51 @@ pub struct WriteReport {
 }
 
 /// Writes `files` (relative path -> content) under `out`, skipping files
-/// whose content is already identical.
+/// whose content is already identical, and removes the generated files of
+/// an earlier run that `files` no longer holds when `remove_stale`.
 pub fn write_files(
     out: &Path,
     files: &BTreeMap<String, String>,
+    remove_stale: bool,
 ) -> Result<WriteReport, GenerateError> {
-    std::fs::create_dir_all(out).map_err(|source| GenerateError::Io {
-        path: out.to_owned(),
-        source,
-    })?;
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| GenerateError::Io { path, source }
+    };
+    if out.is_file() {
+        return Err(GenerateError::OutputIsAFile {
+            path: out.to_owned(),
+        });
+    }
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let lock_path = out.join(LOCK_FILE);
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io(&lock_path))?;
+    // Released when `lock` is dropped, at the end of the run.
+    lock.lock().map_err(io(&lock_path))?;
     let mut report = WriteReport::default();
-    for (name, content) in files {
+    let modules_first = files
+        .iter()
+        .filter(|(name, _)| name.as_str() != ROOT)
+        .chain(files.get_key_value(ROOT));
+    for (name, content) in modules_first {
         let path = out.join(name);
         if std::fs::read(&path).ok().as_deref() == Some(content.as_bytes()) {
             report.unchanged.push(path);
             continue;
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| GenerateError::Io {
-                path: parent.to_owned(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        std::fs::write(&path, content).map_err(|source| GenerateError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        write_atomically(&path, content).map_err(io(&path))?;
         report.written.push(path);
+    }
+    if !remove_stale {
+        return Ok(report);
     }
     for stale in stale_generated(out, files) {
         std::fs::remove_file(&stale).map_err(|source| GenerateError::Io {
@@ -57,6 +88,24 @@ pub fn write_files(
         report.removed.push(stale);
     }
     Ok(report)
+}
+
+/// Writes `content` to a temporary file beside `path`, then renames it over
+/// `path`: the file is either the old one or the new one, never half of
+/// either.
+fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written =
+        std::fs::write(&temporary, content).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        // Best effort: the error that matters is the write's.
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Files under `out` (one folder deep) that carry clientgen's `@generated`
@@ -122,8 +171,10 @@ pub fn stale_diff(out: &Path, files: &BTreeMap<String, String>) -> String {
             )
             .to_string();
         diff.push_str(&text);
-        if actual.is_empty() {
+        if !path.exists() {
             diff.push_str(&format!("{shown}: missing\n"));
+        } else if actual.is_empty() {
+            diff.push_str(&format!("{shown}: empty\n"));
         }
     }
     diff

@@ -96,7 +96,7 @@ fn feature_fixtures_match_their_compiled_expectations() {
     let dir = workspace().join(EXPECTED);
     if std::env::var_os("CLIENTGEN_BLESS").is_some() {
         let _ = std::fs::remove_dir_all(&dir);
-        clientgen::output::write_files(&dir, &expected).unwrap();
+        clientgen::output::write_files(&dir, &expected, true).unwrap();
         return;
     }
     let diff = clientgen::output::stale_diff(&dir, &expected);

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Service, TypeDef, TypeKind, TypeRef};
 use crate::load::Document;
-use crate::naming::{pascal, snake};
+use crate::naming::{pascal, service_names};
 
 /// Names the generated module defines besides its models.
 const RESERVED: &[&str] = &["codegen"];
@@ -24,7 +24,14 @@ const RESERVED: &[&str] = &["codegen"];
 /// configuration name).
 pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic>), Diagnostic> {
     let root = &document.root;
-    let client = format!("{}Client", pascal(name));
+    let names = service_names(name).map_err(|reason| {
+        Diagnostic::error(
+            "#",
+            reason,
+            "rename the file, e.g. `billing.yaml` or `leaves-wallet.yaml`",
+        )
+    })?;
+    let client = format!("{}Client", pascal(&names.service));
     let mut reserved: Vec<&str> = RESERVED.to_vec();
     reserved.push(&client);
     let mut types = types::Types::new(root, &reserved);
@@ -41,8 +48,8 @@ pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic
             .map(str::to_owned)
     };
     let service = Service {
-        module: module_name(name),
-        service_name: snake(name),
+        module: names.module,
+        service_name: names.service,
         client,
         source: document.file.clone(),
         title: text("title").unwrap_or_else(|| name.to_owned()),
@@ -52,19 +59,6 @@ pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic
         types: defs.into_values().collect(),
     };
     Ok((service, warnings))
-}
-
-/// A module name that cannot clash with what the crate root defines.
-fn module_name(name: &str) -> String {
-    let module = snake(name);
-    if matches!(
-        module.trim_start_matches("r#"),
-        "lib" | "main" | "mod" | "runtime" | "codegen" | "clients"
-    ) {
-        format!("{}_service", module.trim_start_matches("r#"))
-    } else {
-        module
-    }
 }
 
 /// Removes type aliases that name themselves through other aliases
