@@ -11,6 +11,9 @@ pub enum Support {
     Supported,
     /// The operation or schema using it is left out, with a warning.
     Skipped,
+    /// Against the rules but with a plain intent: generated as that intent,
+    /// with a warning.
+    Lenient,
     /// The spec fails to load.
     Rejected,
 }
@@ -42,7 +45,7 @@ const fn row(
     }
 }
 
-use Support::{Rejected, Skipped, Supported};
+use Support::{Lenient, Rejected, Skipped, Supported};
 
 /// The supported surface.
 pub const SURFACE: &[Construct] = &[
@@ -258,9 +261,15 @@ pub const SURFACE: &[Construct] = &[
     ),
     row(
         "undeclared path parameters",
-        Skipped,
+        Lenient,
         "invalid/undeclared_path_param.yaml",
-        "declare every `{name}` of the path",
+        "a required `&str` path parameter; declare every `{name}` of the path",
+    ),
+    row(
+        "parameters with neither `schema` nor `content`",
+        Lenient,
+        "features/lenient_params.yaml",
+        "a `&str` parameter; describe it with `schema`",
     ),
     row(
         "undefined security schemes",
@@ -291,6 +300,7 @@ pub fn markdown_table() -> String {
         let status = match construct.support {
             Supported => "supported",
             Skipped => "skipped with a warning (error with `--strict`)",
+            Lenient => "generated with a warning (error with `--strict`)",
             Rejected => "rejected",
         };
         table.push_str(&format!(

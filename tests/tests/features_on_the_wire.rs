@@ -32,3 +32,26 @@ async fn a_json_media_type_of_its_own_is_sent_as_declared() {
         json!({"data": {"type": "articles"}})
     );
 }
+
+/// A `{name}` no parameter declares is a required string path parameter; a
+/// parameter with neither `schema` nor `content` is a string.
+#[tokio::test]
+async fn lenient_parameters_go_out_as_strings() {
+    use clientgen_tests::features::lenient_params::LenientParamsClient;
+    let server = TestServer::start(|_| Reply::status(204)).await;
+    let lenient = LenientParamsClient::from_service(client(&server.url(), |config| config));
+    lenient
+        .get_repo("acme corp", "rocket", Some("name,stars"), "t-1")
+        .await
+        .unwrap();
+    let request = clientgen_tests::fixtures::only_request(&server);
+    assert_eq!(
+        request.path_segments(),
+        ["orgs", "acme corp", "repos", "rocket"]
+    );
+    assert_eq!(
+        request.query_pairs(),
+        [("fields".to_owned(), "name,stars".to_owned())]
+    );
+    assert_eq!(request.header("x-trace"), Some("t-1"));
+}

@@ -41,8 +41,16 @@ pub(crate) fn lower_operations<'a>(
                 shared: &shared,
                 global_security: global_security.as_ref(),
             };
-            match context.lower(&operation, types, &mut methods) {
-                Ok(lowered) => operations.push(lowered),
+            let mut notes = Vec::new();
+            match context.lower(&operation, types, &mut methods, &mut notes) {
+                Ok(lowered) => {
+                    operations.push(lowered);
+                    warnings.extend(
+                        notes
+                            .into_iter()
+                            .map(|note| generated_anyway(key, path, &operation, note)),
+                    );
+                }
                 Err(diagnostic) => warnings.push(skipped(key, path, &operation, diagnostic)),
             }
         }
@@ -63,6 +71,20 @@ pub(crate) fn skipped(method: &str, path: &str, at: &At<'_>, cause: Diagnostic) 
     )
 }
 
+/// The warning for an operation generated with a guess where the spec
+/// breaks a rule whose intent is plain.
+fn generated_anyway(method: &str, path: &str, at: &At<'_>, cause: Diagnostic) -> Diagnostic {
+    let id = at.str("operationId").map_or_else(
+        || format!("{} {path}", method.to_ascii_uppercase()),
+        |id| format!("`{id}`"),
+    );
+    Diagnostic::warning(
+        &cause.pointer,
+        format!("operation {id}: {}", cause.message),
+        cause.help,
+    )
+}
+
 struct OperationContext<'a, 'b> {
     root: &'a Value,
     path: &'a str,
@@ -77,13 +99,14 @@ impl<'a> OperationContext<'a, '_> {
         at: &At<'a>,
         types: &mut Types<'a>,
         methods: &mut Names,
+        notes: &mut Vec<Diagnostic>,
     ) -> Result<Operation, Diagnostic> {
         let id = at
             .str("operationId")
             .map_or_else(|| derived_id(self.method, self.path), str::to_owned);
         let method_name = methods.unique(&snake(&id));
         let type_prefix = pascal(&id);
-        let params = self.params(at, types, &type_prefix)?;
+        let params = self.params(at, types, &type_prefix, notes)?;
         self.refuse_unresolvable_links(at)?;
         let body = self.body(at, types, &type_prefix)?;
         let (success, errors) = self.responses(at, types, &type_prefix)?;
@@ -172,6 +195,7 @@ impl<'a> OperationContext<'a, '_> {
         at: &At<'a>,
         types: &mut Types<'a>,
         prefix: &str,
+        notes: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Param>, Diagnostic> {
         // Operation parameters override path-level ones with the same name and location.
         let mut all: Vec<At<'a>> = Vec::new();
@@ -213,14 +237,29 @@ impl<'a> OperationContext<'a, '_> {
                     ));
                 }
             };
-            let Some(schema) = param.get("schema") else {
-                return Err(Diagnostic::error(
-                    param.pointer(),
-                    format!("parameter `{wire}` has no `schema`"),
-                    "describe the parameter with `schema:` (parameters with `content:` are not supported)",
-                ));
+            let ty = match (param.get("schema"), param.get("content")) {
+                (Some(schema), _) => {
+                    types.type_of(&schema, &format!("{prefix}{}", pascal(wire)))?
+                }
+                (None, Some(_)) => {
+                    return Err(Diagnostic::error(
+                        param.pointer(),
+                        format!("parameter `{wire}` is described with `content`, not `schema`"),
+                        "describe the parameter with `schema:` (parameters with `content:` are not supported)",
+                    ));
+                }
+                // Against the rules, but the intent is plain: a string.
+                (None, None) => {
+                    notes.push(Diagnostic::warning(
+                        param.pointer(),
+                        format!(
+                            "parameter `{wire}` has neither `schema` nor `content`; generated as a string"
+                        ),
+                        "describe the parameter with `schema:`",
+                    ));
+                    TypeRef::String
+                }
             };
-            let ty = types.type_of(&schema, &format!("{prefix}{}", pascal(wire)))?;
             let ty = match types.resolve_aliases(ty) {
                 TypeRef::Nullable(inner) => types.resolve_aliases(*inner),
                 other => other,
@@ -269,6 +308,28 @@ impl<'a> OperationContext<'a, '_> {
                 style,
                 scalar_like,
                 docs: description(param.value),
+            });
+        }
+        for wire in undeclared_path_params(self.path, &lowered) {
+            notes.push(Diagnostic::warning(
+                at.pointer(),
+                format!(
+                    "the path has `{{{wire}}}` but no path parameter `{wire}` is declared; generated as a required string"
+                ),
+                format!(
+                    "add `- {{name: {wire}, in: path, required: true, schema: {{type: string}}}}`"
+                ),
+            ));
+            lowered.push(Param {
+                name: names.unique(&snake(&wire)),
+                wire,
+                location: ParamLocation::Path,
+                ty: TypeRef::String,
+                required: true,
+                explode: false,
+                style: ParamStyle::Simple,
+                scalar_like: true,
+                docs: None,
             });
         }
         check_path_params(self.path, at, &lowered)?;
@@ -427,29 +488,31 @@ impl<'a> OperationContext<'a, '_> {
     }
 }
 
-/// Every `{name}` of the template needs a path parameter, and every path
-/// parameter needs its `{name}`.
-fn check_path_params(path: &str, at: &At<'_>, params: &[Param]) -> Result<(), Diagnostic> {
+/// The `{name}`s of the template that no path parameter declares, once
+/// each, in template order.
+fn undeclared_path_params(path: &str, params: &[Param]) -> Vec<String> {
+    let mut missing: Vec<String> = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}') else {
             break;
         };
         let name = &rest[open + 1..open + close];
-        if !params
-            .iter()
-            .any(|p| p.location == ParamLocation::Path && p.wire == name)
+        if !name.is_empty()
+            && !missing.iter().any(|seen| seen == name)
+            && !params
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.wire == name)
         {
-            return Err(Diagnostic::error(
-                at.pointer(),
-                format!("the path has `{{{name}}}` but no path parameter `{name}` is declared"),
-                format!(
-                    "add `- {{name: {name}, in: path, required: true, schema: {{type: string}}}}`"
-                ),
-            ));
+            missing.push(name.to_owned());
         }
         rest = &rest[open + close + 1..];
     }
+    missing
+}
+
+/// Every path parameter needs its `{name}` in the template.
+fn check_path_params(path: &str, at: &At<'_>, params: &[Param]) -> Result<(), Diagnostic> {
     for param in params.iter().filter(|p| p.location == ParamLocation::Path) {
         if !path.contains(&format!("{{{}}}", param.wire)) {
             return Err(Diagnostic::error(

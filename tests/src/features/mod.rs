@@ -21,6 +21,8 @@ pub mod errors;
 #[rustfmt::skip]
 pub mod external_refs;
 #[rustfmt::skip]
+pub mod lenient_params;
+#[rustfmt::skip]
 pub mod links;
 #[rustfmt::skip]
 pub mod media;
@@ -42,6 +44,8 @@ pub mod one_of;
 pub mod one_of_inline;
 #[rustfmt::skip]
 pub mod operations;
+#[rustfmt::skip]
+pub mod overlaid;
 #[rustfmt::skip]
 pub mod recursive;
 #[rustfmt::skip]

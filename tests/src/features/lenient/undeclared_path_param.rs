@@ -32,4 +32,16 @@ impl UndeclaredPathParamClient {
     pub fn service(&self) -> &codegen::ServiceClient {
         &self.service
     }
+    /// `GET /users/{id}`
+    pub async fn get_user(&self, id: &str) -> Result<(), codegen::MicroserviceError> {
+        static OPERATION: codegen::Operation = codegen::Operation::new(
+            "getUser",
+            codegen::Method::Get,
+            "/users/{id}",
+        );
+        let request = codegen::Request::new(&OPERATION);
+        let request = request.path_param("id", id);
+        self.service.execute(request).await?;
+        Ok(())
+    }
 }
