@@ -1,5 +1,6 @@
 //! The whole generator on arbitrary bytes: load -> validate -> lower ->
-//! emit. Any input may be refused with diagnostics; none may panic, hang,
+//! emit; an input holding a line `#overlay` is a spec, then an overlay
+//! applied to it. Any input may be refused with diagnostics; none may panic, hang,
 //! exhaust memory, or make the emitter produce tokens that are not Rust or
 //! text rustc refuses (a carriage return inside a comment).
 #![no_main]
@@ -10,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match clientgen::render_text("fuzz.yaml", text, false) {
+    let rendered = match text.split_once("\n#overlay\n") {
+        Some((spec, overlay)) => clientgen::render_text_overlaid("fuzz.yaml", spec, overlay, false),
+        None => clientgen::render_text("fuzz.yaml", text, false),
+    };
+    match rendered {
         Err(clientgen::GenerateError::Emit { reason, .. }) => {
             panic!("the emitter produced invalid Rust: {reason}");
         }

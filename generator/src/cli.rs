@@ -33,6 +33,11 @@ pub(crate) struct Inputs {
     /// Fail on anything that would be skipped with a warning.
     #[arg(long)]
     pub(crate) strict: bool,
+    /// An OpenAPI Overlay to apply to the spec its `extends` names (to every
+    /// spec when it names none), after those found next to each spec as
+    /// `<spec>.overlay.yaml`. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) overlay: Vec<PathBuf>,
     /// Spec files to regenerate alone: the crate root still declares every
     /// spec of the folder, whose modules are left as they are (or written,
     /// when missing).
@@ -53,6 +58,9 @@ impl Inputs {
         }
         if self.strict {
             words.push_str(" --strict");
+        }
+        for overlay in &self.overlay {
+            words.push_str(&format!(" --overlay {}", overlay.display()));
         }
         for file in &self.files {
             words.push_str(&format!(" {}", file.display()));

@@ -22,8 +22,7 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod output;
-#[cfg_attr(not(test), expect(dead_code, reason = "wired into the loader next"))]
-mod overlay;
+pub(crate) mod overlay;
 mod parallel;
 pub mod spec;
 pub mod support;
@@ -129,6 +128,8 @@ pub struct Generator {
     /// When set, only these specs' modules (and the crate root) are
     /// written, and nothing is removed.
     only: Option<Vec<PathBuf>>,
+    /// Overlays given by hand (besides those found next to each spec).
+    overlays: Vec<PathBuf>,
 }
 
 /// A spec to generate, and how it was found.
@@ -205,7 +206,16 @@ impl Generator {
             source_label: String::new(),
             strict: false,
             only: None,
+            overlays: Vec::new(),
         }
+    }
+
+    /// Applies the overlay at `path` (OpenAPI Overlay 1.0) to the spec its
+    /// `extends` names, or to every spec when it names none, after the
+    /// overlays found next to each spec (`<stem>.overlay.yaml`).
+    pub fn overlay(mut self, path: impl Into<PathBuf>) -> Self {
+        self.overlays.push(path.into());
+        self
     }
 
     /// Makes every warning (a skipped operation or schema, an ignored
@@ -300,7 +310,7 @@ impl Generator {
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or_default();
-            match generate_one(path, &file, stem, spec.listed, self.strict) {
+            match generate_one(path, &file, stem, spec.listed, &self.overlays, self.strict) {
                 Ok(None) => {}
                 Ok(Some((service, found))) => {
                     if let Some(first) = modules.insert(service.module.clone(), file.clone()) {
@@ -404,18 +414,27 @@ fn generate_one(
     file: &str,
     stem: &str,
     listed: bool,
+    overlays: &[PathBuf],
     strict: bool,
 ) -> Result<Option<(ir::Service, Vec<Diagnostic>)>, Vec<Diagnostic>> {
-    let document = if listed {
-        load::load_spec_file(path).map_err(|d| vec![d])?
-    } else {
-        Some(load::load_file(path).map_err(|d| vec![d])?)
-    };
-    let Some(mut document) = document else {
+    let Some((mut document, overlaid)) =
+        load::load_spec(path, overlays, listed).map_err(|d| vec![d])?
+    else {
         return Ok(None);
     };
     document.file = file.to_owned();
-    lower_one(&document, file, stem, strict).map(Some)
+    let (service, mut warnings) = lower_one(&document, file, stem, strict)?;
+    if strict && !overlaid.is_empty() {
+        return Err(overlaid
+            .into_iter()
+            .map(|mut diagnostic| {
+                diagnostic.severity = Severity::Error;
+                diagnostic
+            })
+            .collect());
+    }
+    warnings.extend(overlaid);
+    Ok(Some((service, warnings)))
 }
 
 /// Whether two paths name the same file (compared canonically when both
@@ -473,6 +492,36 @@ pub fn render_text(name: &str, text: &str, strict: bool) -> Result<Rendered, Gen
     let document = load::load_str(name, text).map_err(|d| GenerateError::Spec(vec![d]))?;
     let (service, warnings) =
         lower_one(&document, name, stem, strict).map_err(GenerateError::Spec)?;
+    assemble(vec![service], warnings, name, started)
+}
+
+/// [`render_text`] with an overlay, also held in memory (YAML or JSON),
+/// applied to the spec before validation: for a fuzzer, which feeds both.
+pub fn render_text_overlaid(
+    name: &str,
+    text: &str,
+    overlay: &str,
+    strict: bool,
+) -> Result<Rendered, GenerateError> {
+    let started = Instant::now();
+    let stem = Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("service");
+    let spec = |d: Diagnostic| GenerateError::Spec(vec![d]);
+    let mut document = load::load_str(name, text).map_err(spec)?;
+    let overlay_name = format!("{stem}.overlay.yaml");
+    let value = load::parse_file_text(overlay).map_err(|message| {
+        spec(
+            Diagnostic::error("#", message, "fix the syntax error (YAML or JSON)")
+                .in_file(&overlay_name),
+        )
+    })?;
+    let overlay = overlay::parse(&overlay_name, &value).map_err(spec)?;
+    let mut warnings = overlay.apply(&mut document.root).map_err(spec)?;
+    let (service, lowered) =
+        lower_one(&document, name, stem, strict).map_err(GenerateError::Spec)?;
+    warnings.extend(lowered);
     assemble(vec![service], warnings, name, started)
 }
 

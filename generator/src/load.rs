@@ -1,6 +1,6 @@
 //! Loading a spec file: YAML or JSON into a JSON value, version checked first.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -33,15 +33,64 @@ pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
     document_at(path, &file, root)
 }
 
-/// Reads and parses `path`, found by listing a folder: `None` when it is
-/// not a spec (see [`is_spec`]).
-pub fn load_spec_file(path: &Path) -> Result<Option<Document>, Diagnostic> {
+/// Reads and parses the spec at `path` and applies its overlays: those
+/// beside it by name ([`overlays_beside`]), then `extra` ones whose
+/// `extends` names this file or that name none. With `listed` (the file was
+/// found by listing a folder), a file that is not a spec gives `None`.
+/// Returns the document and the overlays' warnings.
+pub fn load_spec(
+    path: &Path,
+    extra: &[PathBuf],
+    listed: bool,
+) -> Result<Option<(Document, Vec<Diagnostic>)>, Diagnostic> {
     let file = path.display().to_string();
-    let root = read_value(path, &file)?;
-    if !is_spec(&root) {
+    let mut root = read_value(path, &file)?;
+    if listed && !is_spec(&root) {
         return Ok(None);
     }
-    document_at(path, &file, root).map(Some)
+    if crate::overlay::is_overlay(&root) {
+        return Err(Diagnostic::error(
+            "#/overlay",
+            "this is an overlay, not a spec",
+            "name it `<spec>.overlay.yaml` next to its spec, or pass it with `--overlay`",
+        )
+        .in_file(&file));
+    }
+    let beside = overlays_beside(path);
+    let mut warnings = Vec::new();
+    for overlay_path in beside.iter().chain(extra) {
+        let overlay_file = overlay_path.display().to_string().replace('\\', "/");
+        let value = read_value(overlay_path, &overlay_file)?;
+        let overlay = crate::overlay::parse(&overlay_file, &value)?;
+        if beside.contains(overlay_path) || extends(&overlay, path) {
+            warnings.extend(overlay.apply(&mut root)?);
+        }
+    }
+    document_at(path, &file, root).map(|document| Some((document, warnings)))
+}
+
+/// The overlays that apply to the spec at `path` by their names: beside
+/// it, `<stem>.overlay.yaml`, `.yml` or `.json`, in that order.
+pub fn overlays_beside(path: &Path) -> Vec<PathBuf> {
+    let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) else {
+        return Vec::new();
+    };
+    ["yaml", "yml", "json"]
+        .into_iter()
+        .map(|extension| path.with_file_name(format!("{stem}.overlay.{extension}")))
+        .filter(|candidate| candidate.is_file())
+        .collect()
+}
+
+/// Whether an overlay given by hand applies to the spec at `path`: its
+/// `extends` names the spec's file (the last segment of a path or URL), or
+/// it names none.
+fn extends(overlay: &crate::overlay::Overlay, path: &Path) -> bool {
+    let Some(target) = overlay.extends() else {
+        return true;
+    };
+    let name = target.rsplit(['/', '\\']).next().unwrap_or(target);
+    path.file_name().and_then(|file| file.to_str()) == Some(name)
 }
 
 /// Whether a document is an API description rather than a piece of one (a
@@ -50,7 +99,8 @@ pub fn load_spec_file(path: &Path) -> Result<Option<Document>, Diagnostic> {
 /// that lacks its version, which is reported).
 pub fn is_spec(root: &Value) -> bool {
     let has = |key: &str| root.get(key).is_some();
-    has("openapi") || has("swagger") || (has("info") && has("paths"))
+    !crate::overlay::is_overlay(root)
+        && (has("openapi") || has("swagger") || (has("info") && has("paths")))
 }
 
 /// The document `root` read from `path`, its version checked and its

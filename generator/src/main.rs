@@ -55,7 +55,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 /// alone, beside the other specs of the specs folder, which the crate root
 /// still declares.
 fn generator(inputs: &Inputs) -> anyhow::Result<Generator> {
-    let generator = Generator::new(&inputs.out).strict(inputs.strict);
+    let generator = inputs.overlay.iter().fold(
+        Generator::new(&inputs.out).strict(inputs.strict),
+        |generator, overlay| generator.overlay(overlay),
+    );
     if inputs.files.is_empty() {
         return generator
             .specs_dir(&inputs.specs)

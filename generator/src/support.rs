@@ -206,6 +206,12 @@ pub const SURFACE: &[Construct] = &[
         "move the link into a JSON or form body field (the runtime could not resolve it)",
     ),
     row(
+        "OpenAPI Overlay 1.0 (`update`, `remove`, RFC 9535 JSONPath targets)",
+        Supported,
+        "features/overlaid.yaml",
+        "`<spec>.overlay.yaml` beside the spec, or `--overlay FILE` (by `extends`); applied before validation",
+    ),
+    row(
         "names clashing with the prelude, keywords, each other",
         Supported,
         "features/naming.yaml",
@@ -276,6 +282,12 @@ pub const SURFACE: &[Construct] = &[
         Skipped,
         "invalid/undefined_security.yaml",
         "define it in `components/securitySchemes`",
+    ),
+    row(
+        "overlays that are not valid (bad JSONPath, wrong action)",
+        Rejected,
+        "invalid/bad_overlay.yaml",
+        "the error points into the overlay (`#/actions/N/target`)",
     ),
     row(
         "Swagger 2.0 and OpenAPI versions other than 3.0/3.1",
