@@ -236,10 +236,10 @@ pub const SURFACE: &[Construct] = &[
         "use the default style",
     ),
     row(
-        "object parameters in the path or a header",
-        Skipped,
-        "invalid/object_header_param.yaml",
-        "use a query parameter with `deepObject`",
+        "object parameters in the path or a header, unions of scalars and arrays",
+        Supported,
+        "features/object_params.yaml",
+        "`simple` style: `k,v,k2,v2`, exploded `k=v,k2=v2`; a union's array comma-joined or repeated",
     ),
     row(
         "Swagger-style `in: body` parameters",

@@ -55,3 +55,61 @@ async fn lenient_parameters_go_out_as_strings() {
     );
     assert_eq!(request.header("x-trace"), Some("t-1"));
 }
+
+/// Objects in the path and in a header follow OpenAPI's `simple` rows
+/// (`x,1,y,2`, exploded `x=1,y=2`); a union of a scalar and an array is
+/// comma-joined, or repeated when exploded.
+#[tokio::test]
+async fn object_parameters_follow_the_style_table() {
+    use clientgen_tests::features::object_params::{
+        GetPointCategory, GetPointTag, ObjectParamsClient, Point,
+    };
+    let server = TestServer::start(|_| Reply::status(204)).await;
+    let objects = ObjectParamsClient::from_service(client(&server.url(), |config| config));
+    let point = Point { x: 1, y: 2 };
+    let shape = Point { x: 3, y: 4 };
+    objects
+        .get_point(
+            &point,
+            &shape,
+            "etl daily",
+            Some(&point),
+            Some(&GetPointCategory::IntegerList(vec![5, 6])),
+            Some(&GetPointTag::StringList(vec![
+                "a".to_owned(),
+                "b c".to_owned(),
+            ])),
+        )
+        .await
+        .unwrap();
+    let request = clientgen_tests::fixtures::only_request(&server);
+    assert_eq!(
+        request.path_segments(),
+        ["points", "x,1,y,2", "x=3,y=4", "etl daily"]
+    );
+    assert_eq!(request.header("x-filter"), Some("x=1,y=2"));
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        request.query_pairs(),
+        pairs(&[("category", "5,6"), ("tag", "a"), ("tag", "b c")])
+    );
+    objects
+        .get_point(
+            &point,
+            &shape,
+            "x",
+            None,
+            Some(&GetPointCategory::Integer(7)),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        server.requests()[1].query_pairs(),
+        pairs(&[("category", "7")])
+    );
+}

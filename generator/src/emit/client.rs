@@ -247,6 +247,33 @@ fn param_step(param: &Param, operation: &Operation) -> TokenStream {
             quote!(let request = request.idempotency_key_opt(#name);)
         };
     }
+    if param.structured {
+        let explode = param.explode;
+        let step = |value: TokenStream| match param.location {
+            ParamLocation::Path => {
+                quote!(request.path_param(#wire, codegen::simple(#value, #explode)))
+            }
+            ParamLocation::Query if explode => {
+                quote!(request.query_array(#wire, codegen::pieces(#value), true))
+            }
+            ParamLocation::Query => quote!(request.query(#wire, codegen::simple(#value, false))),
+            ParamLocation::Header | ParamLocation::Cookie => {
+                quote!(request.header(#wire, codegen::simple(#value, #explode)))
+            }
+        };
+        return if param.required {
+            let step = step(quote!(#name));
+            quote!(let request = #step;)
+        } else {
+            let step = step(quote!(value));
+            quote! {
+                let request = match #name {
+                    Some(value) => #step,
+                    None => request,
+                };
+            }
+        };
+    }
     let value = |value: TokenStream| match &param.ty {
         TypeRef::DateTime => quote!(codegen::rfc3339(&#value)),
         _ => value,

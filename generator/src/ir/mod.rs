@@ -349,6 +349,10 @@ pub struct Param {
     /// Whether values print as one plain value (scalars, string enums, and
     /// arrays of them), as opposed to objects.
     pub scalar_like: bool,
+    /// Whether the value is written through its JSON form
+    /// (`codegen::simple`): an object in the path or a header, or a union
+    /// of scalars and arrays, or an object in a non-exploded `form` query.
+    pub structured: bool,
     /// Rustdoc.
     pub docs: Option<String>,
 }

@@ -264,6 +264,13 @@ impl<'a> OperationContext<'a, '_> {
                 TypeRef::Nullable(inner) => types.resolve_aliases(*inner),
                 other => other,
             };
+            // A schema that allows any value (`{}`, a title alone): the
+            // value of a parameter is text.
+            let ty = if ty == TypeRef::Json {
+                TypeRef::String
+            } else {
+                ty
+            };
             let style = match param.str("style") {
                 None if location == ParamLocation::Query || location == ParamLocation::Cookie => {
                     ParamStyle::Form
@@ -287,15 +294,26 @@ impl<'a> OperationContext<'a, '_> {
                 .and_then(Value::as_bool)
                 .unwrap_or(style == ParamStyle::Form);
             let object_ok = location == ParamLocation::Query
-                && (style == ParamStyle::DeepObject || (style == ParamStyle::Form && explode));
+                && (style == ParamStyle::DeepObject
+                    || (style == ParamStyle::Form && explode && !types.is_scalar_union(&ty)));
             let scalar_like = types.is_scalar_like(&ty, true);
-            if !scalar_like && !object_ok {
+            // Written through its JSON form, per OpenAPI's style table.
+            let structured = !scalar_like
+                && !object_ok
+                && match location {
+                    ParamLocation::Path | ParamLocation::Header => style == ParamStyle::Simple,
+                    ParamLocation::Query => {
+                        style == ParamStyle::Form && !matches!(ty, TypeRef::Array(_))
+                    }
+                    ParamLocation::Cookie => false,
+                };
+            if !scalar_like && !object_ok && !structured {
                 return Err(Diagnostic::error(
                     param.pointer(),
                     format!(
                         "parameter `{wire}` is an object, which cannot be sent as a plain value"
                     ),
-                    "use a scalar, an enum or an array of them, or a query parameter with style deepObject or exploded form",
+                    "use a scalar, an enum or an array of them, an object in the path, a header or a form query parameter, or a query parameter with style deepObject",
                 ));
             }
             lowered.push(Param {
@@ -307,6 +325,7 @@ impl<'a> OperationContext<'a, '_> {
                 explode,
                 style,
                 scalar_like,
+                structured,
                 docs: description(param.value),
             });
         }
@@ -329,6 +348,7 @@ impl<'a> OperationContext<'a, '_> {
                 explode: false,
                 style: ParamStyle::Simple,
                 scalar_like: true,
+                structured: false,
                 docs: None,
             });
         }

@@ -86,6 +86,20 @@ impl<'a> Types<'a> {
         ty.is_scalar_like(&lookup, arrays)
     }
 
+    /// Whether `ty` is a union of scalars and arrays of scalars (`oneOf:
+    /// [integer, array of integer]`), which no object style writes.
+    pub(crate) fn is_scalar_union(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Named(name) => match self.defs.get(name).map(|def| &def.kind) {
+                Some(TypeKind::Untagged { variants }) => variants
+                    .iter()
+                    .all(|variant| self.is_scalar_like(&variant.ty, true)),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Lowers every component schema; one that cannot be lowered is left
     /// out with a warning (and so is whatever depends on it).
     pub(crate) fn lower_components(&mut self) -> Vec<Diagnostic> {

@@ -35,6 +35,8 @@ pub mod nullable_31;
 #[rustfmt::skip]
 pub mod numbers;
 #[rustfmt::skip]
+pub mod object_params;
+#[rustfmt::skip]
 pub mod object_query_param;
 #[rustfmt::skip]
 pub mod objects;

@@ -26,8 +26,6 @@ pub mod matrix_param;
 #[rustfmt::skip]
 pub mod no_paths;
 #[rustfmt::skip]
-pub mod object_header_param;
-#[rustfmt::skip]
 pub mod param_without_name;
 #[rustfmt::skip]
 pub mod ref_cycle;
