@@ -19,6 +19,7 @@ use common::{in_workspace, workspace};
 
 const FEATURES: &str = "generator/tests/features";
 const INVALID: &str = "generator/tests/invalid";
+const FASTAPI: &str = "tests/fastapi/specs";
 const EXPECTED: &str = "tests/src/features";
 
 fn fixtures(dir: &str) -> Vec<String> {
@@ -68,28 +69,54 @@ fn expected_files() -> BTreeMap<String, String> {
         }
     }
     // What the invalid fixtures generate without `--strict` must compile too.
-    let mut lenient = String::from(
+    let lenient = generated_modules(
+        INVALID,
+        "lenient",
         "//! What the invalid fixtures of `generator/tests/invalid/` generate without\n\
          //! `--strict` (the rest skipped with warnings), compiled to prove it builds.\n\n",
+        &mut files,
     );
-    for name in fixtures(INVALID) {
+    // The documents real FastAPI apps emit (`tests/fastapi/`, checked
+    // against the running apps by `clientgen-tests`' `fastapi` test).
+    let fastapi = generated_modules(
+        FASTAPI,
+        "fastapi",
+        "//! Generated from the OpenAPI documents the FastAPI apps of `tests/fastapi/apps/`\n\
+         //! emit (`tests/fastapi/specs/`, exported by `tests/fastapi/export.py`).\n\n",
+        &mut files,
+    );
+    modules.push_str("pub mod fastapi;\n");
+    files.insert("fastapi/mod.rs".to_owned(), fastapi);
+    modules.push_str("pub mod lenient;\n");
+    files.insert("lenient/mod.rs".to_owned(), lenient);
+    files.insert("mod.rs".to_owned(), modules);
+    files
+}
+
+/// Generates every spec of `dir` that generates into `files` under
+/// `folder/`; returns that folder's `mod.rs`, starting with `docs`.
+fn generated_modules(
+    dir: &str,
+    folder: &str,
+    docs: &str,
+    files: &mut BTreeMap<String, String>,
+) -> String {
+    let mut declarations = String::from(docs);
+    for name in fixtures(dir) {
         let Ok(rendered) = in_workspace(|| {
             Generator::new("unused")
-                .spec(format!("{INVALID}/{name}"))
+                .spec(format!("{dir}/{name}"))
                 .render()
         }) else {
             continue;
         };
         let module = stem(&name).replace('-', "_");
-        lenient.push_str(&format!("#[rustfmt::skip]\npub mod {module};\n"));
+        declarations.push_str(&format!("#[rustfmt::skip]\npub mod {module};\n"));
         for (path, content) in rendered.files.iter().filter(|(path, _)| *path != "lib.rs") {
-            files.insert(format!("lenient/{path}"), content.clone());
+            files.insert(format!("{folder}/{path}"), content.clone());
         }
     }
-    modules.push_str("pub mod lenient;\n");
-    files.insert("lenient/mod.rs".to_owned(), lenient);
-    files.insert("mod.rs".to_owned(), modules);
-    files
+    declarations
 }
 
 #[test]

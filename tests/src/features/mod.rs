@@ -58,4 +58,5 @@ pub mod security;
 pub mod strings;
 #[rustfmt::skip]
 pub mod webhooks_31;
+pub mod fastapi;
 pub mod lenient;

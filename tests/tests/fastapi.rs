@@ -1,0 +1,150 @@
+//! Real FastAPI apps (`tests/fastapi/apps/`, FastAPI's defaults throughout)
+//! under uvicorn, called through the clients generated from the documents
+//! they emit. Each test first checks that the running app still serves the
+//! committed document the client was generated from.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use clientgen_runtime::codegen::{Method, Operation, Request};
+use clientgen_tests::fastapi::FastApiApp;
+use clientgen_tests::features::fastapi::leaves::{
+    DebitRequest, HttpValidationError, LeaveType, LeavesClient,
+};
+use clientgen_tests::features::fastapi::notifications::{
+    Channel, NotificationCreate, NotificationsClient,
+};
+use clientgen_tests::fixtures::client;
+use clientgen_tests::process::workspace;
+
+static OPENAPI: Operation = Operation::new("openapi", Method::Get, "/openapi.json");
+
+/// Starts the app `name` and checks it serves `tests/fastapi/specs/<name>.json`.
+async fn start(name: &'static str) -> FastApiApp {
+    let app = tokio::task::spawn_blocking(move || FastApiApp::start(name))
+        .await
+        .unwrap();
+    let served: serde_json::Value = client(&app.url(), |config| config)
+        .execute(Request::new(&OPENAPI))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    let path = workspace().join(format!("tests/fastapi/specs/{name}.json"));
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(
+        served == committed,
+        "{name} serves another document than {}: run `tests/fastapi/.venv/bin/python \
+         tests/fastapi/export.py` and regenerate",
+        path.display()
+    );
+    app
+}
+
+#[tokio::test]
+async fn the_leave_wallet_through_its_generated_client() {
+    let app = start("leaves").await;
+    let wallets = LeavesClient::from_service(client(&app.url(), |config| config));
+
+    // An optional query parameter left out takes the server's default.
+    let annual = wallets
+        .get_leave_balance_leave_wallets_employee_id_balance_get("emp-1", None, None)
+        .await
+        .unwrap();
+    assert_eq!((annual.leave_type, annual.days), (LeaveType::Annual, 20.0));
+    let sick = wallets
+        .get_leave_balance_leave_wallets_employee_id_balance_get(
+            "emp-1",
+            Some(&LeaveType::Sick),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sick.days, 5.0);
+    let missing = wallets
+        .get_leave_balance_leave_wallets_employee_id_balance_get("emp-9", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(missing.status(), Some(404));
+
+    // Pydantic's validation error decodes into the typed 422 body.
+    let refused = DebitRequest {
+        days: 0.0,
+        leave_type: None,
+        reason: None,
+        approved_by: None,
+    };
+    let error = wallets
+        .debit_leave_leave_wallets_employee_id_debits_post("emp-1", None, &refused)
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(422));
+    let validation = error
+        .body::<HttpValidationError>()
+        .expect("a typed 422 body");
+    let detail = validation.detail.as_ref().unwrap();
+    assert_eq!(detail[0].r#type, "greater_than");
+
+    let debit = DebitRequest {
+        days: 2.0,
+        leave_type: Some(LeaveType::Annual),
+        reason: Some("dentist".to_owned()),
+        approved_by: Some(vec!["mgr-1".to_owned()]),
+    };
+    let done = wallets
+        .debit_leave_leave_wallets_employee_id_debits_post("emp-1", Some("req-7"), &debit)
+        .await
+        .unwrap();
+    assert_eq!(done.balance_after, 18.0);
+    let overdrawn = DebitRequest {
+        days: 30.0,
+        ..debit
+    };
+    let error = wallets
+        .debit_leave_leave_wallets_employee_id_debits_post("emp-1", None, &overdrawn)
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(409));
+
+    let page = wallets
+        .list_leave_wallets_leave_wallets_get(Some(1), None, Some(&LeaveType::Sick))
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].leave_type, LeaveType::Sick);
+}
+
+#[tokio::test]
+async fn notifications_through_their_generated_client() {
+    let app = start("notifications").await;
+    let notifications = NotificationsClient::from_service(client(&app.url(), |config| config));
+    let sent = notifications
+        .send_notification_notifications_post(&NotificationCreate {
+            user_id: "u-1".to_owned(),
+            message: "Approved".to_owned(),
+            channel: None,
+            action_url: Some("/approvals/42".to_owned()),
+            tags: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(sent.channel, Channel::Email, "the model's default");
+    let listed = notifications
+        .list_notifications_users_user_id_notifications_get("u-1", Some(true), Some(10), None)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let by_sms = notifications
+        .list_notifications_users_user_id_notifications_get("u-1", None, None, Some(&Channel::Sms))
+        .await
+        .unwrap();
+    assert!(by_sms.is_empty());
+    notifications
+        .delete_notification_notifications_notification_id_delete(sent.id)
+        .await
+        .unwrap();
+    let again = notifications
+        .delete_notification_notifications_notification_id_delete(sent.id)
+        .await
+        .unwrap_err();
+    assert_eq!(again.status(), Some(404));
+}
