@@ -278,7 +278,10 @@ impl CircuitBreaker {
 
     #[cold]
     fn open(&self, inner: &mut Inner, now: Instant) {
-        let until = now + self.config.open_duration;
+        // A cool-down too long for the clock means "until restarted".
+        let until = now
+            .checked_add(self.config.open_duration)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
         self.transition(inner, State::Open { until });
     }
 

@@ -33,7 +33,8 @@ pub struct CallContext {
 
 impl CallContext {
     /// Describes a call of `operation` (`method` `url_template`) on `service`.
-    pub fn new(
+    #[cfg(test)]
+    pub(crate) fn new(
         service: &str,
         operation: &'static str,
         method: Method,

@@ -15,6 +15,10 @@
 //! | [`links`] | the `FRONTEND_URL` link resolver |
 //! | [`auth`] | credentials and how they are applied |
 //! | [`options`] | per-handle overrides |
+//! | [`request`], [`response`] | how generated code describes a call, and its 2xx response |
+//! | [`multipart`] | `multipart/form-data` bodies |
+//! | [`secret`] | values kept out of `Debug` and `Display` |
+//! | [`types`] | the types models use: dates, UUIDs, base64, JSON |
 //!
 //! Callers never see an HTTP-stack type: only this crate's own.
 //!

@@ -54,7 +54,9 @@ impl CallOptions {
     /// (one of its parameters, its body's `Content-Type`, its idempotency
     /// key, its credentials) replaces a header of the same name given here,
     /// and a name given here twice keeps its last value. Idempotency keys
-    /// are per call, never per handle: give one to the call itself.
+    /// are per call, never per handle: `Idempotency-Key` (and an
+    /// operation's own idempotency header) given here is not sent; give
+    /// the key to the call itself.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self

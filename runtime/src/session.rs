@@ -1,7 +1,8 @@
 //! The one pooled HTTP session every service client shares.
 //!
-//! A [`Session`] owns a single keep-alive connection pool and, per upstream
-//! service, one circuit breaker and one retry budget. Cloning a session, or a
+//! A [`Session`] owns one transport (by default a single keep-alive
+//! connection pool) and, per upstream service, one circuit breaker and one
+//! retry budget. Cloning a session, or a
 //! [`ServiceClient`] made from it, shares all of them.
 
 use std::collections::BTreeMap;

@@ -506,3 +506,26 @@ async fn links_in_form_bodies_and_whole_bodies_are_resolved_or_refused() {
         json!("https://hr.example.com/app/approvals/42")
     );
 }
+
+/// A connection that cannot be made leaves the URL, query credential
+/// included, out of the error and of every error in its source chain.
+#[tokio::test]
+async fn a_transport_error_never_holds_the_url_or_a_query_key() {
+    let port = clientgen_tests::server::unused_local_port().await;
+    let svc = client(&format!("http://127.0.0.1:{port}"), |config| {
+        config.credentials("svc", Credentials::api_key("k3y-in-qu3ry"))
+    });
+    let error = svc
+        .execute(Request::new(&EVENTS).query("employee", "emp-secret-7"))
+        .await
+        .unwrap_err();
+    assert!(error.is_unavailable(), "{error}");
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        shown.push_str(&format!(" | {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(!shown.contains("k3y-in-qu3ry"), "{shown}");
+    assert!(!shown.contains("emp-secret-7"), "{shown}");
+}

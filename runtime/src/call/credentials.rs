@@ -8,6 +8,8 @@ use tokio::time::Instant;
 use crate::auth::{self, AuthFailure, Choice, Placement, TokenProvider};
 use crate::error::{CallContext, InvalidRequestReason, MicroserviceError, UnavailableReason};
 use crate::request::Operation;
+
+use super::prepare::Prepared;
 use crate::secret::Secret;
 use crate::session::ServiceClient;
 use crate::transport::HttpRequest;
@@ -43,11 +45,13 @@ impl ServiceClient {
         })
     }
 
-    /// A fresh token after a 401, when the credentials can refresh.
+    /// A fresh token after a 401, when the credentials can refresh;
+    /// `made` attempts were made so far.
     pub(super) async fn refresh(
         &self,
-        context: &CallContext,
+        prepared: &Prepared,
         deadline: Instant,
+        made: u32,
     ) -> Result<Option<Secret>, MicroserviceError> {
         let Some(provider) = self
             .state
@@ -61,21 +65,29 @@ impl ServiceClient {
             return Ok(None);
         };
         let refreshing = async { refreshing.await.map(Some).map_err(AuthFailure::Provider) };
-        within_deadline(context, deadline, refreshing).await
+        within_deadline(&prepared.context, deadline, made, refreshing).await
     }
 }
 
 impl CallAuth<'_> {
+    /// Whether a 401 may be answered with a refreshed token: only when the
+    /// call chose the provider's bearer token.
+    pub(super) fn can_refresh(&self) -> bool {
+        matches!(self, CallAuth::Provider(_))
+    }
+
     /// Places the credentials on one attempt's request: a refreshed token
     /// when a 401 gave one, else the fixed placement or the provider's
-    /// current token.
+    /// current token; `made` attempts were made so far.
     pub(super) async fn place(
         &self,
         request: &mut HttpRequest,
         refreshed: Option<&Secret>,
-        context: &CallContext,
+        prepared: &Prepared,
         deadline: Instant,
+        made: u32,
     ) -> Result<(), MicroserviceError> {
+        let context = &prepared.context;
         let fetched;
         let placement = match (self, refreshed) {
             (_, Some(token)) => {
@@ -85,7 +97,7 @@ impl CallAuth<'_> {
             (CallAuth::Fixed(placement), None) => placement,
             (CallAuth::Provider(provider), None) => {
                 let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
-                let token = within_deadline(context, deadline, fetching).await?;
+                let token = within_deadline(context, deadline, made, fetching).await?;
                 fetched = auth::bearer(&token);
                 &fetched
             }
@@ -109,6 +121,11 @@ fn place(request: &mut HttpRequest, placement: &Placement) -> Result<(), String>
             .insert_secret(name, secret.expose())
             .map_err(|invalid| invalid.name),
         Placement::Cookie(name, secret) => {
+            // A value that is not one cookie (`;`, `,`, spaces, quotes)
+            // would smuggle in others.
+            if !secret.expose().bytes().all(is_cookie_octet) {
+                return Err((*name).to_owned());
+            }
             let pair = format!("{name}={}", secret.expose());
             let cookie = match request.headers.get("cookie") {
                 Some(cookies) => format!("{cookies}; {pair}"),
@@ -129,6 +146,11 @@ fn place(request: &mut HttpRequest, placement: &Placement) -> Result<(), String>
     }
 }
 
+/// RFC 6265's `cookie-octet`: what a cookie value may hold unquoted.
+fn is_cookie_octet(byte: u8) -> bool {
+    matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
+}
+
 fn auth_error(context: &CallContext, failure: AuthFailure) -> MicroserviceError {
     match failure {
         AuthFailure::Missing { accepted, hint } => MicroserviceError::invalid(
@@ -145,10 +167,11 @@ fn auth_error(context: &CallContext, failure: AuthFailure) -> MicroserviceError 
 }
 
 /// Runs a credentials step (fetching or refreshing a token) within the
-/// call's deadline.
+/// call's deadline, after `made` attempts.
 async fn within_deadline<T>(
     context: &CallContext,
     deadline: Instant,
+    made: u32,
     step: impl Future<Output = Result<T, AuthFailure>>,
 ) -> Result<T, MicroserviceError> {
     match tokio::time::timeout_at(deadline, step).await {
@@ -156,7 +179,7 @@ async fn within_deadline<T>(
         Err(_) => Err(MicroserviceError::unavailable(
             context.clone(),
             UnavailableReason::DeadlineExceeded,
-            0,
+            made,
             None,
         )),
     }

@@ -17,13 +17,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::breaker::BreakerOpen;
+use crate::breaker::{BreakerOpen, CallVerdict};
 use crate::error::{CallContext, MicroserviceError, UnavailableReason};
 use crate::request::Request;
 use crate::response::Response;
 use crate::retry::{RetryDecision, RetryPolicy};
 use crate::secret::Secret;
-use crate::session::ServiceClient;
+use crate::session::{ServiceClient, now};
 use crate::telemetry;
 
 use attempt::finish;
@@ -115,13 +115,13 @@ impl ServiceClient {
         prepared: &Prepared,
         auth: &CallAuth<'_>,
         plan: &Plan,
-    ) -> (
-        Result<Response, MicroserviceError>,
-        Option<crate::breaker::CallVerdict>,
-    ) {
+    ) -> (Result<Response, MicroserviceError>, Option<CallVerdict>) {
         let mut attempt = 0u32;
         // The token a 401 refresh gave; at most one refresh per call.
         let mut refreshed: Option<Secret> = None;
+        // The breaker's verdict so far: an attempt the caller's own deadline
+        // cut short keeps the verdict of the attempts before it.
+        let mut judged: Option<CallVerdict> = None;
         loop {
             attempt += 1;
             let mut request = prepared.attempt_request();
@@ -129,12 +129,13 @@ impl ServiceClient {
                 .place(
                     &mut request,
                     refreshed.as_ref(),
-                    &prepared.context,
+                    prepared,
                     plan.deadline,
+                    attempt - 1,
                 )
                 .await;
             if let Err(error) = placed {
-                return (Err(error), None);
+                return (Err(error), judged);
             }
             let span = telemetry::attempt_span(attempt);
             let outcome = self
@@ -142,46 +143,75 @@ impl ServiceClient {
                 .instrument(span.clone())
                 .await;
             telemetry::record_attempt(&span, outcome.status(), outcome.error_type());
+            judged = outcome.verdict().or(judged);
 
-            if outcome.status() == Some(401) && refreshed.is_none() {
-                match self.refresh(&prepared.context, plan.deadline).await {
+            if outcome.status() == Some(401) && refreshed.is_none() && auth.can_refresh() {
+                match self.refresh(prepared, plan.deadline, attempt).await {
                     Ok(Some(token)) => {
                         refreshed = Some(token);
                         continue;
                     }
                     Ok(None) => {}
-                    Err(error) => return (Err(error), None),
+                    Err(error) => return (Err(error), judged),
                 }
             }
-            let verdict = outcome.verdict();
             let retry_outcome = outcome.outcome();
             let error = match finish(prepared, outcome, attempt) {
-                Ok(response) => return (Ok(response), verdict),
+                Ok(response) => return (Ok(response), judged),
                 Err(error) => error,
             };
             let decision =
                 plan.policy
                     .decide(attempt, prepared.replayable, retry_outcome, fastrand::f64());
             let RetryDecision::Retry(delay) = decision else {
-                return (Err(error), verdict);
+                return (Err(error), judged);
             };
-            let now = Instant::now();
-            if plan.deadline.saturating_duration_since(now) <= delay {
-                return (Err(error), verdict);
-            }
-            if !self.state.budget.try_withdraw(now.into_std()) {
-                tracing::debug!(attempt, "retry budget spent; not retrying");
-                return (Err(error), verdict);
-            }
-            if self.state.breaker.refusal(|| now.into_std()).is_some() {
-                tracing::debug!(attempt, "circuit breaker open; not retrying");
-                return (Err(error), verdict);
+            if !self.may_retry(plan, delay, attempt) {
+                return (Err(error), judged);
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             tokio::time::sleep(delay).await;
+            if self.breaker_open() {
+                tracing::debug!(
+                    attempt,
+                    "circuit breaker opened during the backoff; not retrying"
+                );
+                return (Err(error), judged);
+            }
         }
     }
+
+    /// Whether a retry after `delay` may go out: time enough is left for it
+    /// to be of use, the breaker is not open, and the retry budget grants a
+    /// token (taken last, so that a refused retry spends none).
+    fn may_retry(&self, plan: &Plan, delay: Duration, attempt: u32) -> bool {
+        let left = plan.deadline.saturating_duration_since(Instant::now());
+        let useful = plan.attempt_timeout.min(MIN_USEFUL_ATTEMPT);
+        if left <= delay + useful {
+            tracing::debug!(attempt, "too little time left; not retrying");
+            return false;
+        }
+        if self.breaker_open() {
+            tracing::debug!(attempt, "circuit breaker open; not retrying");
+            return false;
+        }
+        if !self.state.budget.try_withdraw(now()) {
+            tracing::debug!(attempt, "retry budget spent; not retrying");
+            return false;
+        }
+        true
+    }
+
+    /// Whether the service's breaker refuses calls now.
+    fn breaker_open(&self) -> bool {
+        self.state.breaker.refusal(now).is_some()
+    }
 }
+
+/// The least time a retry must have left after its backoff to be worth
+/// sending (or the attempt timeout, when that is shorter): less, and the
+/// call would end with a deadline error instead of the upstream's answer.
+const MIN_USEFUL_ATTEMPT: Duration = Duration::from_millis(50);
 
 /// The error of a call the breaker refused.
 fn circuit_open(context: CallContext, attempts: u32, open: BreakerOpen) -> MicroserviceError {

@@ -39,11 +39,16 @@ impl Prepared {
 impl ServiceClient {
     /// `request` as the HTTP request every attempt sends.
     ///
-    /// Headers are sent once per name. The most specific value wins: the
+    /// Each header name is sent once. The most specific value wins: the
     /// runtime's own (the body's `Content-Type`, the idempotency key, then
     /// credentials, placed per attempt) over the operation's header and
-    /// cookie parameters, over headers set on the handle's
-    /// [`CallOptions`](crate::CallOptions).
+    /// cookie parameters (the last value given for a name), over headers
+    /// set on the handle's [`CallOptions`](crate::CallOptions). A handle
+    /// never sends an idempotency key of its own: `Idempotency-Key` and the
+    /// operation's idempotency header are dropped from its headers, since
+    /// one key on many calls makes the upstream take them for one. A cookie
+    /// credential joins the `Cookie` header; cookie parameters replace a
+    /// `Cookie` header set on the handle.
     pub(super) fn prepare(
         &self,
         request: Request,
@@ -77,13 +82,19 @@ impl ServiceClient {
         };
         let mut headers = Headers::new();
         if let Some(options) = self.options.as_deref() {
-            for (name, value) in &options.headers {
+            let is_key = |name: &str| {
+                name.eq_ignore_ascii_case(DEFAULT_IDEMPOTENCY_HEADER)
+                    || operation
+                        .idempotency_header
+                        .is_some_and(|header| name.eq_ignore_ascii_case(header))
+            };
+            for (name, value) in options.headers.iter().filter(|(name, _)| !is_key(name)) {
                 headers.insert(name, value).map_err(header_error)?;
             }
         }
         let mut own = Headers::new();
         for (name, value) in &request.headers {
-            own.append(name, value).map_err(header_error)?;
+            own.insert(name, value).map_err(header_error)?;
         }
         if !request.cookies.is_empty() {
             own.insert("cookie", &cookie_header(&request.cookies))

@@ -295,3 +295,150 @@ fn the_call_future_is_send() {
     let call = client.execute(Request::new(&GET).path_param("id", 7));
     assert_send(&call);
 }
+
+/// An upstream that accepts and never answers opens the breaker with the
+/// default timeouts: the last attempt, which the deadline cuts short,
+/// keeps the verdict of the attempts that timed out before it.
+#[tokio::test(start_paused = true)]
+async fn a_hung_upstream_opens_the_breaker_with_default_timeouts() {
+    let upstream = Scripted::new([], Step::Hang);
+    let client = client(&upstream, |config| {
+        config.breaker(BreakerConfig {
+            minimum_calls: 2,
+            ..BreakerConfig::default()
+        })
+    });
+    for _ in 0..2 {
+        let error = get(&client).await.unwrap_err();
+        assert!(error.is_unavailable(), "{error}");
+    }
+    assert_eq!(client.breaker_state(), BreakerState::Open);
+}
+
+/// A retry whose backoff would leave no time for it is not made: the call
+/// ends with the upstream's answer, not with a deadline error.
+#[tokio::test(start_paused = true)]
+async fn a_retry_with_no_time_left_for_it_is_not_made() {
+    let upstream = Scripted::new(
+        [Step::Answer(503, &[("retry-after", "3")])],
+        Step::Answer(200, &[]),
+    );
+    let client = client(&upstream, |config| {
+        config.deadline(Duration::from_millis(3_020))
+    });
+    let error = get(&client).await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(upstream.received().len(), 1);
+}
+
+/// A breaker that opens while a call waits out its backoff stops the retry.
+#[tokio::test(start_paused = true)]
+async fn a_breaker_opened_during_the_backoff_stops_the_retry() {
+    let upstream = Scripted::new(
+        [Step::Answer(503, &[("retry-after", "3")])],
+        Step::Answer(200, &[]),
+    );
+    let client = client(&upstream, |config| {
+        config.breaker(BreakerConfig {
+            minimum_calls: 1,
+            ..BreakerConfig::default()
+        })
+    });
+    let waiting = tokio::spawn({
+        let client = client.clone();
+        async move { get(&client).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let breaker = &client.state.breaker;
+    let permit = breaker.try_acquire(crate::session::now()).unwrap();
+    breaker.record(
+        permit,
+        crate::breaker::CallVerdict::Failed,
+        crate::session::now(),
+    );
+    assert_eq!(client.breaker_state(), BreakerState::Open);
+    let error = waiting.await.unwrap().unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(upstream.received().len(), 1, "the retry never went out");
+}
+
+/// A handle's `Idempotency-Key` header never goes out, on an operation
+/// without an idempotency header too: two calls would share one key.
+#[tokio::test(start_paused = true)]
+async fn a_handle_never_sends_an_idempotency_key() {
+    static PLAIN: Operation = Operation::new("createNote", Method::Post, "/notes");
+    let upstream = Scripted::new([], Step::Answer(201, &[]));
+    let client = client(&upstream, |config| config)
+        .with_options(CallOptions::new().header("Idempotency-Key", "shared"));
+    client.execute(Request::new(&PLAIN).json(&1)).await.unwrap();
+    assert!(!upstream.received()[0].headers.contains("idempotency-key"));
+}
+
+/// Counts refreshes; hands out one token.
+#[derive(Debug, Default)]
+struct Refreshing {
+    refreshes: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::TokenProvider for Refreshing {
+    fn token(&self) -> crate::auth::TokenFuture<'_> {
+        Box::pin(async { Ok(crate::Secret::new("t-1")) })
+    }
+
+    fn refresh(&self) -> Option<crate::auth::TokenFuture<'_>> {
+        self.refreshes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Some(Box::pin(async { Ok(crate::Secret::new("t-2")) }))
+    }
+}
+
+/// A 401 to a call that sent no token (its operation needs none) is not
+/// answered with a refreshed one.
+#[tokio::test(start_paused = true)]
+async fn a_401_to_an_anonymous_call_refreshes_nothing() {
+    let upstream = Scripted::new([], Step::Answer(401, &[]));
+    let provider = Arc::new(Refreshing::default());
+    let credentials = crate::Credentials::Provider(provider.clone());
+    let client = client(&upstream, |config| config.credentials("svc", credentials));
+    let error = get(&client).await.unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(
+        provider.refreshes.load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    assert!(!upstream.received()[0].headers.contains("authorization"));
+}
+
+/// A cookie credential that is not one cookie value is refused, not sent
+/// as several cookies.
+#[tokio::test(start_paused = true)]
+async fn a_cookie_credential_cannot_add_cookies() {
+    static PROFILE: Operation =
+        Operation::new("profile", Method::Get, "/profile").security(crate::request::Security {
+            schemes: &[crate::auth::AuthScheme::ApiKey {
+                location: crate::auth::ApiKeyLocation::Cookie,
+                name: "session",
+            }],
+            optional: false,
+        });
+    let upstream = Scripted::new([], Step::Answer(200, &[]));
+    let client = client(&upstream, |config| {
+        config.credentials("svc", crate::Credentials::api_key("abc; admin=1"))
+    });
+    let error = client.execute(Request::new(&PROFILE)).await.unwrap_err();
+    assert!(error.is_invalid_request(), "{error}");
+    assert!(!format!("{error:?}").contains("admin"), "{error:?}");
+    assert!(upstream.received().is_empty());
+}
+
+/// A request's description leaves the query out: it may hold an API key.
+#[test]
+fn a_requests_description_leaves_the_query_out() {
+    let url = url::Url::parse("https://api.test/things?api_key=s3cret").unwrap();
+    let shown = format!("{:?}", HttpRequest::new(Method::Get, url));
+    assert!(
+        shown.contains("https://api.test") && shown.contains("/things"),
+        "{shown}"
+    );
+    assert!(!shown.contains("s3cret"), "{shown}");
+}

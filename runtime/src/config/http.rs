@@ -173,7 +173,15 @@ pub(super) fn apply_proxies(
             .or_else(|| lookup(upper))
             .filter(|value| !value.trim().is_empty())
     };
-    let all = get("ALL_PROXY");
+    // `ALL_PROXY` often names a SOCKS proxy for other tools: one that is
+    // not an HTTP proxy is left to them.
+    let all = get("ALL_PROXY").filter(|url| {
+        let http = url.starts_with("http://") || url.starts_with("https://");
+        if !http {
+            tracing::warn!("ALL_PROXY is not an http:// or https:// proxy; ignored");
+        }
+        http
+    });
     if let Some(url) = get("HTTP_PROXY").or_else(|| all.clone()) {
         builder = builder.http_proxy(&url)?;
     }

@@ -37,7 +37,8 @@ fn defaults_with_an_empty_environment() {
     assert_eq!(http.user_agent, crate::transport::DEFAULT_USER_AGENT);
     assert!(http.user_agent.starts_with("clientgen/"));
     assert_eq!(http.version, crate::transport::HttpVersion::Negotiated);
-    assert!(http.proxy.is_empty() && http.root_certificates.is_empty());
+    assert_eq!(http.proxy, crate::transport::ProxySettings::default());
+    assert!(http.root_certificates.is_empty());
 }
 
 #[test]
@@ -125,6 +126,26 @@ fn reads_the_http_client_settings_and_the_standard_proxy_variables() {
         Some("http://all.proxy:8080/")
     );
     assert_eq!(http.proxy.no_proxy.as_deref(), Some("localhost,.internal"));
+}
+
+#[test]
+fn a_proxy_password_is_never_shown_and_a_socks_all_proxy_is_ignored() {
+    let config = vars(&[
+        (
+            "HTTPS_PROXY",
+            "http://user:pr0xy-s3cret@proxy.internal:3128",
+        ),
+        ("ALL_PROXY", "socks5://127.0.0.1:1080"),
+    ])
+    .expect("valid");
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("pr0xy-s3cret"), "{shown}");
+    assert!(shown.contains("proxy.internal"), "{shown}");
+    assert_eq!(
+        config.http().proxy.http,
+        None,
+        "SOCKS is left to other tools"
+    );
 }
 
 #[test]

@@ -90,7 +90,6 @@ impl fmt::Display for Method {
 }
 
 /// One attempt's request, complete: credentials and every header included.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct HttpRequest {
     /// The method.
@@ -98,10 +97,24 @@ pub struct HttpRequest {
     /// The absolute URL, query included.
     pub url: url::Url,
     /// The headers (the transport adds its own, such as `Host` and
-    /// `Content-Length`, and the session's `User-Agent`).
+    /// `Content-Length`; [`ReqwestTransport`] adds the configured
+    /// `User-Agent`).
     pub headers: Headers,
     /// The body.
     pub body: RequestBody,
+}
+
+impl fmt::Debug for HttpRequest {
+    /// The query is left out (it may hold an API key), header values too.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("origin", &self.url.origin().ascii_serialization())
+            .field("path", &self.url.path())
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 impl HttpRequest {

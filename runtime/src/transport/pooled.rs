@@ -134,7 +134,8 @@ fn transport_error(error: reqwest::Error) -> TransportError {
     } else {
         TransportErrorKind::Broken
     };
-    TransportError::new(kind, error)
+    // The URL may hold a query credential or identifiers: never kept.
+    TransportError::new(kind, error.without_url())
 }
 
 fn method(method: Method) -> reqwest::Method {

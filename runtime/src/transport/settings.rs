@@ -20,7 +20,7 @@ pub enum HttpVersion {
 
 /// Proxies for outgoing requests, as the standard `HTTP_PROXY`,
 /// `HTTPS_PROXY` and `NO_PROXY` variables describe them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProxySettings {
     /// The proxy of `http://` requests.
@@ -32,10 +32,24 @@ pub struct ProxySettings {
     pub no_proxy: Option<String>,
 }
 
-impl ProxySettings {
-    /// Whether no proxy is set.
-    pub fn is_empty(&self) -> bool {
-        self.http.is_none() && self.https.is_none()
+impl std::fmt::Debug for ProxySettings {
+    /// A proxy's password is never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |url: &Option<url::Url>| {
+            url.as_ref().map(|url| {
+                let mut shown = url.clone();
+                if shown.password().is_some() {
+                    // Setting a password on a URL that has one cannot fail.
+                    let _ = shown.set_password(Some("***"));
+                }
+                shown.to_string()
+            })
+        };
+        f.debug_struct("ProxySettings")
+            .field("http", &shown(&self.http))
+            .field("https", &shown(&self.https))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
     }
 }
 
