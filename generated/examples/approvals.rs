@@ -13,6 +13,7 @@
 //! talks to the real ones.
 #![allow(clippy::print_stdout)] // An example prints what it does.
 
+use service_clients::runtime::types::Nullable;
 use std::fmt;
 use std::sync::Arc;
 
@@ -181,7 +182,7 @@ impl ApprovalsService {
         let debit = leaves_wallet::LeaveTransactionRequest {
             days: request.days,
             reason: format!("Leave request {} approved", request.id),
-            request_id: Some(request.id.to_string()),
+            request_id: Nullable::Value(request.id.to_string()),
         };
         let transaction = self
             .clients
@@ -226,9 +227,9 @@ impl ApprovalsService {
                 "{} days approved for {}.",
                 request.days, request.employee_id
             ),
-            action_url: Some(action_url.clone()),
+            action_url: Nullable::Value(action_url.clone()),
             metadata: None,
-            scheduled_at: None,
+            scheduled_at: Nullable::Absent,
         };
         self.clients
             .notification
@@ -252,7 +253,7 @@ impl ApprovalsService {
                 user_id: approver.to_owned(),
                 ip_address: None,
             }),
-            target: Some(audit::AuditTarget {
+            target: Nullable::Value(audit::AuditTarget {
                 kind: "leave_request".to_owned(),
                 id: request.id.to_string(),
             }),

@@ -145,8 +145,8 @@ pub struct AuditEvent {
     /// Who performed the action, a user or a service.
     pub actor: Actor,
     /// The object acted on; absent or null when there is none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<AuditTarget>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub target: codegen::Nullable<AuditTarget>,
     /// Free-form structured details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<codegen::Map<codegen::Json>>,
@@ -166,8 +166,8 @@ pub struct AuditEventInput {
     /// Who performed the action, a user or a service.
     pub actor: Actor,
     /// The object acted on; absent or null when there is none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<AuditTarget>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub target: codegen::Nullable<AuditTarget>,
     /// Free-form structured details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<codegen::Map<codegen::Json>>,

@@ -204,8 +204,8 @@ pub struct ExpenseTransactionRequest {
     /// `description`
     pub description: String,
     /// Identifier of an uploaded receipt, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub receipt_id: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub receipt_id: codegen::Nullable<String>,
 }
 /// Error body in the style of RFC 9457 problem details.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -187,8 +187,8 @@ pub struct LeaveTransactionRequest {
     /// `reason`
     pub reason: String,
     /// `request_id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub request_id: codegen::Nullable<String>,
 }
 /// Direction of a wallet transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

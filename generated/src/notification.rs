@@ -228,14 +228,14 @@ pub struct NotificationRequest {
     /// `action_url`
     ///
     /// A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action_url: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub action_url: codegen::Nullable<String>,
     /// `metadata`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<codegen::Map<String>>,
     /// `scheduled_at`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduled_at: Option<codegen::DateTime>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub scheduled_at: codegen::Nullable<codegen::DateTime>,
 }
 /// The `ValidationError` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -62,6 +62,12 @@ pub const SURFACE: &[Construct] = &[
         "`Option<T>`; absent optionals are not serialised",
     ),
     row(
+        "optional nullable properties (PATCH: absent, `null` and a value differ)",
+        Supported,
+        "features/nullable_patch.yaml",
+        "`codegen::Nullable<T>`: `Absent` (not sent), `Null`, `Value(T)`",
+    ),
+    row(
         "property names that are keywords or not snake_case",
         Supported,
         "features/objects.yaml",

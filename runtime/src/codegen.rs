@@ -11,7 +11,7 @@ pub use serde_json;
 
 pub use crate::multipart::Multipart;
 pub use crate::options::CallOptions;
-pub use crate::types::{Base64, Date, DateTime, Json, Map, Uuid, chrono, uuid};
+pub use crate::types::{Base64, Date, DateTime, Json, Map, Nullable, Uuid, chrono, uuid};
 
 pub use crate::auth::{ApiKeyLocation, AuthScheme};
 pub use crate::config::ConfigError;

@@ -5,6 +5,7 @@
 //! (a 503 retried with the same key), and calls without credentials.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use clientgen_runtime::types::Nullable;
 use std::fmt::Debug;
 
 use clientgen_runtime::error::InvalidRequestReason;
@@ -88,7 +89,7 @@ fn full_request() -> ExpenseTransactionRequest {
         amount_cents: 4250,
         currency: Currency::Eur,
         description: "Train Paris -> Lyon, client visit".to_owned(),
-        receipt_id: Some("rcpt_9f2e1d".to_owned()),
+        receipt_id: Nullable::Value("rcpt_9f2e1d".to_owned()),
     }
 }
 
@@ -97,7 +98,7 @@ fn minimal_request() -> ExpenseTransactionRequest {
         amount_cents: 50000,
         currency: Currency::Gbp,
         description: "Monthly allowance".to_owned(),
-        receipt_id: None,
+        receipt_id: Nullable::Absent,
     }
 }
 

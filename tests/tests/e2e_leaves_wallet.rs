@@ -5,6 +5,7 @@
 //! key), and calls without credentials.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use clientgen_runtime::types::Nullable;
 use std::fmt::Debug;
 
 use clientgen_runtime::error::InvalidRequestReason;
@@ -68,7 +69,7 @@ fn full_request() -> LeaveTransactionRequest {
     LeaveTransactionRequest {
         days: 3.0,
         reason: "Ski trip, 3-5 March".to_owned(),
-        request_id: Some("lr_42".to_owned()),
+        request_id: Nullable::Value("lr_42".to_owned()),
     }
 }
 
@@ -76,7 +77,7 @@ fn minimal_request() -> LeaveTransactionRequest {
     LeaveTransactionRequest {
         days: 1.5,
         reason: "Overtime compensation".to_owned(),
-        request_id: None,
+        request_id: Nullable::Absent,
     }
 }
 

@@ -5,6 +5,7 @@
 //! body (an unkeyed POST sent exactly once), and calls without credentials.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use clientgen_runtime::types::Nullable;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
@@ -63,9 +64,9 @@ fn minimal_request() -> NotificationRequest {
         channel: Channel::Sms,
         title: "Leave approved".to_owned(),
         body: "Your leave from 3 to 5 March was approved.".to_owned(),
-        action_url: None,
+        action_url: Nullable::Absent,
         metadata: None,
-        scheduled_at: None,
+        scheduled_at: Nullable::Absent,
     }
 }
 
@@ -76,12 +77,12 @@ fn full_request(action_url: &str) -> NotificationRequest {
         channel: Channel::Email,
         title: "Your leave request was approved".to_owned(),
         body: "Grace approved 3 days from 3 March.".to_owned(),
-        action_url: Some(action_url.to_owned()),
+        action_url: Nullable::Value(action_url.to_owned()),
         metadata: Some(BTreeMap::from([
             ("leave_request_id".to_owned(), "42".to_owned()),
             ("source".to_owned(), "leaves-api".to_owned()),
         ])),
-        scheduled_at: Some(wire("2025-01-15T11:00:00Z")),
+        scheduled_at: Nullable::Value(wire("2025-01-15T11:00:00Z")),
     }
 }
 

@@ -4,6 +4,7 @@
 //! and each service's calls carry that service's credentials only.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use clientgen_runtime::types::Nullable;
 use std::time::Duration;
 
 use clientgen_runtime::{Credentials, RuntimeConfig};
@@ -168,20 +169,20 @@ async fn every_operation_of_every_service_shares_one_connection() {
         channel: Channel::Push,
         title: "Leave approved".to_owned(),
         body: "Your leave was approved.".to_owned(),
-        action_url: Some("/approvals/42".to_owned()),
+        action_url: Nullable::Value("/approvals/42".to_owned()),
         metadata: None,
-        scheduled_at: None,
+        scheduled_at: Nullable::Absent,
     };
     let leave = LeaveTransactionRequest {
         days: 1.0,
         reason: "Half day twice".to_owned(),
-        request_id: None,
+        request_id: Nullable::Absent,
     };
     let expense = ExpenseTransactionRequest {
         amount_cents: 4250,
         currency: Currency::Eur,
         description: "Train ticket".to_owned(),
-        receipt_id: None,
+        receipt_id: Nullable::Absent,
     };
     let event = AuditEventInput {
         action: "expense.account.credited".to_owned(),
@@ -189,7 +190,7 @@ async fn every_operation_of_every_service_shares_one_connection() {
         actor: Actor::Service(ServiceActor {
             service_name: "payroll-sync".to_owned(),
         }),
-        target: None,
+        target: Nullable::Absent,
         details: None,
     };
     let keys = ["max_carry_over_days".to_owned()];

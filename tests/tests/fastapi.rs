@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use clientgen_runtime::codegen::{Method, Operation, Request};
+use clientgen_runtime::types::Nullable;
 use clientgen_tests::fastapi::FastApiApp;
 use clientgen_tests::features::fastapi::leaves::{
     DebitRequest, HttpValidationError, LeaveType, LeavesClient,
@@ -70,7 +71,7 @@ async fn the_leave_wallet_through_its_generated_client() {
     let refused = DebitRequest {
         days: 0.0,
         leave_type: None,
-        reason: None,
+        reason: Nullable::Absent,
         approved_by: None,
     };
     let error = wallets
@@ -87,7 +88,7 @@ async fn the_leave_wallet_through_its_generated_client() {
     let debit = DebitRequest {
         days: 2.0,
         leave_type: Some(LeaveType::Annual),
-        reason: Some("dentist".to_owned()),
+        reason: Nullable::Value("dentist".to_owned()),
         approved_by: Some(vec!["mgr-1".to_owned()]),
     };
     let done = wallets
@@ -122,7 +123,7 @@ async fn notifications_through_their_generated_client() {
             user_id: "u-1".to_owned(),
             message: "Approved".to_owned(),
             channel: None,
-            action_url: Some("/approvals/42".to_owned()),
+            action_url: Nullable::Value("/approvals/42".to_owned()),
             tags: None,
         })
         .await

@@ -113,3 +113,49 @@ async fn object_parameters_follow_the_style_table() {
         pairs(&[("category", "7")])
     );
 }
+
+/// An optional nullable field has three states: a PATCH that clears one
+/// field (`null`) and leaves another alone (absent) says so on the wire,
+/// and an answer's `null` and missing field decode apart.
+#[tokio::test]
+async fn a_patch_sends_null_for_one_field_and_omits_another() {
+    use clientgen_runtime::types::Nullable;
+    use clientgen_tests::features::nullable_patch::{Manager, NullablePatchClient, UserPatch};
+    let server = TestServer::start(|request| {
+        assert_eq!(request.method, "PATCH");
+        Reply::json(200, json!({"version": null, "nickname": null}))
+    })
+    .await;
+    let users = NullablePatchClient::from_service(client(&server.url(), |config| config));
+    let patch = UserPatch {
+        version: Some(3),
+        nickname: Nullable::Null,
+        manager: Nullable::Absent,
+        email: None,
+    };
+    let answer = users.patch_user("u-1", &patch).await.unwrap();
+    let request = clientgen_tests::fixtures::only_request(&server);
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/merge-patch+json")
+    );
+    assert_eq!(request.json(), json!({"version": 3, "nickname": null}));
+    assert_eq!(answer.version, None);
+    assert_eq!(answer.nickname, Nullable::Null);
+    assert_eq!(answer.manager, Nullable::Absent);
+
+    let patch = UserPatch {
+        version: None,
+        nickname: Nullable::Value("ada".to_owned()),
+        manager: Manager {
+            id: "m-1".to_owned(),
+        }
+        .into(),
+        email: Some("ada@example.com".to_owned()),
+    };
+    users.patch_user("u-1", &patch).await.unwrap();
+    assert_eq!(
+        server.requests()[1].json(),
+        json!({"version": null, "nickname": "ada", "manager": {"id": "m-1"}, "email": "ada@example.com"})
+    );
+}

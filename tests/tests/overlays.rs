@@ -5,6 +5,7 @@
 //! client resolves the link on the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use clientgen_runtime::types::Nullable;
 use clientgen_tests::features::overlaid::{NotificationCreate, OverlaidClient};
 use clientgen_tests::fixtures::client;
 use clientgen_tests::server::{Reply, TestServer};
@@ -14,7 +15,7 @@ fn notification(action_url: Option<&str>) -> NotificationCreate {
     NotificationCreate {
         recipient_id: "emp_4821".to_owned(),
         message: "Your leave was approved".to_owned(),
-        action_url: action_url.map(str::to_owned),
+        action_url: action_url.map_or(Nullable::Absent, |url| Nullable::Value(url.to_owned())),
     }
 }
 

@@ -4,6 +4,7 @@
 //! and its example responses must decode into the generated types.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use clientgen_runtime::types::Nullable;
 use std::time::Duration;
 
 use clientgen_runtime::codegen::{Method, Operation, Request};
@@ -113,9 +114,9 @@ async fn notification_operations_pass_prism_validation() {
         channel: notification::Channel::Email,
         title: "Leave request approved".to_owned(),
         body: "Your leave request was approved.".to_owned(),
-        action_url: Some("/approvals/42".to_owned()),
+        action_url: Nullable::Value("/approvals/42".to_owned()),
         metadata: Some([("approval_id".to_owned(), "42".to_owned())].into()),
-        scheduled_at: Some(at("2026-12-01T09:00:00Z")),
+        scheduled_at: Nullable::Value(at("2026-12-01T09:00:00Z")),
     };
     let accepted_notification = accepted(
         &prism,
@@ -150,7 +151,7 @@ async fn leaves_wallet_operations_pass_prism_validation() {
     let request = leaves_wallet::LeaveTransactionRequest {
         days: 2.0,
         reason: "Approved leave request 42".to_owned(),
-        request_id: Some("42".to_owned()),
+        request_id: Nullable::Value("42".to_owned()),
     };
     accepted(
         &prism,
@@ -185,7 +186,7 @@ async fn expensive_wallet_operations_pass_prism_validation() {
         amount_cents: 12_50,
         currency: expensive_wallet::Currency::Eur,
         description: "Train ticket".to_owned(),
-        receipt_id: None,
+        receipt_id: Nullable::Absent,
     };
     accepted(
         &prism,
@@ -219,7 +220,7 @@ async fn audit_operations_pass_prism_validation() {
             action: "leave.approved".to_owned(),
             occurred_at: at("2026-11-26T12:00:00Z"),
             actor,
-            target: Some(audit::AuditTarget {
+            target: Nullable::Value(audit::AuditTarget {
                 kind: "leave_request".to_owned(),
                 id: "42".to_owned(),
             }),

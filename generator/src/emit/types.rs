@@ -71,6 +71,14 @@ fn emit_field(field: &Field) -> TokenStream {
     });
     let (ty, skip) = if field.required {
         (type_tokens(&field.ty), None)
+    } else if let TypeRef::Nullable(inner) = &field.ty {
+        // Optional and nullable: absent, `null` and a value are three
+        // different requests (PATCH semantics).
+        let inner = type_tokens(inner);
+        (
+            quote!(codegen::Nullable<#inner>),
+            Some(quote!(#[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")])),
+        )
     } else {
         let inner = type_tokens(field.ty.non_null());
         (

@@ -104,8 +104,8 @@ pub struct NewTask {
     /// Values that need renaming, one colliding with the catch-all.
     pub status: TaskStatus,
     /// `channel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<NewTaskChannel>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub channel: codegen::Nullable<NewTaskChannel>,
 }
 /// The `NewTaskChannel` schema.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

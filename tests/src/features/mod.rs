@@ -33,6 +33,8 @@ pub mod naming;
 #[rustfmt::skip]
 pub mod nullable_31;
 #[rustfmt::skip]
+pub mod nullable_patch;
+#[rustfmt::skip]
 pub mod numbers;
 #[rustfmt::skip]
 pub mod object_params;

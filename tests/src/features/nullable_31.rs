@@ -86,13 +86,13 @@ pub struct Profile {
     /// `bio`
     pub bio: Option<String>,
     /// `nickname`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nickname: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub nickname: codegen::Nullable<String>,
     /// `manager`
     pub manager: Option<Manager>,
     /// `tags`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub tags: codegen::Nullable<Vec<String>>,
 }
 /// The `ValidationError` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

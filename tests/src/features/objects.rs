@@ -78,8 +78,8 @@ pub struct User {
     pub nickname: Option<String>,
     /// Optional and may be null.
     #[serde(rename = "middleName")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub middle_name: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub middle_name: codegen::Nullable<String>,
     /// A property named like a Rust keyword.
     pub r#type: String,
     /// `match`
@@ -130,8 +130,8 @@ pub struct UserPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// `email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub email: codegen::Nullable<String>,
     /// `isActive`
     #[serde(rename = "isActive")]
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -78,8 +78,8 @@ pub struct Notification {
     /// `id`
     pub id: String,
     /// `action_url`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action_url: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub action_url: codegen::Nullable<String>,
 }
 /// The `NotificationCreate` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,8 +92,8 @@ pub struct NotificationCreate {
     /// `action_url`
     ///
     /// A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action_url: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub action_url: codegen::Nullable<String>,
 }
 /// The `ValidationError` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -165,8 +165,8 @@ pub struct DebitRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leave_type: Option<LeaveType>,
     /// `reason`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub reason: codegen::Nullable<String>,
 }
 /// The `HttpValidationError` schema.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]

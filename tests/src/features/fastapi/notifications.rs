@@ -175,8 +175,8 @@ pub struct Notification {
 #[serde(crate = "codegen::serde")]
 pub struct NotificationCreate {
     /// `action_url`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action_url: Option<String>,
+    #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
+    pub action_url: codegen::Nullable<String>,
     /// `channel`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
