@@ -261,6 +261,9 @@ pub enum UnavailableReason {
     DeadlineExceeded,
     /// The connection broke while the request or response was in flight.
     ConnectionReset,
+    /// A streamed body sent nothing for longer than the stream's idle
+    /// timeout.
+    IdleTimeout,
     /// The service's circuit breaker is open: no request was sent.
     CircuitOpen,
 }
@@ -273,6 +276,7 @@ impl UnavailableReason {
             Self::AttemptTimeout => "timeout",
             Self::DeadlineExceeded => "deadline_exceeded",
             Self::ConnectionReset => "connection_reset",
+            Self::IdleTimeout => "idle_timeout",
             Self::CircuitOpen => "circuit_open",
         }
     }
@@ -285,6 +289,7 @@ impl fmt::Display for UnavailableReason {
             Self::AttemptTimeout => "attempt timed out",
             Self::DeadlineExceeded => "deadline exceeded",
             Self::ConnectionReset => "connection reset",
+            Self::IdleTimeout => "stream idle for too long",
             Self::CircuitOpen => "circuit breaker open",
         })
     }

@@ -165,6 +165,7 @@ pub(crate) enum BodyKind {
 }
 
 /// One call's values for an [`Operation`].
+#[derive(Clone)]
 pub struct Request {
     pub(crate) operation: &'static Operation,
     /// `(name, encoded value)` of each path parameter given.

@@ -56,6 +56,21 @@ pub(crate) fn record_attempt(span: &Span, status: Option<u16>, error_type: Optio
     }
 }
 
+/// Records how a streaming call's head came back: its status and attempts,
+/// or the error (recorded by [`record_call`]'s rules).
+pub(crate) fn record_call_head(span: &Span, head: Result<(u16, u32), &MicroserviceError>) {
+    if span.is_disabled() {
+        return;
+    }
+    match head {
+        Ok((status, attempts)) => {
+            span.record("http.response.status_code", status);
+            span.record("attempts", attempts);
+        }
+        Err(error) => record_error(span, error),
+    }
+}
+
 /// Records how a call ended on its span.
 pub(crate) fn record_call(span: &Span, result: &Result<Response, MicroserviceError>) {
     if span.is_disabled() {
@@ -66,14 +81,17 @@ pub(crate) fn record_call(span: &Span, result: &Result<Response, MicroserviceErr
             span.record("http.response.status_code", response.status());
             span.record("attempts", response.attempts());
         }
-        Err(error) => {
-            if let Some(status) = error.status() {
-                span.record("http.response.status_code", status);
-            }
-            span.record("error.type", error_type(error));
-            span.record("attempts", error.attempts());
-        }
+        Err(error) => record_error(span, error),
     }
+}
+
+/// Records the error a call ended with on its span.
+fn record_error(span: &Span, error: &MicroserviceError) {
+    if let Some(status) = error.status() {
+        span.record("http.response.status_code", status);
+    }
+    span.record("error.type", error_type(error));
+    span.record("attempts", error.attempts());
 }
 
 /// The OpenTelemetry `error.type` of an error.

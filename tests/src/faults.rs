@@ -27,6 +27,13 @@ pub enum Fault {
     /// Sends the head at once, then a 1,000-byte body one byte every 20 ms
     /// (20 s in all).
     SlowBody,
+    /// Sends an event stream's head and a first chunk, then nothing for 10 s.
+    StallAfterHead,
+    /// A server-sent event stream that resumes: a request without
+    /// `Last-Event-ID` gets a comment and event 1 (multi-line data, with
+    /// `retry: 50`), then the connection breaks mid-stream; a request with
+    /// `Last-Event-ID: 1` gets event 2 and a clean end.
+    ResumableEvents,
 }
 
 /// A running fault server; stops when dropped.
@@ -161,6 +168,33 @@ async fn serve(
                     stream.flush().await?;
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
+            }
+            Fault::StallAfterHead => {
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n5\r\n: hi\n\r\n")
+                    .await?;
+                stream.flush().await?;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                return Ok(());
+            }
+            Fault::ResumableEvents => {
+                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let events = if head.contains("\r\nlast-event-id: 1\r\n") {
+                    "id: 2\ndata: {\"n\": 2}\n\n"
+                } else {
+                    ": resumable\r\nretry: 50\nid: 1\ndata: {\"n\":\ndata: 1}\n\n"
+                };
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{events}\r\n",
+                    events.len()
+                );
+                stream.write_all(answer.as_bytes()).await?;
+                stream.flush().await?;
+                if events.starts_with(": resumable") {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    return reset(stream);
+                }
+                stream.write_all(b"0\r\n\r\n").await?;
             }
             Fault::WrongShape => {
                 let body = r#"{"unexpected": true}"#;

@@ -16,7 +16,8 @@ use crate::error::{
 use crate::response::Response;
 use crate::retry::{AttemptOutcome, retry_after};
 use crate::session::ServiceClient;
-use crate::transport::{Headers, HttpRequest, TransportErrorKind};
+use crate::stream::{ByteStream, StreamingResponse};
+use crate::transport::{Headers, HttpRequest, ResponseBody, TransportErrorKind};
 
 use super::prepare::Prepared;
 
@@ -35,6 +36,13 @@ pub(super) enum Attempt {
         headers: Headers,
         prefix: Bytes,
     },
+    /// The upstream answered 2xx to a streaming call: the body is left for
+    /// the caller.
+    Streaming {
+        status: u16,
+        headers: Headers,
+        body: ResponseBody,
+    },
     /// No answer.
     Failed {
         reason: UnavailableReason,
@@ -42,11 +50,30 @@ pub(super) enum Attempt {
     },
 }
 
+/// How a call reads a 2xx body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// Whole, within the configured limit.
+    Whole,
+    /// Not at all: the caller streams it.
+    Stream,
+}
+
+/// How a call ended well.
+pub(super) enum Finished {
+    /// With a body read whole.
+    Whole(Response),
+    /// With a body to stream.
+    Stream(StreamingResponse),
+}
+
 impl Attempt {
     /// The status the upstream answered with, if it answered.
     pub(super) fn status(&self) -> Option<u16> {
         match self {
-            Self::Answered { status, .. } | Self::TooLarge { status, .. } => Some(*status),
+            Self::Answered { status, .. }
+            | Self::TooLarge { status, .. }
+            | Self::Streaming { status, .. } => Some(*status),
             Self::Failed { .. } => None,
         }
     }
@@ -69,9 +96,9 @@ impl Attempt {
                 ..
             } => None,
             Self::Failed { .. } => Some(CallVerdict::Failed),
-            Self::Answered { status, .. } | Self::TooLarge { status, .. } => {
-                Some(CallVerdict::from_status(*status))
-            }
+            Self::Answered { status, .. }
+            | Self::TooLarge { status, .. }
+            | Self::Streaming { status, .. } => Some(CallVerdict::from_status(*status)),
         }
     }
 
@@ -82,6 +109,9 @@ impl Attempt {
                 status, headers, ..
             }
             | Self::TooLarge {
+                status, headers, ..
+            }
+            | Self::Streaming {
                 status, headers, ..
             } => AttemptOutcome::Status {
                 status: *status,
@@ -107,6 +137,7 @@ impl ServiceClient {
     pub(super) async fn attempt(
         &self,
         request: HttpRequest,
+        reading: Reading,
         attempt_timeout: Duration,
         deadline: Instant,
     ) -> Attempt {
@@ -116,7 +147,7 @@ impl ServiceClient {
         } else {
             (attempt_timeout, UnavailableReason::AttemptTimeout)
         };
-        match tokio::time::timeout(limit, self.exchange(request)).await {
+        match tokio::time::timeout(limit, self.exchange(request, reading)).await {
             Ok(attempt) => attempt,
             Err(_) => Attempt::Failed {
                 reason,
@@ -126,8 +157,8 @@ impl ServiceClient {
     }
 
     /// The exchange itself: the transport's answer, and its body read whole
-    /// within the configured limit.
-    async fn exchange(&self, request: HttpRequest) -> Attempt {
+    /// within the configured limit (a streaming call's 2xx body excepted).
+    async fn exchange(&self, request: HttpRequest, reading: Reading) -> Attempt {
         let response = match self.session.transport().send(request).await {
             Ok(response) => response,
             Err(error) => {
@@ -145,6 +176,13 @@ impl ServiceClient {
         let limit = self.session.config().max_body_bytes;
         let status = response.status;
         let headers = response.headers;
+        if reading == Reading::Stream && (200..300).contains(&status) {
+            return Attempt::Streaming {
+                status,
+                headers,
+                body: response.body,
+            };
+        }
         match body::read(response.body, &headers, limit).await {
             Ok(body) => Attempt::Answered {
                 status,
@@ -164,25 +202,37 @@ impl ServiceClient {
     }
 }
 
-/// The call's result when `attempt`, its `attempts`th, was its last.
+/// The call's result when `attempt`, its `attempts`th, was its last; a
+/// streamed body's idle timeout is `idle`.
 pub(super) fn finish(
     prepared: &Prepared,
     attempt: Attempt,
     attempts: u32,
-) -> Result<Response, MicroserviceError> {
+    idle: Duration,
+) -> Result<Finished, MicroserviceError> {
     let context = prepared.context.clone();
     match attempt {
         Attempt::Answered {
             status,
             headers,
             body,
-        } if (200..300).contains(&status) => Ok(Response {
+        } if (200..300).contains(&status) => Ok(Finished::Whole(Response {
             status,
             headers,
             body,
             context,
             attempts,
-        }),
+        })),
+        Attempt::Streaming {
+            status,
+            headers,
+            body,
+        } => Ok(Finished::Stream(StreamingResponse {
+            status,
+            headers,
+            body: ByteStream::new(body, idle, context),
+            attempts,
+        })),
         Attempt::Answered {
             status,
             headers,

@@ -24,9 +24,10 @@ use crate::response::Response;
 use crate::retry::{RetryDecision, RetryPolicy};
 use crate::secret::Secret;
 use crate::session::{ServiceClient, now};
+use crate::stream::StreamingResponse;
 use crate::telemetry;
 
-use attempt::finish;
+use attempt::{Finished, Reading, finish};
 use credentials::CallAuth;
 use prepare::Prepared;
 
@@ -36,6 +37,9 @@ struct Plan {
     attempt_timeout: Duration,
     /// The call's overall deadline.
     deadline: Instant,
+    reading: Reading,
+    /// How long a streamed body may send nothing.
+    stream_idle: Duration,
 }
 
 impl ServiceClient {
@@ -46,16 +50,59 @@ impl ServiceClient {
     /// child of the span current at its first poll.
     pub async fn execute(&self, request: Request) -> Result<Response, MicroserviceError> {
         let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
-        let result = self.call(request).instrument(span.clone()).await;
+        let result = match self
+            .call(request, Reading::Whole)
+            .instrument(span.clone())
+            .await
+        {
+            Ok(Finished::Whole(response)) => Ok(response),
+            // Not made by a call that reads whole; read it whole all the same.
+            Ok(Finished::Stream(response)) => {
+                response
+                    .read_whole(self.session.config().max_body_bytes)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
         telemetry::record_call(&span, &result);
         result
     }
 
+    /// Sends `request` like [`execute`](Self::execute), but returns once a
+    /// 2xx answer's head is in: its body is read by the caller, as it
+    /// arrives ([`crate::stream`]). Retries and the deadline cover getting
+    /// the head; an error status's body is read (bounded) for the error.
+    pub async fn execute_streaming(
+        &self,
+        request: Request,
+    ) -> Result<StreamingResponse, MicroserviceError> {
+        let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
+        let result = self
+            .call(request, Reading::Stream)
+            .instrument(span.clone())
+            .await;
+        telemetry::record_call_head(
+            &span,
+            result.as_ref().map(|finished| match finished {
+                Finished::Whole(response) => (response.status(), response.attempts()),
+                Finished::Stream(response) => (response.status(), response.attempts()),
+            }),
+        );
+        match result? {
+            Finished::Stream(response) => Ok(response),
+            Finished::Whole(response) => Ok(StreamingResponse::from(response)),
+        }
+    }
+
     /// The call: its plan, its request, the breaker's permit, the attempts,
     /// and the breaker's verdict on how they ended.
-    async fn call(&self, request: Request) -> Result<Response, MicroserviceError> {
+    async fn call(
+        &self,
+        request: Request,
+        reading: Reading,
+    ) -> Result<Finished, MicroserviceError> {
         let started = Instant::now();
-        let plan = self.plan(started);
+        let plan = self.plan(started, reading);
         let operation = request.operation;
         let context = CallContext::shared(
             &self.state.name,
@@ -85,7 +132,7 @@ impl ServiceClient {
 
     /// The plan of a call that started at `started`, from the handle's
     /// options and the configuration.
-    fn plan(&self, started: Instant) -> Plan {
+    fn plan(&self, started: Instant, reading: Reading) -> Plan {
         let config = self.session.config();
         let options = self.options.as_deref();
         let policy = options
@@ -105,6 +152,8 @@ impl ServiceClient {
             policy,
             attempt_timeout,
             deadline,
+            reading,
+            stream_idle: config.timeouts.stream_idle,
         }
     }
 
@@ -115,7 +164,7 @@ impl ServiceClient {
         prepared: &Prepared,
         auth: &CallAuth<'_>,
         plan: &Plan,
-    ) -> (Result<Response, MicroserviceError>, Option<CallVerdict>) {
+    ) -> (Result<Finished, MicroserviceError>, Option<CallVerdict>) {
         let mut attempt = 0u32;
         // The token a 401 refresh gave; at most one refresh per call.
         let mut refreshed: Option<Secret> = None;
@@ -139,7 +188,7 @@ impl ServiceClient {
             }
             let span = telemetry::attempt_span(attempt);
             let outcome = self
-                .attempt(request, plan.attempt_timeout, plan.deadline)
+                .attempt(request, plan.reading, plan.attempt_timeout, plan.deadline)
                 .instrument(span.clone())
                 .await;
             telemetry::record_attempt(&span, outcome.status(), outcome.error_type());
@@ -156,7 +205,7 @@ impl ServiceClient {
                 }
             }
             let retry_outcome = outcome.outcome();
-            let error = match finish(prepared, outcome, attempt) {
+            let error = match finish(prepared, outcome, attempt, plan.stream_idle) {
                 Ok(response) => return (Ok(response), judged),
                 Err(error) => error,
             };

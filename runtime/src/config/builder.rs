@@ -20,6 +20,7 @@ pub(crate) const AUTH_CALLBACK_URL: &str = "AUTH_CALLBACK_URL";
 pub(crate) const CONNECT_TIMEOUT: &str = "CLIENTGEN_CONNECT_TIMEOUT_MS";
 pub(crate) const ATTEMPT_TIMEOUT: &str = "CLIENTGEN_ATTEMPT_TIMEOUT_MS";
 pub(crate) const DEADLINE: &str = "CLIENTGEN_DEADLINE_MS";
+pub(crate) const STREAM_IDLE: &str = "CLIENTGEN_STREAM_IDLE_TIMEOUT_MS";
 pub(crate) const MAX_ATTEMPTS: &str = "CLIENTGEN_MAX_ATTEMPTS";
 pub(crate) const BACKOFF_BASE: &str = "CLIENTGEN_BACKOFF_BASE_MS";
 pub(crate) const BACKOFF_MAX: &str = "CLIENTGEN_BACKOFF_MAX_MS";
@@ -131,6 +132,13 @@ impl RuntimeConfigBuilder {
         self
     }
 
+    /// `CLIENTGEN_STREAM_IDLE_TIMEOUT_MS`: the longest a streamed response
+    /// body may send nothing.
+    pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.stream_idle = timeout;
+        self
+    }
+
     /// `CLIENTGEN_DEADLINE_MS`: the overall deadline of one call.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.timeouts.deadline = deadline;
@@ -205,6 +213,7 @@ impl RuntimeConfigBuilder {
         positive(POOL_IDLE_TIMEOUT, self.http.pool_idle_timeout)?;
         positive(ATTEMPT_TIMEOUT, self.timeouts.attempt)?;
         positive(DEADLINE, self.timeouts.deadline)?;
+        positive(STREAM_IDLE, self.timeouts.stream_idle)?;
         if !(1..=ATTEMPTS_LIMIT).contains(&self.max_attempts) {
             return Err(ConfigError::invalid(
                 MAX_ATTEMPTS,

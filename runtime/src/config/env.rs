@@ -7,7 +7,7 @@ use super::builder::{
     ATTEMPT_TIMEOUT, AUTH_CALLBACK_URL, BACKOFF_BASE, BACKOFF_MAX, BREAKER_FAILURE_RATIO,
     BREAKER_HALF_OPEN_PROBES, BREAKER_MINIMUM_CALLS, BREAKER_OPEN, BREAKER_WINDOW,
     BUDGET_MIN_PER_SECOND, BUDGET_RATIO, CLIENT_CERT_FILE, CLIENT_KEY_FILE, DEADLINE, FRONTEND_URL,
-    MAX_ATTEMPTS, MAX_BODY_BYTES, RETRY_AFTER_CAP,
+    MAX_ATTEMPTS, MAX_BODY_BYTES, RETRY_AFTER_CAP, STREAM_IDLE,
 };
 use super::http::{self, PROXY_VARIABLES};
 use super::{ConfigError, RuntimeConfigBuilder};
@@ -101,6 +101,7 @@ where
             AUTH_CALLBACK_URL => builder = builder.auth_callback_url(value),
             ATTEMPT_TIMEOUT => timeouts.0 = Some(millis(name, value)?),
             DEADLINE => timeouts.1 = Some(millis(name, value)?),
+            STREAM_IDLE => builder = builder.stream_idle_timeout(millis(name, value)?),
             CLIENT_CERT_FILE => identity.0 = Some(value),
             CLIENT_KEY_FILE => identity.1 = Some(value),
             MAX_ATTEMPTS => builder = builder.max_attempts(number(name, value)?),

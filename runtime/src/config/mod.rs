@@ -84,6 +84,9 @@ pub struct Timeouts {
     pub attempt: Duration,
     /// Time allowed for the whole call, retries and backoff included.
     pub deadline: Duration,
+    /// Time a streamed response body may send nothing before the stream
+    /// ends with an error.
+    pub stream_idle: Duration,
 }
 
 impl Default for Timeouts {
@@ -91,6 +94,7 @@ impl Default for Timeouts {
         Self {
             attempt: Duration::from_secs(5),
             deadline: Duration::from_secs(15),
+            stream_idle: Duration::from_secs(30),
         }
     }
 }
@@ -147,6 +151,7 @@ impl RuntimeConfig {
     /// | `CLIENTGEN_CONNECT_TIMEOUT_MS` | connect timeout | 2000 |
     /// | `CLIENTGEN_ATTEMPT_TIMEOUT_MS` | per-attempt timeout | 5000 |
     /// | `CLIENTGEN_DEADLINE_MS` | overall deadline per call | 15000 |
+    /// | `CLIENTGEN_STREAM_IDLE_TIMEOUT_MS` | longest silence of a streamed body | 30000 |
     /// | `CLIENTGEN_MAX_ATTEMPTS` | attempts per call, first included | 3 |
     /// | `CLIENTGEN_BACKOFF_BASE_MS`, `CLIENTGEN_BACKOFF_MAX_MS` | backoff bounds | 100, 2000 |
     /// | `CLIENTGEN_RETRY_AFTER_CAP_MS` | longest `Retry-After` honoured | 5000 |
