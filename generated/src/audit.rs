@@ -119,7 +119,7 @@ fn write_audit_event_errors(
     }
 }
 /// Who performed the action, a user or a service.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "type")]
 #[allow(clippy::large_enum_variant)]
@@ -133,6 +133,19 @@ pub enum Actor {
     /// A variant this client does not know yet.
     #[serde(other)]
     Unknown,
+}
+/// Each variant writes its own tag.
+impl Serialize for Actor {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::User(value) => value.serialize(serializer),
+            Self::Service(value) => value.serialize(serializer),
+            Self::Unknown => Err(codegen::unknown_variant()),
+        }
+    }
 }
 /// A recorded audit event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -198,14 +211,27 @@ pub struct Error {
     pub message: String,
 }
 /// A backend service acting on its own behalf.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ServiceActor {
     /// `service_name`
     pub service_name: String,
 }
+/// Writes `type: service` first: the value is tagged even on its own.
+impl Serialize for ServiceActor {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ServiceActor", 2usize)?;
+        state.serialize_field("type", "service")?;
+        state.serialize_field("service_name", &self.service_name)?;
+        state.end()
+    }
+}
 /// A human user acting through the frontend or the API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct UserActor {
     /// `user_id`
@@ -213,4 +239,22 @@ pub struct UserActor {
     /// Client IP address, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
+}
+/// Writes `type: user` first: the value is tagged even on its own.
+impl Serialize for UserActor {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("UserActor", 3usize)?;
+        state.serialize_field("type", "user")?;
+        state.serialize_field("user_id", &self.user_id)?;
+        if self.ip_address.is_none() {
+            state.skip_field("ip_address")?;
+        } else {
+            state.serialize_field("ip_address", &self.ip_address)?;
+        }
+        state.end()
+    }
 }

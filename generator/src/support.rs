@@ -122,6 +122,12 @@ pub const SURFACE: &[Construct] = &[
         "internally tagged enum, `Unknown` fallback",
     ),
     row(
+        "a discriminated union's member used on its own",
+        Supported,
+        "features/tagged_variant.yaml",
+        "the struct writes its tag itself (once, also inside the union)",
+    ),
+    row(
         "discriminated inline members",
         Supported,
         "features/one_of_inline.yaml",

@@ -6,7 +6,8 @@ pub use std::collections::BTreeMap;
 
 pub use bytes::Bytes;
 pub use serde;
-pub use serde::{Deserialize, Serialize};
+pub use serde::ser::SerializeStruct;
+pub use serde::{Deserialize, Serialize, Serializer};
 pub use serde_json;
 
 pub use crate::multipart::Multipart;
@@ -29,6 +30,12 @@ where
     serde_json::from_slice::<T>(body)
         .ok()
         .map(|decoded| Box::new(decoded) as Box<dyn ErrorBody>)
+}
+
+/// The error of serialising a union's `Unknown` variant, which holds
+/// nothing that could be sent.
+pub fn unknown_variant<E: serde::ser::Error>() -> E {
+    E::custom("a variant this client does not know cannot be sent")
 }
 
 /// A date-time as RFC 3339 text, for query and header parameters.

@@ -159,3 +159,34 @@ async fn a_patch_sends_null_for_one_field_and_omits_another() {
         json!({"version": null, "nickname": "ada", "manager": {"id": "m-1"}, "email": "ada@example.com"})
     );
 }
+
+/// A variant struct serialises with its discriminator tag whether it is
+/// sent on its own or inside its union, and the tag is written once.
+#[tokio::test]
+async fn a_variant_sent_on_its_own_carries_its_tag() {
+    use clientgen_tests::features::tagged_variant::{Cat, Dog, Pet, TaggedVariantClient};
+    let cat = Cat {
+        name: "Tom".to_owned(),
+        indoor: None,
+    };
+    let alone = serde_json::to_value(&cat).unwrap();
+    assert_eq!(alone, json!({"petType": "cat", "name": "Tom"}));
+    assert_eq!(serde_json::to_value(Pet::Cat(cat.clone())).unwrap(), alone);
+    let dog = serde_json::to_string(&Pet::Dog(Dog {
+        bark: "woof".to_owned(),
+    }))
+    .unwrap();
+    assert_eq!(dog, r#"{"petType":"dog","bark":"woof"}"#);
+    assert_eq!(
+        serde_json::from_value::<Pet>(alone.clone()).unwrap(),
+        Pet::Cat(cat.clone())
+    );
+    assert_eq!(serde_json::from_value::<Cat>(alone.clone()).unwrap(), cat);
+    assert!(serde_json::to_value(Pet::Unknown).is_err());
+
+    let server = TestServer::start(|request| Reply::json(200, request.json())).await;
+    let pets = TaggedVariantClient::from_service(client(&server.url(), |config| config));
+    let echoed = pets.create_cat(&cat).await.unwrap();
+    assert_eq!(echoed, cat);
+    assert_eq!(server.requests()[0].json(), alone);
+}

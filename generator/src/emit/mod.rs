@@ -69,6 +69,8 @@ struct Lookups<'a> {
     kinds: BTreeMap<&'a str, &'a TypeKind>,
     /// The shared decoder of each set of typed error bodies.
     decoders: client::Decoders,
+    /// Variant structs that write their own discriminator tag.
+    self_tags: types::SelfTags<'a>,
 }
 
 impl<'a> Lookups<'a> {
@@ -80,6 +82,7 @@ impl<'a> Lookups<'a> {
                 .map(|def| (def.name.as_str(), &def.kind))
                 .collect(),
             decoders: client::Decoders::new(&service.operations),
+            self_tags: types::SelfTags::new(&service.types),
         }
     }
 }
@@ -282,7 +285,7 @@ fn emit_models(service: &Service, lookups: &Lookups<'_>, range: Range<usize>) ->
     let lookup = |name: &str| lookups.kinds.get(name).copied();
     service.types[range]
         .iter()
-        .map(|def| types::emit_type(def, &lookup))
+        .map(|def| types::emit_type(def, &lookup, &lookups.self_tags))
         .collect()
 }
 

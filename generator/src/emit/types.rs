@@ -1,5 +1,7 @@
 //! Emitting models: structs, string enums, unions and aliases.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -10,15 +12,22 @@ use crate::ir::{EnumVariant, Field, TaggedVariant, TypeDef, TypeKind, TypeRef, U
 pub(super) fn emit_type<'a>(
     def: &TypeDef,
     lookup: &dyn Fn(&str) -> Option<&'a TypeKind>,
+    self_tags: &SelfTags<'_>,
 ) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc_attr(def.docs.as_deref(), || {
         format!("The `{}` schema.", def.name)
     });
     match &def.kind {
-        TypeKind::Struct { fields } => emit_struct(&name, &docs, fields),
+        TypeKind::Struct { fields } => {
+            let tag = self_tags.structs.get(def.name.as_str()).copied();
+            emit_struct(&name, &docs, fields, tag)
+        }
         TypeKind::Enum { variants } => emit_enum(&name, &docs, variants),
-        TypeKind::Tagged { tag, variants } => emit_tagged(&name, &docs, tag, variants),
+        TypeKind::Tagged { tag, variants } => {
+            let delegates = self_tags.unions.contains(def.name.as_str());
+            emit_tagged(&name, &docs, tag, variants, delegates)
+        }
         TypeKind::Untagged { variants } => {
             let display = variants
                 .iter()
@@ -35,6 +44,105 @@ pub(super) fn emit_type<'a>(
     }
 }
 
+/// Which variant structs write their discriminator tag themselves, so that
+/// one serialised on its own (a request body, a field) carries it, and
+/// which unions then serialise by handing over to their variant.
+///
+/// A struct writes its tag when every union it is a variant of gives it the
+/// same property and value, and every variant of those unions can do the
+/// same; otherwise it stays as it is and its unions add the tag (serde's
+/// internal tagging), so a tag is never written twice.
+pub(super) struct SelfTags<'a> {
+    /// Struct name -> (tag property, value).
+    structs: BTreeMap<&'a str, (&'a str, &'a str)>,
+    /// Unions whose `Serialize` hands over to the variant.
+    unions: BTreeSet<&'a str>,
+}
+
+impl<'a> SelfTags<'a> {
+    pub(super) fn new(types: &'a [TypeDef]) -> Self {
+        let kinds: BTreeMap<&str, &TypeKind> = types
+            .iter()
+            .map(|def| (def.name.as_str(), &def.kind))
+            .collect();
+        // The struct behind a variant that can write the tag itself.
+        let variant_struct = |ty: &'a TypeRef, tag: &str| -> Option<&'a str> {
+            let name = match ty {
+                TypeRef::Named(name) => name,
+                TypeRef::Boxed(inner) => match inner.as_ref() {
+                    TypeRef::Named(name) => name,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            match kinds.get(name.as_str()) {
+                Some(TypeKind::Struct { fields }) if fields.iter().all(|f| f.wire != tag) => {
+                    Some(name.as_str())
+                }
+                _ => None,
+            }
+        };
+        let unions: Vec<(&str, &str, &[TaggedVariant])> = types
+            .iter()
+            .filter_map(|def| match &def.kind {
+                TypeKind::Tagged { tag, variants } => {
+                    Some((def.name.as_str(), tag.as_str(), variants.as_slice()))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut claims: BTreeMap<&str, BTreeSet<(&str, &str)>> = BTreeMap::new();
+        let mut refused: BTreeSet<&str> = BTreeSet::new();
+        for (union, tag, variants) in &unions {
+            for variant in *variants {
+                match variant_struct(&variant.ty, tag) {
+                    Some(name) => {
+                        claims
+                            .entry(name)
+                            .or_default()
+                            .insert((*tag, variant.wire.as_str()));
+                    }
+                    None => {
+                        refused.insert(union);
+                    }
+                }
+            }
+        }
+        let mut structs: BTreeMap<&str, (&str, &str)> = claims
+            .iter()
+            .filter(|(_, claims)| claims.len() == 1)
+            .filter_map(|(name, claims)| claims.first().map(|claim| (*name, *claim)))
+            .collect();
+        // A union with a variant that cannot tag itself keeps serde's
+        // tagging, so none of its variants may tag themselves.
+        loop {
+            let before = structs.len();
+            for (union, tag, variants) in &unions {
+                let all = variants.iter().all(|variant| {
+                    variant_struct(&variant.ty, tag).is_some_and(|name| structs.contains_key(name))
+                });
+                if !all || refused.contains(union) {
+                    refused.insert(union);
+                    for variant in *variants {
+                        if let Some(name) = variant_struct(&variant.ty, tag) {
+                            structs.remove(name);
+                        }
+                    }
+                }
+            }
+            if structs.len() == before {
+                break;
+            }
+        }
+        let unions = unions
+            .iter()
+            .map(|(union, _, _)| *union)
+            .filter(|union| !refused.contains(union))
+            .collect();
+        Self { structs, unions }
+    }
+}
+
 fn derives(extra: TokenStream) -> TokenStream {
     quote! {
         #[derive(Clone, Debug, PartialEq, #extra Serialize, Deserialize)]
@@ -42,19 +150,75 @@ fn derives(extra: TokenStream) -> TokenStream {
     }
 }
 
-fn emit_struct(name: &proc_macro2::Ident, docs: &TokenStream, fields: &[Field]) -> TokenStream {
+fn emit_struct(
+    name: &proc_macro2::Ident,
+    docs: &TokenStream,
+    fields: &[Field],
+    tag: Option<(&str, &str)>,
+) -> TokenStream {
     let all_optional = fields.iter().all(|field| !field.required);
-    let derives = derives(if all_optional {
-        quote!(Default,)
-    } else {
-        quote!()
-    });
+    let default = all_optional.then(|| quote!(Default,));
+    let derives = match tag {
+        None => derives(quote!(#default)),
+        // `Serialize` is written below, to add the tag.
+        Some(_) => quote! {
+            #[derive(Clone, Debug, PartialEq, #default Deserialize)]
+            #[serde(crate = "codegen::serde")]
+        },
+    };
+    let serialize = tag.map(|tag| emit_tagging_serialize(name, fields, tag));
     let fields = fields.iter().map(emit_field);
     quote! {
         #docs
         #derives
         pub struct #name {
             #(#fields)*
+        }
+
+        #serialize
+    }
+}
+
+/// A `Serialize` that writes the discriminator tag first, then the fields
+/// as the derived one would (absent optionals left out).
+fn emit_tagging_serialize(
+    name: &proc_macro2::Ident,
+    fields: &[Field],
+    (tag, value): (&str, &str),
+) -> TokenStream {
+    let type_name = name.to_string();
+    let count = fields.len() + 1;
+    let steps = fields.iter().map(|field| {
+        let field_name = ident(&field.name);
+        let wire = &field.wire;
+        if field.required {
+            quote!(state.serialize_field(#wire, &self.#field_name)?;)
+        } else {
+            let absent = if matches!(field.ty, TypeRef::Nullable(_)) {
+                quote!(self.#field_name.is_absent())
+            } else {
+                quote!(self.#field_name.is_none())
+            };
+            quote! {
+                if #absent {
+                    state.skip_field(#wire)?;
+                } else {
+                    state.serialize_field(#wire, &self.#field_name)?;
+                }
+            }
+        }
+    });
+    let doc = format!(" Writes `{tag}: {value}` first: the value is tagged even on its own.");
+    quote! {
+        #[doc = #doc]
+        impl Serialize for #name {
+            fn serialize<S: codegen::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use codegen::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(#type_name, #count)?;
+                state.serialize_field(#tag, #value)?;
+                #(#steps)*
+                state.end()
+            }
         }
     }
 }
@@ -150,8 +314,33 @@ fn emit_tagged(
     docs: &TokenStream,
     tag: &str,
     variants: &[TaggedVariant],
+    delegates: bool,
 ) -> TokenStream {
-    let derives = derives(quote!());
+    let derives = if delegates {
+        quote! {
+            #[derive(Clone, Debug, PartialEq, Deserialize)]
+            #[serde(crate = "codegen::serde")]
+        }
+    } else {
+        derives(quote!())
+    };
+    let serialize = delegates.then(|| {
+        let arms = variants.iter().map(|variant| {
+            let variant_name = ident(&variant.name);
+            quote!(Self::#variant_name(value) => value.serialize(serializer),)
+        });
+        quote! {
+            /// Each variant writes its own tag.
+            impl Serialize for #name {
+                fn serialize<S: codegen::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    match self {
+                        #(#arms)*
+                        Self::Unknown => Err(codegen::unknown_variant()),
+                    }
+                }
+            }
+        }
+    });
     let arms = variants.iter().map(|variant| {
         let variant_name = ident(&variant.name);
         let wire = &variant.wire;
@@ -174,6 +363,8 @@ fn emit_tagged(
             #[serde(other)]
             Unknown,
         }
+
+        #serialize
     }
 }
 

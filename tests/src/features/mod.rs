@@ -59,6 +59,8 @@ pub mod security;
 #[rustfmt::skip]
 pub mod strings;
 #[rustfmt::skip]
+pub mod tagged_variant;
+#[rustfmt::skip]
 pub mod webhooks_31;
 pub mod fastapi;
 pub mod lenient;

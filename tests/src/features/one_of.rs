@@ -72,14 +72,27 @@ impl OneOfClient {
     }
 }
 /// The `BankTransfer` schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct BankTransfer {
     /// `iban`
     pub iban: String,
 }
+/// Writes `kind: bank_transfer` first: the value is tagged even on its own.
+impl Serialize for BankTransfer {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("BankTransfer", 2usize)?;
+        state.serialize_field("kind", "bank_transfer")?;
+        state.serialize_field("iban", &self.iban)?;
+        state.end()
+    }
+}
 /// The `Card` schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Card {
     /// `number`
@@ -87,6 +100,24 @@ pub struct Card {
     /// `expiry`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry: Option<String>,
+}
+/// Writes `kind: card` first: the value is tagged even on its own.
+impl Serialize for Card {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("Card", 3usize)?;
+        state.serialize_field("kind", "card")?;
+        state.serialize_field("number", &self.number)?;
+        if self.expiry.is_none() {
+            state.skip_field("expiry")?;
+        } else {
+            state.serialize_field("expiry", &self.expiry)?;
+        }
+        state.end()
+    }
 }
 /// The `Contact` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,7 +138,7 @@ pub struct EmailContact {
     pub email: String,
 }
 /// Tagged by `type`, no mapping (schema names are the values).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "type")]
 #[allow(clippy::large_enum_variant)]
@@ -122,15 +153,41 @@ pub enum Event {
     #[serde(other)]
     Unknown,
 }
+/// Each variant writes its own tag.
+impl Serialize for Event {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::PaymentSucceeded(value) => value.serialize(serializer),
+            Self::PaymentFailed(value) => value.serialize(serializer),
+            Self::Unknown => Err(codegen::unknown_variant()),
+        }
+    }
+}
 /// The `PaymentFailed` schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct PaymentFailed {
     /// `reason`
     pub reason: String,
 }
+/// Writes `type: PaymentFailed` first: the value is tagged even on its own.
+impl Serialize for PaymentFailed {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("PaymentFailed", 2usize)?;
+        state.serialize_field("type", "PaymentFailed")?;
+        state.serialize_field("reason", &self.reason)?;
+        state.end()
+    }
+}
 /// Tagged by `kind`, with an explicit mapping.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "kind")]
 #[allow(clippy::large_enum_variant)]
@@ -145,12 +202,38 @@ pub enum PaymentMethod {
     #[serde(other)]
     Unknown,
 }
+/// Each variant writes its own tag.
+impl Serialize for PaymentMethod {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Card(value) => value.serialize(serializer),
+            Self::BankTransfer(value) => value.serialize(serializer),
+            Self::Unknown => Err(codegen::unknown_variant()),
+        }
+    }
+}
 /// The `PaymentSucceeded` schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct PaymentSucceeded {
     /// `amount`
     pub amount: i64,
+}
+/// Writes `type: PaymentSucceeded` first: the value is tagged even on its own.
+impl Serialize for PaymentSucceeded {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("PaymentSucceeded", 2usize)?;
+        state.serialize_field("type", "PaymentSucceeded")?;
+        state.serialize_field("amount", &self.amount)?;
+        state.end()
+    }
 }
 /// The `PhoneContact` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

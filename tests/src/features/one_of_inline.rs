@@ -106,7 +106,7 @@ impl std::fmt::Display for GetShapeUnit {
     }
 }
 /// The `Shape` schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "type")]
 #[allow(clippy::large_enum_variant)]
@@ -121,17 +121,56 @@ pub enum Shape {
     #[serde(other)]
     Unknown,
 }
+/// Each variant writes its own tag.
+impl Serialize for Shape {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Circle(value) => value.serialize(serializer),
+            Self::Square(value) => value.serialize(serializer),
+            Self::Unknown => Err(codegen::unknown_variant()),
+        }
+    }
+}
 /// The `ShapeCircle` schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ShapeCircle {
     /// `radius`
     pub radius: f64,
 }
+/// Writes `type: circle` first: the value is tagged even on its own.
+impl Serialize for ShapeCircle {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ShapeCircle", 2usize)?;
+        state.serialize_field("type", "circle")?;
+        state.serialize_field("radius", &self.radius)?;
+        state.end()
+    }
+}
 /// The `ShapeSquare` schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ShapeSquare {
     /// `side`
     pub side: f64,
+}
+/// Writes `type: square` first: the value is tagged even on its own.
+impl Serialize for ShapeSquare {
+    fn serialize<S: codegen::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use codegen::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ShapeSquare", 2usize)?;
+        state.serialize_field("type", "square")?;
+        state.serialize_field("side", &self.side)?;
+        state.end()
+    }
 }
