@@ -415,6 +415,12 @@ pub enum DecodeReason {
     Text,
     /// The body is larger than the configured maximum.
     BodyTooLarge,
+    /// A list's next page is one already read (the same cursor, URL,
+    /// offset or page): following it would never end.
+    PageLoop,
+    /// A list's next page is on another origin than the service's base
+    /// URL; the service's credentials are not sent there.
+    ForeignPage,
 }
 
 impl fmt::Display for DecodeReason {
@@ -423,6 +429,8 @@ impl fmt::Display for DecodeReason {
             Self::Json => "body does not match the expected JSON",
             Self::Text => "body is not UTF-8 text",
             Self::BodyTooLarge => "body exceeds the size limit",
+            Self::PageLoop => "next page repeats one already read",
+            Self::ForeignPage => "next page is on another origin",
         })
     }
 }

@@ -69,6 +69,7 @@ pub mod events;
 pub mod links;
 pub mod multipart;
 pub mod options;
+pub mod pagination;
 pub mod request;
 mod request_url;
 pub mod response;

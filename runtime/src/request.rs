@@ -176,6 +176,9 @@ pub struct Request {
     pub(crate) body: Option<Body>,
     pub(crate) cookies: Vec<(&'static str, String)>,
     pub(crate) idempotency_key: Option<String>,
+    /// A URL given whole (a list's next page), used instead of the
+    /// template, the path parameters and the query.
+    pub(crate) url: Option<url::Url>,
     /// The first problem found, boxed: it is rare, and the request is moved
     /// at every builder step.
     pub(crate) problem: Option<Box<(InvalidRequestReason, Option<String>)>>,
@@ -192,6 +195,7 @@ impl Request {
             body: None,
             cookies: Vec::new(),
             idempotency_key: None,
+            url: None,
             problem: None,
         }
     }
@@ -210,6 +214,29 @@ impl Request {
             Ok(()) => self.path_params.push((name, encoded)),
             Err(fmt::Error) => self.fail(InvalidRequestReason::unwritable(name), None),
         }
+        self
+    }
+
+    /// Sets the query parameter `name` to `value`, replacing the values it
+    /// had (a list's next cursor, offset or page).
+    pub fn set_query(mut self, name: &str, value: impl fmt::Display) -> Self {
+        let mut encoded = String::new();
+        crate::encoding::push_encoded(&mut encoded, name);
+        let kept: Vec<&str> = self
+            .query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| pair.split('=').next() != Some(encoded.as_str()))
+            .collect();
+        self.query = kept.join("&");
+        self.push_query(name, &value);
+        self
+    }
+
+    /// Sends the request to `url` instead of the operation's template (a
+    /// list's next page, given whole by the server).
+    pub(crate) fn at_url(mut self, url: url::Url) -> Self {
+        self.url = Some(url);
         self
     }
 

@@ -62,15 +62,18 @@ impl ServiceClient {
             let (reason, detail) = *problem;
             return Err(invalid(reason, detail.map(BoxError::from)));
         }
-        let url = request_url::build(
-            &self.state.base,
-            operation.path(),
-            &request.path_params,
-            &request.query,
-        )
-        .map_err(|UrlProblem::PathParameter(name)| {
-            invalid(InvalidRequestReason::PathParameter { name }, None)
-        })?;
+        let url = match request.url {
+            Some(url) => url,
+            None => request_url::build(
+                &self.state.base,
+                operation.path(),
+                &request.path_params,
+                &request.query,
+            )
+            .map_err(|UrlProblem::PathParameter(name)| {
+                invalid(InvalidRequestReason::PathParameter { name }, None)
+            })?,
+        };
 
         let header_error = |invalid_header: crate::transport::InvalidHeader| {
             invalid(
