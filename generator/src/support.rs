@@ -182,6 +182,12 @@ pub const SURFACE: &[Construct] = &[
         "an enum per operation",
     ),
     row(
+        "a 2xx status the spec does not declare (several declared)",
+        Supported,
+        "features/undeclared_2xx.yaml",
+        "the enum's `Other { status, body }`, never decoded as a declared one; a `2XX` range covers it instead",
+    ),
+    row(
         "typed error bodies, `4XX` and `default`",
         Supported,
         "features/errors.yaml",

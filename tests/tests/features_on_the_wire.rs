@@ -190,3 +190,39 @@ async fn a_variant_sent_on_its_own_carries_its_tag() {
     assert_eq!(echoed, cat);
     assert_eq!(server.requests()[0].json(), alone);
 }
+
+/// A 2xx status the spec does not declare is not decoded as a declared
+/// one: it is the success enum's `Other`, with its raw body; a `2XX` range
+/// covers the statuses it leaves.
+#[tokio::test]
+async fn an_undeclared_success_status_is_other_not_the_last_variant() {
+    use clientgen_tests::features::undeclared_2xx::{
+        GetJobResponse, Queued, ResultModel as JobResult, StartJobResponse, Undeclared2xxClient,
+    };
+    let server = TestServer::start(|request| match request.path.as_str() {
+        "/jobs" => Reply::json(203, json!({"output": "from a cache"})),
+        "/jobs/1" => Reply::json(202, json!({"position": 3})),
+        _ => Reply::json(206, json!({"output": "partial"})),
+    })
+    .await;
+    let jobs = Undeclared2xxClient::from_service(client(&server.url(), |config| config));
+    let started = jobs.start_job().await.unwrap();
+    let StartJobResponse::Other { status, body } = started else {
+        panic!("a 203 was decoded as a declared status: {started:?}");
+    };
+    assert_eq!(status, 203);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        json!({"output": "from a cache"})
+    );
+    assert_eq!(
+        jobs.get_job("1").await.unwrap(),
+        GetJobResponse::Accepted(Queued { position: 3 })
+    );
+    assert_eq!(
+        jobs.get_job("2").await.unwrap(),
+        GetJobResponse::Success(JobResult {
+            output: "partial".to_owned()
+        })
+    );
+}

@@ -366,8 +366,18 @@ fn success_tokens(operation: &Operation) -> (TokenStream, TokenStream) {
     match &operation.success {
         Success::Empty => (quote!(()), quote!(#send; Ok(()))),
         Success::One { ty, media } => (media_type(ty, *media), decode(*media, send)),
-        Success::Several { name, variants } => {
+        Success::Several {
+            name,
+            variants,
+            catch_all,
+        } => {
             let enum_name = ident(name);
+            let catch_all = *catch_all;
+            let other = (!catch_all).then(|| {
+                quote! {
+                    status => #enum_name::Other { status, body: response.into_body() },
+                }
+            });
             let arms = variants.iter().enumerate().map(|(index, variant)| {
                 let status = variant.status;
                 let variant_name = ident(&variant.name);
@@ -378,7 +388,7 @@ fn success_tokens(operation: &Operation) -> (TokenStream, TokenStream) {
                     }
                     None => quote!(#enum_name::#variant_name),
                 };
-                if index + 1 == variants.len() {
+                if catch_all && index + 1 == variants.len() {
                     quote!(_ => #value,)
                 } else {
                     let status = proc_macro2::Literal::u16_unsuffixed(status);
@@ -391,6 +401,7 @@ fn success_tokens(operation: &Operation) -> (TokenStream, TokenStream) {
                     let response = #send;
                     Ok(match response.status() {
                         #(#arms)*
+                        #other
                     })
                 },
             )
@@ -415,9 +426,26 @@ fn decode(media: Media, response: TokenStream) -> TokenStream {
 }
 
 fn emit_success_enum(operation: &Operation) -> Option<TokenStream> {
-    let Success::Several { name, variants } = &operation.success else {
+    let Success::Several {
+        name,
+        variants,
+        catch_all,
+    } = &operation.success
+    else {
         return None;
     };
+    let other = (!catch_all).then(|| {
+        quote! {
+            /// A 2xx status the spec does not declare for this operation,
+            /// with the raw body: it is not decoded as one of the others.
+            Other {
+                /// The status.
+                status: u16,
+                /// The raw body.
+                body: codegen::Bytes,
+            },
+        }
+    });
     let name = ident(name);
     let docs = doc_attr(None, || {
         format!("The successful answers of `{}`.", operation.method_name)
@@ -439,6 +467,7 @@ fn emit_success_enum(operation: &Operation) -> Option<TokenStream> {
         #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#arms)*
+            #other
         }
     })
 }

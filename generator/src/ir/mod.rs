@@ -403,6 +403,10 @@ pub enum Success {
         name: String,
         /// `(status, variant name, type, media)`; `None` type for no content.
         variants: Vec<SuccessVariant>,
+        /// Whether a `2XX` range (or a success `default`) covers statuses
+        /// not listed; it is then the last variant. Without one, an
+        /// undeclared 2xx is the enum's `Other` variant.
+        catch_all: bool,
     },
 }
 

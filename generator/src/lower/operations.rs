@@ -444,9 +444,11 @@ impl<'a> OperationContext<'a, '_> {
                 Some(_) => Some((Media::Binary, TypeRef::Bytes)),
             };
             if is_success {
+                // A range (`2XX`, or `default` as the only answer) covers
+                // whatever status the others do not: sorted last.
                 let code = match matcher {
                     StatusMatch::Code(code) => code,
-                    _ => 200,
+                    _ => CATCH_ALL,
                 };
                 successes.push((code, body));
             } else if let Some((Media::Json, ty)) = body {
@@ -678,8 +680,12 @@ fn status_match(status: &str) -> Option<StatusMatch> {
         .map(StatusMatch::Code)
 }
 
+/// The status a success range stands for while the successes are sorted.
+const CATCH_ALL: u16 = u16::MAX;
+
 fn success(mut successes: Vec<(u16, Option<(Media, TypeRef)>)>, name: String) -> Success {
     successes.sort_by_key(|(code, _)| *code);
+    let catch_all = successes.iter().any(|(code, _)| *code == CATCH_ALL);
     let distinct: BTreeSet<_> = successes
         .iter()
         .map(|(_, body)| body.as_ref().map(|(_, ty)| ty.clone()))
@@ -692,11 +698,16 @@ fn success(mut successes: Vec<(u16, Option<(Media, TypeRef)>)>, name: String) ->
         },
         _ => Success::Several {
             name,
+            catch_all,
             variants: successes
                 .into_iter()
                 .map(|(status, body)| SuccessVariant {
-                    status,
-                    name: status_name(status),
+                    status: if status == CATCH_ALL { 200 } else { status },
+                    name: if status == CATCH_ALL {
+                        "Success".to_owned()
+                    } else {
+                        status_name(status)
+                    },
                     media: body.as_ref().map_or(Media::Json, |(media, _)| *media),
                     ty: body.map(|(_, ty)| ty),
                 })

@@ -61,6 +61,8 @@ pub mod strings;
 #[rustfmt::skip]
 pub mod tagged_variant;
 #[rustfmt::skip]
+pub mod undeclared_2xx;
+#[rustfmt::skip]
 pub mod webhooks_31;
 pub mod fastapi;
 pub mod lenient;

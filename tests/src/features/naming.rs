@@ -58,7 +58,13 @@ impl NamingClient {
         Ok(
             match response.status() {
                 200 => NewResponse2::Ok(response.json()?),
-                _ => NewResponse2::Created(response.json()?),
+                201 => NewResponse2::Created(response.json()?),
+                status => {
+                    NewResponse2::Other {
+                        status,
+                        body: response.into_body(),
+                    }
+                }
             },
         )
     }
@@ -109,6 +115,14 @@ pub enum NewResponse2 {
     Ok(BoxModel),
     /// Status 201.
     Created(SelfModel),
+    /// A 2xx status the spec does not declare for this operation,
+    /// with the raw body: it is not decoded as one of the others.
+    Other {
+        /// The status.
+        status: u16,
+        /// The raw body.
+        body: codegen::Bytes,
+    },
 }
 /// The `BoxModel` schema.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]

@@ -88,7 +88,13 @@ impl OperationsClient {
             match response.status() {
                 200 => UpsertOrgUserResponse::Ok(response.json()?),
                 201 => UpsertOrgUserResponse::Created(response.json()?),
-                _ => UpsertOrgUserResponse::NoContent,
+                204 => UpsertOrgUserResponse::NoContent,
+                status => {
+                    UpsertOrgUserResponse::Other {
+                        status,
+                        body: response.into_body(),
+                    }
+                }
             },
         )
     }
@@ -145,6 +151,14 @@ pub enum UpsertOrgUserResponse {
     Created(Created),
     /// Status 204.
     NoContent,
+    /// A 2xx status the spec does not declare for this operation,
+    /// with the raw body: it is not decoded as one of the others.
+    Other {
+        /// The status.
+        status: u16,
+        /// The raw body.
+        body: codegen::Bytes,
+    },
 }
 /// The `Created` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
