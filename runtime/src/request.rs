@@ -149,6 +149,8 @@ pub(crate) struct Body {
     pub(crate) content_type: Cow<'static, str>,
     pub(crate) bytes: Bytes,
     pub(crate) kind: BodyKind,
+    /// The stream of a [`BodyKind::Stream`] body.
+    pub(crate) stream: crate::transport::RequestBody,
 }
 
 /// What a body's bytes are until the call prepares them: link fields are
@@ -162,6 +164,8 @@ pub(crate) enum BodyKind {
     Form,
     /// Sent as it is.
     Raw,
+    /// Read from a stream as it is sent (`bytes` is empty).
+    Stream,
 }
 
 /// One call's values for an [`Operation`].
@@ -342,6 +346,7 @@ impl Request {
                     content_type: content_type.into(),
                     bytes: bytes.into(),
                     kind,
+                    stream: crate::transport::RequestBody::empty(),
                 });
             }
             Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
@@ -355,6 +360,24 @@ impl Request {
             content_type: content_type.into(),
             bytes: bytes.into(),
             kind: BodyKind::Raw,
+            stream: crate::transport::RequestBody::empty(),
+        });
+        self
+    }
+
+    /// Sets a body read from `stream` as it is sent, in bounded memory
+    /// (e.g. a [`FileStream`](crate::transport::FileStream)); a call with a
+    /// streamed body is sent once, never retried.
+    pub fn stream_body(
+        mut self,
+        content_type: &'static str,
+        stream: impl crate::transport::BodyStream,
+    ) -> Self {
+        self.body = Some(Body {
+            content_type: content_type.into(),
+            bytes: Bytes::new(),
+            kind: BodyKind::Stream,
+            stream: crate::transport::RequestBody::from_stream(stream),
         });
         self
     }
@@ -372,6 +395,7 @@ impl Request {
             content_type: content_type.into(),
             bytes,
             kind: BodyKind::Raw,
+            stream: crate::transport::RequestBody::empty(),
         });
         self
     }

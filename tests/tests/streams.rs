@@ -146,3 +146,43 @@ async fn an_event_that_does_not_decode_is_named_and_the_stream_goes_on() {
     assert_eq!(events.next().await.unwrap().unwrap().data, Tick { n: 3 });
     assert!(events.next().await.is_none());
 }
+
+static UPLOAD: Operation = Operation::new("upload", Method::Put, "/files/{name}");
+
+#[tokio::test]
+async fn a_file_is_uploaded_as_a_stream_and_never_retried() {
+    let path = std::env::temp_dir().join(format!("clientgen-upload-{}.bin", std::process::id()));
+    let content: Vec<u8> = (0..5 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &content).unwrap();
+    let server = TestServer::scripted(vec![Reply::status(201), Reply::status(503)]).await;
+    let svc = client(&server.url(), |config| config);
+    let upload = |name: &'static str| {
+        let path = path.clone();
+        let svc = svc.clone();
+        async move {
+            let file = clientgen_runtime::transport::FileStream::open(&path)
+                .await
+                .unwrap();
+            let request = Request::new(&UPLOAD)
+                .path_param("name", name)
+                .stream_body("application/octet-stream", file);
+            svc.execute(request).await
+        }
+    };
+    upload("a.bin").await.unwrap();
+    let received = server.requests();
+    assert_eq!(received[0].body.len(), content.len());
+    assert!(
+        received[0].body == content[..],
+        "the bytes arrived as they are"
+    );
+    assert_eq!(
+        received[0].header("content-type"),
+        Some("application/octet-stream")
+    );
+    // A PUT is idempotent, yet a streamed body cannot be sent twice.
+    let error = upload("b.bin").await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(server.request_count(), 2, "not retried");
+    let _ = std::fs::remove_file(&path);
+}

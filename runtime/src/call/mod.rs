@@ -194,7 +194,13 @@ impl ServiceClient {
             telemetry::record_attempt(&span, outcome.status(), outcome.error_type());
             judged = outcome.verdict().or(judged);
 
-            if outcome.status() == Some(401) && refreshed.is_none() && auth.can_refresh() {
+            // A streamed body is gone: it cannot go again with a new token.
+            let resendable = prepared.body_replayable();
+            if outcome.status() == Some(401)
+                && refreshed.is_none()
+                && auth.can_refresh()
+                && resendable
+            {
                 match self.refresh(prepared, plan.deadline, attempt).await {
                     Ok(Some(token)) => {
                         refreshed = Some(token);

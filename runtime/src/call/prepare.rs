@@ -27,6 +27,11 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
+    /// Whether the body can be sent again (it is not a stream).
+    pub(super) fn body_replayable(&self) -> bool {
+        self.body.is_replayable()
+    }
+
     /// The request of one attempt, before credentials.
     pub(super) fn attempt_request(&self) -> HttpRequest {
         let mut request = HttpRequest::new(self.operation.method, self.url.clone());
@@ -111,10 +116,14 @@ impl ServiceClient {
                 headers
                     .insert("content-type", &body.content_type)
                     .map_err(header_error)?;
-                let bytes = self
-                    .body_bytes(operation, body)
-                    .map_err(|(reason, source)| invalid(reason, source))?;
-                RequestBody::from_bytes(bytes)
+                if body.kind == BodyKind::Stream {
+                    body.stream
+                } else {
+                    let bytes = self
+                        .body_bytes(operation, body)
+                        .map_err(|(reason, source)| invalid(reason, source))?;
+                    RequestBody::from_bytes(bytes)
+                }
             }
         };
 
@@ -128,7 +137,8 @@ impl ServiceClient {
         }
         Ok(Prepared {
             operation,
-            replayable: operation.method.is_idempotent() || operation.idempotent || key.is_some(),
+            replayable: body.is_replayable()
+                && (operation.method.is_idempotent() || operation.idempotent || key.is_some()),
             context,
             url,
             headers,
@@ -147,7 +157,7 @@ impl ServiceClient {
     ) -> Result<Bytes, (InvalidRequestReason, Option<BoxError>)> {
         let links = operation.link_fields;
         let bytes = match body.kind {
-            BodyKind::Raw => return Ok(body.bytes),
+            BodyKind::Raw | BodyKind::Stream => return Ok(body.bytes),
             BodyKind::Json | BodyKind::Form if links.is_empty() => body.bytes,
             BodyKind::Json | BodyKind::Form => {
                 links::resolve_json_fields(&body.bytes, links, self.session.config().links())

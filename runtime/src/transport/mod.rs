@@ -33,7 +33,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use self::body::{BodyStream, RequestBody, ResponseBody};
+pub use self::body::{BodyStream, FileStream, RequestBody, ResponseBody};
 pub use self::headers::{Headers, InvalidHeader};
 pub use self::pooled::{BuildError, ReqwestTransport};
 pub use self::settings::{DEFAULT_USER_AGENT, HttpSettings, HttpVersion, ProxySettings};

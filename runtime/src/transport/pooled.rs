@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -85,6 +86,8 @@ impl Transport for ReqwestTransport {
         *outgoing.headers_mut() = request.headers.into_map();
         if let Some(bytes) = request.body.bytes() {
             *outgoing.body_mut() = Some(bytes.clone().into());
+        } else if let Some(stream) = request.body.take_stream() {
+            *outgoing.body_mut() = Some(reqwest::Body::wrap(Upload(Mutex::new(stream))));
         }
         let sending = self.client.execute(outgoing);
         Box::pin(async move {
@@ -94,6 +97,30 @@ impl Transport for ReqwestTransport {
             let body = ResponseBody::from_stream(Chunks(reqwest::Body::from(response)));
             Ok(HttpResponse::new(status, headers, body))
         })
+    }
+}
+
+/// A request body's stream as an HTTP body. The mutex makes it `Sync`, as
+/// reqwest asks; it is only ever reached through `&mut`, never locked.
+struct Upload(Mutex<Pin<Box<dyn BodyStream>>>);
+
+impl http_body::Body for Upload {
+    type Data = Bytes;
+    type Error = TransportError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, TransportError>>> {
+        let stream = self
+            .get_mut()
+            .0
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        stream
+            .as_mut()
+            .poll_chunk(cx)
+            .map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data)))
     }
 }
 
