@@ -50,11 +50,13 @@ impl AuditClient {
                 "/events",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Header,
-                        name: "X-Audit-Key",
-                    },
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Header,
+                            name: "X-Audit-Key",
+                        },
+                    ],
                 ],
                 optional: false,
             })
@@ -84,11 +86,13 @@ impl AuditClient {
                 "/events",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Header,
-                        name: "X-Audit-Key",
-                    },
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Header,
+                            name: "X-Audit-Key",
+                        },
+                    ],
                 ],
                 optional: false,
             })

@@ -46,7 +46,7 @@ impl AuthClient {
                 "/users/me",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(get_current_user_errors);
@@ -68,7 +68,7 @@ impl AuthClient {
                 "/users/{user_id}",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(get_user_errors);
@@ -92,7 +92,7 @@ impl AuthClient {
             )
             .idempotent()
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(validate_token_errors);

@@ -51,11 +51,13 @@ impl ConfigClient {
                 "/namespaces/{namespace}/keys",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Header,
-                        name: "X-API-Key",
-                    },
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Header,
+                            name: "X-API-Key",
+                        },
+                    ],
                 ],
                 optional: false,
             })
@@ -88,11 +90,13 @@ impl ConfigClient {
                 "/namespaces/{namespace}/keys/{key}",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Header,
-                        name: "X-API-Key",
-                    },
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Header,
+                            name: "X-API-Key",
+                        },
+                    ],
                 ],
                 optional: false,
             })
@@ -117,11 +121,13 @@ impl ConfigClient {
                 "/services/{service}/settings",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Header,
-                        name: "X-API-Key",
-                    },
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Header,
+                            name: "X-API-Key",
+                        },
+                    ],
                 ],
                 optional: false,
             })

@@ -49,7 +49,7 @@ impl ExpensiveWalletClient {
                 "/accounts/{employee_id}/balance",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(get_expense_balance_errors);
@@ -75,7 +75,7 @@ impl ExpensiveWalletClient {
             )
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(debit_expense_errors);
@@ -103,7 +103,7 @@ impl ExpensiveWalletClient {
             )
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(debit_expense_errors);

@@ -49,7 +49,7 @@ impl LeavesWalletClient {
                 "/wallets/{employee_id}/balance",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(get_leave_balance_errors);
@@ -75,7 +75,7 @@ impl LeavesWalletClient {
             )
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(debit_leave_errors);
@@ -103,7 +103,7 @@ impl LeavesWalletClient {
             )
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(debit_leave_errors);

@@ -49,7 +49,7 @@ impl NotificationClient {
                 "/notifications",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .link_fields(&["/action_url"])
@@ -73,7 +73,7 @@ impl NotificationClient {
                 "/notifications/{notification_id}",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
             .error_decoder(get_notification_errors);

@@ -212,6 +212,12 @@ pub const SURFACE: &[Construct] = &[
         "credentials from configuration",
     ),
     row(
+        "security requirements combining schemes (`[{a: [], b: []}]`)",
+        Supported,
+        "features/security_and.yaml",
+        "all schemes of a requirement sent together (`Credentials::all`); the first requirement met wins",
+    ),
+    row(
         "`x-frontend-link`, `x-idempotent`, `Idempotency-Key`",
         Supported,
         "features/links.yaml",

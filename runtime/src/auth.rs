@@ -60,12 +60,15 @@ impl AuthScheme {
     }
 }
 
-/// The security requirement of an operation: any one of `schemes` satisfies
-/// it; when `optional`, the call may also go out without credentials.
+/// The security of an operation: any one of `requirements` satisfies it,
+/// and a requirement is met when all of its schemes are applied together
+/// (`[{a: [], b: []}]` in the spec); when `optional`, the call may also go
+/// out without credentials.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Security {
-    /// Accepted schemes, in the spec's order of preference.
-    pub schemes: &'static [AuthScheme],
+    /// Accepted requirements, in the spec's order of preference; most have
+    /// one scheme.
+    pub requirements: &'static [&'static [AuthScheme]],
     /// Whether the spec also allows anonymous calls (an empty requirement).
     pub optional: bool,
 }
@@ -73,7 +76,7 @@ pub struct Security {
 impl Security {
     /// No credentials are needed.
     pub const NONE: Security = Security {
-        schemes: &[],
+        requirements: &[],
         optional: true,
     };
 }
@@ -113,6 +116,10 @@ pub enum Credentials {
     },
     /// Bearer tokens from a provider.
     Provider(Arc<dyn TokenProvider>),
+    /// Several credentials, for operations whose requirement combines
+    /// schemes (a bearer token and an API key, say): each scheme takes the
+    /// first of these that fits it and no other scheme took.
+    All(Vec<Credentials>),
 }
 
 impl Credentials {
@@ -139,6 +146,33 @@ impl Credentials {
         Self::Provider(Arc::new(provider))
     }
 
+    /// Several credentials, used together where a requirement combines
+    /// schemes (`Credentials::all([Credentials::bearer(t), Credentials::api_key(k)])`).
+    pub fn all(credentials: impl IntoIterator<Item = Credentials>) -> Self {
+        Self::All(
+            credentials
+                .into_iter()
+                .flat_map(Self::into_members)
+                .collect(),
+        )
+    }
+
+    /// The single credentials these hold.
+    fn into_members(self) -> Vec<Credentials> {
+        match self {
+            Self::All(members) => members,
+            single => vec![single],
+        }
+    }
+
+    /// The single credentials these hold, by reference.
+    fn members(&self) -> &[Credentials] {
+        match self {
+            Self::All(members) => members,
+            single => std::slice::from_ref(single),
+        }
+    }
+
     fn satisfies(&self, scheme: AuthScheme) -> bool {
         matches!(
             (self, scheme),
@@ -150,10 +184,10 @@ impl Credentials {
 
     /// The provider, when these credentials can refresh.
     pub(crate) fn provider_ref(&self) -> Option<&dyn TokenProvider> {
-        match self {
+        self.members().iter().find_map(|member| match member {
             Self::Provider(provider) => Some(provider.as_ref()),
             _ => None,
-        }
+        })
     }
 }
 
@@ -164,6 +198,7 @@ impl fmt::Debug for Credentials {
             Self::ApiKey(_) => f.write_str("ApiKey(***)"),
             Self::Basic { username, .. } => write!(f, "Basic({username}:***)"),
             Self::Provider(_) => f.write_str("Provider(..)"),
+            Self::All(members) => f.debug_tuple("All").field(members).finish(),
         }
     }
 }
@@ -201,11 +236,19 @@ pub(crate) enum Choice<'a> {
     /// A provider's bearer token: fetched per attempt, refreshed after a 401,
     /// and placed with [`bearer`].
     Provider(&'a dyn TokenProvider),
+    /// A requirement that combines schemes: static credentials under each
+    /// of theirs, and a provider's token when one of them is a bearer.
+    Combined {
+        /// Static credentials and their schemes.
+        fixed: Vec<(&'a Credentials, AuthScheme)>,
+        /// The provider whose token goes along, if any.
+        provider: Option<&'a dyn TokenProvider>,
+    },
 }
 
 /// Chooses how an operation with `security` authenticates with the
-/// service's `credentials`: the first scheme the credentials satisfy, in the
-/// spec's order of preference.
+/// service's `credentials`: the first requirement, in the spec's order of
+/// preference, whose every scheme the credentials satisfy.
 pub(crate) fn choose<'a>(
     security: &Security,
     credentials: Option<&'a Credentials>,
@@ -213,17 +256,47 @@ pub(crate) fn choose<'a>(
 ) -> Result<Choice<'a>, AuthFailure> {
     let chosen = credentials.and_then(|credentials| {
         security
-            .schemes
+            .requirements
             .iter()
-            .find(|scheme| credentials.satisfies(**scheme))
-            .map(|scheme| (credentials, *scheme))
+            .find_map(|requirement| assign(requirement, credentials.members()))
     });
     Ok(match chosen {
-        None if security.optional || security.schemes.is_empty() => Choice::Anonymous,
+        None if security.optional || security.requirements.is_empty() => Choice::Anonymous,
         None => return Err(missing(security, env_prefix)),
-        Some((Credentials::Provider(provider), _)) => Choice::Provider(provider.as_ref()),
-        Some((credentials, scheme)) => Choice::Static(credentials, scheme),
+        Some(mut pairs) if pairs.len() == 1 => match pairs.swap_remove(0) {
+            (Credentials::Provider(provider), _) => Choice::Provider(provider.as_ref()),
+            (credentials, scheme) => Choice::Static(credentials, scheme),
+        },
+        Some(pairs) => {
+            let mut provider = None;
+            let mut fixed = Vec::with_capacity(pairs.len());
+            for (credentials, scheme) in pairs {
+                match credentials {
+                    Credentials::Provider(tokens) => provider = Some(tokens.as_ref()),
+                    _ => fixed.push((credentials, scheme)),
+                }
+            }
+            Choice::Combined { fixed, provider }
+        }
     })
+}
+
+/// Credentials for each scheme of `requirement`: each takes the first of
+/// `members` that satisfies it and no earlier scheme took; `None` when one
+/// is left without.
+fn assign<'a>(
+    requirement: &[AuthScheme],
+    members: &'a [Credentials],
+) -> Option<Vec<(&'a Credentials, AuthScheme)>> {
+    let mut taken = vec![false; members.len()];
+    let mut pairs = Vec::with_capacity(requirement.len());
+    for scheme in requirement {
+        let index = (0..members.len())
+            .find(|index| !taken[*index] && members[*index].satisfies(*scheme))?;
+        taken[index] = true;
+        pairs.push((&members[index], *scheme));
+    }
+    (!pairs.is_empty()).then_some(pairs)
 }
 
 /// Where static `credentials` go under `scheme`.
@@ -242,8 +315,11 @@ pub(crate) fn placement(credentials: &Credentials, scheme: AuthScheme) -> Placem
             ApiKeyLocation::Query => Placement::Query(name, key.clone()),
             ApiKeyLocation::Cookie => Placement::Cookie(name, key.clone()),
         },
-        // `choose` pairs credentials only with a scheme they satisfy.
-        (Credentials::ApiKey(_) | Credentials::Provider(_), _) => Placement::Anonymous,
+        // `choose` pairs credentials only with a scheme they satisfy, and
+        // only single ones.
+        (Credentials::ApiKey(_) | Credentials::Provider(_) | Credentials::All(_), _) => {
+            Placement::Anonymous
+        }
     }
 }
 
@@ -258,19 +334,22 @@ pub(crate) fn bearer(token: &Secret) -> Placement {
 /// The failure of an operation whose credentials are not configured; its
 /// hint names the variables of the service whose prefix is `env_prefix`.
 fn missing(security: &Security, env_prefix: &str) -> AuthFailure {
-    let accepted = security
-        .schemes
-        .iter()
-        .map(|scheme| scheme.describe())
-        .collect::<Vec<_>>()
-        .join(" or ");
-    let prefix = env_prefix;
-    let hint = security
-        .schemes
-        .iter()
-        .map(|scheme| format!("{prefix}_SERVICE_{}", scheme.env_suffix()))
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let each = |describe: &dyn Fn(&AuthScheme) -> String| {
+        security
+            .requirements
+            .iter()
+            .map(|requirement| {
+                requirement
+                    .iter()
+                    .map(describe)
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let accepted = each(&|scheme| scheme.describe().to_owned());
+    let hint = each(&|scheme| format!("{env_prefix}_SERVICE_{}", scheme.env_suffix()));
     AuthFailure::Missing { accepted, hint }
 }
 
@@ -278,14 +357,13 @@ fn missing(security: &Security, env_prefix: &str) -> AuthFailure {
 mod tests {
     use super::*;
 
+    const KEY_IN_QUERY: AuthScheme = AuthScheme::ApiKey {
+        location: ApiKeyLocation::Query,
+        name: "api_key",
+    };
+
     const BEARER_OR_KEY: Security = Security {
-        schemes: &[
-            AuthScheme::Bearer,
-            AuthScheme::ApiKey {
-                location: ApiKeyLocation::Query,
-                name: "api_key",
-            },
-        ],
+        requirements: &[&[AuthScheme::Bearer], &[KEY_IN_QUERY]],
         optional: false,
     };
 
@@ -298,8 +376,56 @@ mod tests {
         match choose(security, credentials, service)? {
             Choice::Anonymous => Ok(Placement::Anonymous),
             Choice::Static(credentials, scheme) => Ok(placement(credentials, scheme)),
-            Choice::Provider(_) => panic!("static credentials asked for a token"),
+            Choice::Provider(_) | Choice::Combined { .. } => {
+                panic!("expected one static credential")
+            }
         }
+    }
+
+    /// A requirement that combines schemes needs credentials for each, and
+    /// alternatives still take the first requirement that can be met.
+    #[test]
+    fn combined_requirements_need_every_scheme() {
+        const BOTH_OR_BASIC: Security = Security {
+            requirements: &[&[AuthScheme::Bearer, KEY_IN_QUERY], &[AuthScheme::Basic]],
+            optional: false,
+        };
+        let both = Credentials::all([Credentials::api_key("k-1"), Credentials::bearer("t-1")]);
+        let Ok(Choice::Combined { fixed, provider }) = choose(&BOTH_OR_BASIC, Some(&both), "X")
+        else {
+            panic!("expected both schemes");
+        };
+        assert!(provider.is_none());
+        let placed: Vec<Placement> = fixed
+            .into_iter()
+            .map(|(credentials, scheme)| placement(credentials, scheme))
+            .collect();
+        assert!(
+            matches!(&placed[..], [Placement::Header("authorization", token), Placement::Query("api_key", key)]
+                if token.expose() == "Bearer t-1" && key.expose() == "k-1"),
+            "{placed:?}"
+        );
+        // A bearer token alone meets neither requirement.
+        let token = Credentials::bearer("t-1");
+        let Err(AuthFailure::Missing { accepted, hint }) =
+            choose(&BOTH_OR_BASIC, Some(&token), "X")
+        else {
+            panic!("a token alone is not enough");
+        };
+        assert_eq!(
+            accepted,
+            "a bearer token and an API key or basic credentials"
+        );
+        assert_eq!(
+            hint,
+            "X_SERVICE_TOKEN and X_SERVICE_API_KEY or X_SERVICE_USERNAME and _PASSWORD"
+        );
+        // Basic credentials among several meet the second.
+        let mixed = Credentials::all([token, Credentials::basic("u", "p")]);
+        assert!(matches!(
+            choose(&BOTH_OR_BASIC, Some(&mixed), "X"),
+            Ok(Choice::Static(Credentials::Basic { .. }, AuthScheme::Basic))
+        ));
     }
 
     #[test]
@@ -338,7 +464,7 @@ mod tests {
     fn basic_credentials_are_encoded_and_redacted() {
         let credentials = Credentials::basic("svc", "pa:ss");
         let security = Security {
-            schemes: &[AuthScheme::Basic],
+            requirements: &[&[AuthScheme::Basic]],
             optional: false,
         };
         let placed = placed(&security, Some(&credentials), "CONFIG");

@@ -226,3 +226,45 @@ async fn an_undeclared_success_status_is_other_not_the_last_variant() {
         })
     );
 }
+
+/// A requirement that combines schemes sends all of them together; the
+/// alternatives still take the first requirement the credentials meet.
+#[tokio::test]
+async fn a_combined_security_requirement_sends_every_scheme() {
+    use clientgen_runtime::Credentials;
+    use clientgen_tests::features::security_and::SecurityAndClient;
+    let server = TestServer::start(|_| Reply::status(204)).await;
+    let with = |credentials: Credentials| {
+        SecurityAndClient::from_service(client(&server.url(), |config| {
+            config.credentials("svc", credentials)
+        }))
+    };
+    let both = with(Credentials::all([
+        Credentials::bearer("t-1"),
+        Credentials::api_key("k-1"),
+    ]));
+    both.list_reports().await.unwrap();
+    let seen = &server.requests()[0];
+    assert_eq!(seen.header("x-api-key"), Some("k-1"));
+    assert_eq!(seen.header("authorization"), Some("Bearer t-1"));
+
+    // The key alone meets neither requirement of `listReports`.
+    let key = with(Credentials::api_key("k-1"));
+    let error = key.list_reports().await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("an API key and a bearer token or basic credentials"),
+        "{error}"
+    );
+    // ... but is the one scheme `health` asks for.
+    key.health().await.unwrap();
+    assert_eq!(server.requests()[1].header("x-api-key"), Some("k-1"));
+
+    let basic = with(Credentials::basic("u", "p"));
+    basic.list_reports().await.unwrap();
+    let seen = &server.requests()[2];
+    assert_eq!(seen.header("authorization"), Some("Basic dTpw"));
+    assert_eq!(seen.header("x-api-key"), None);
+    assert_eq!(server.request_count(), 3);
+}

@@ -16,14 +16,14 @@ use clientgen_tests::server::{Reply, TestServer};
 use serde_json::json;
 
 const BEARER: Security = Security {
-    schemes: &[AuthScheme::Bearer],
+    requirements: &[&[AuthScheme::Bearer]],
     optional: false,
 };
 const KEY_IN_QUERY: Security = Security {
-    schemes: &[AuthScheme::ApiKey {
+    requirements: &[&[AuthScheme::ApiKey {
         location: ApiKeyLocation::Query,
         name: "api_key",
-    }],
+    }]],
     optional: false,
 };
 
@@ -85,17 +85,17 @@ fn values_of<'a>(
 #[tokio::test]
 async fn a_credential_header_goes_out_once_and_replaces_the_callers() {
     const KEY_IN_HEADER: Security = Security {
-        schemes: &[AuthScheme::ApiKey {
+        requirements: &[&[AuthScheme::ApiKey {
             location: ApiKeyLocation::Header,
             name: "X-API-Key",
-        }],
+        }]],
         optional: false,
     };
     const KEY_AS_CONTENT_TYPE: Security = Security {
-        schemes: &[AuthScheme::ApiKey {
+        requirements: &[&[AuthScheme::ApiKey {
             location: ApiKeyLocation::Header,
             name: "Content-Type",
-        }],
+        }]],
         optional: false,
     };
     static READ: Operation = Operation::new("read", Method::Get, "/read").security(KEY_IN_HEADER);
@@ -137,15 +137,15 @@ async fn a_credential_header_goes_out_once_and_replaces_the_callers() {
 #[tokio::test]
 async fn each_operation_places_a_shared_key_by_its_own_preference() {
     const HEADER_FIRST: Security = Security {
-        schemes: &[
-            AuthScheme::ApiKey {
+        requirements: &[
+            &[AuthScheme::ApiKey {
                 location: ApiKeyLocation::Header,
                 name: "X-Api-Key",
-            },
-            AuthScheme::ApiKey {
+            }],
+            &[AuthScheme::ApiKey {
                 location: ApiKeyLocation::Query,
                 name: "api_key",
-            },
+            }],
         ],
         optional: false,
     };

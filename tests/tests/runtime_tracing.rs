@@ -14,15 +14,15 @@ use clientgen_tests::fixtures::client;
 use clientgen_tests::server::{Reply, TestServer};
 
 static ME: Operation = Operation::new("getCurrentUser", Method::Get, "/me").security(Security {
-    schemes: &[AuthScheme::Bearer],
+    requirements: &[&[AuthScheme::Bearer]],
     optional: false,
 });
 static EVENTS: Operation =
     Operation::new("listEvents", Method::Get, "/events").security(Security {
-        schemes: &[AuthScheme::ApiKey {
+        requirements: &[&[AuthScheme::ApiKey {
             location: ApiKeyLocation::Query,
             name: "api_key",
-        }],
+        }]],
         optional: false,
     });
 

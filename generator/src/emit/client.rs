@@ -120,10 +120,13 @@ fn emit_method(operation: &Operation, decoders: &Decoders) -> TokenStream {
         builder = quote!(#builder.idempotency_header(#header));
     }
     if !operation.security.is_empty() {
-        let schemes = operation.security.iter().map(scheme_tokens);
+        let requirements = operation.security.iter().map(|requirement| {
+            let schemes = requirement.iter().map(scheme_tokens);
+            quote!(&[#(#schemes),*])
+        });
         let optional = operation.security_optional;
         builder = quote! {
-            #builder.security(codegen::Security { schemes: &[#(#schemes),*], optional: #optional })
+            #builder.security(codegen::Security { requirements: &[#(#requirements),*], optional: #optional })
         };
     }
     if !operation.link_fields.is_empty() {

@@ -292,8 +292,9 @@ pub struct Operation {
     pub idempotent: bool,
     /// The idempotency key header, when the spec has one.
     pub idempotency_header: Option<String>,
-    /// Accepted security schemes.
-    pub security: Vec<SecurityScheme>,
+    /// Accepted security requirements, in the spec's order of preference:
+    /// any one of them, each met by all of its schemes together.
+    pub security: Vec<Vec<SecurityScheme>>,
     /// Whether anonymous calls are allowed too.
     pub security_optional: bool,
     /// JSON pointers of link fields in the body.

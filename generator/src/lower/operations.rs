@@ -472,7 +472,7 @@ impl<'a> OperationContext<'a, '_> {
         Ok((success(successes, name), errors))
     }
 
-    fn security(&self, at: &At<'a>) -> Result<(Vec<SecurityScheme>, bool), Diagnostic> {
+    fn security(&self, at: &At<'a>) -> Result<(Vec<Vec<SecurityScheme>>, bool), Diagnostic> {
         let Some(requirements) = at.get("security").or_else(|| self.global_security.cloned())
         else {
             return Ok((Vec::new(), true));
@@ -487,6 +487,8 @@ impl<'a> OperationContext<'a, '_> {
             if names.is_empty() {
                 optional = true;
             }
+            // Every scheme of one requirement is applied together.
+            let mut together: Vec<SecurityScheme> = Vec::new();
             for (name, _) in names {
                 let Some(scheme) = schemes.as_ref().and_then(|schemes| schemes.get(name)) else {
                     return Err(Diagnostic::error(
@@ -497,10 +499,13 @@ impl<'a> OperationContext<'a, '_> {
                 };
                 let scheme = resolve(self.root, scheme)?;
                 if let Some(lowered) = lower_scheme(&scheme)
-                    && !accepted.contains(&lowered)
+                    && !together.contains(&lowered)
                 {
-                    accepted.push(lowered);
+                    together.push(lowered);
                 }
+            }
+            if !together.is_empty() && !accepted.contains(&together) {
+                accepted.push(together);
             }
         }
         Ok((

@@ -294,7 +294,7 @@ components:
     assert_eq!(statuses, [StatusMatch::Code(404), StatusMatch::Class(4)]);
     assert_eq!(
         operation.security,
-        [SecurityScheme::ApiKeyQuery("api_key".into())]
+        [[SecurityScheme::ApiKeyQuery("api_key".into())]]
     );
     assert!(operation.security_optional);
 }

@@ -20,6 +20,14 @@ pub(super) enum CallAuth<'a> {
     Fixed(Placement),
     /// With a provider's bearer token, asked for on every attempt.
     Provider(&'a dyn TokenProvider),
+    /// With several placements at once (a requirement that combines
+    /// schemes), and a provider's token too when one of them is a bearer.
+    Combined {
+        /// The same on every attempt.
+        fixed: Vec<Placement>,
+        /// Asked for its token on every attempt.
+        provider: Option<&'a dyn TokenProvider>,
+    },
 }
 
 impl ServiceClient {
@@ -42,6 +50,13 @@ impl ServiceClient {
                 CallAuth::Fixed(auth::placement(credentials, scheme))
             }
             Choice::Provider(provider) => CallAuth::Provider(provider),
+            Choice::Combined { fixed, provider } => CallAuth::Combined {
+                fixed: fixed
+                    .into_iter()
+                    .map(|(credentials, scheme)| auth::placement(credentials, scheme))
+                    .collect(),
+                provider,
+            },
         })
     }
 
@@ -73,7 +88,14 @@ impl CallAuth<'_> {
     /// Whether a 401 may be answered with a refreshed token: only when the
     /// call chose the provider's bearer token.
     pub(super) fn can_refresh(&self) -> bool {
-        matches!(self, CallAuth::Provider(_))
+        matches!(
+            self,
+            CallAuth::Provider(_)
+                | CallAuth::Combined {
+                    provider: Some(_),
+                    ..
+                }
+        )
     }
 
     /// Places the credentials on one attempt's request: a refreshed token
@@ -88,6 +110,31 @@ impl CallAuth<'_> {
         made: u32,
     ) -> Result<(), MicroserviceError> {
         let context = &prepared.context;
+        if let CallAuth::Combined { fixed, provider } = self {
+            let invalid = |name| {
+                MicroserviceError::invalid(
+                    context.clone(),
+                    InvalidRequestReason::Header { name },
+                    None,
+                )
+            };
+            for placement in fixed {
+                place(request, placement).map_err(invalid)?;
+            }
+            let token = match (provider, refreshed) {
+                (_, Some(token)) => Some(auth::bearer(token)),
+                (Some(provider), None) => {
+                    let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
+                    let token = within_deadline(context, deadline, made, fetching).await?;
+                    Some(auth::bearer(&token))
+                }
+                (None, None) => None,
+            };
+            if let Some(token) = token {
+                place(request, &token).map_err(invalid)?;
+            }
+            return Ok(());
+        }
         let fetched;
         let placement = match (self, refreshed) {
             (_, Some(token)) => {
@@ -95,6 +142,8 @@ impl CallAuth<'_> {
                 &fetched
             }
             (CallAuth::Fixed(placement), None) => placement,
+            // Placed above.
+            (CallAuth::Combined { .. }, None) => return Ok(()),
             (CallAuth::Provider(provider), None) => {
                 let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
                 let token = within_deadline(context, deadline, made, fetching).await?;

@@ -415,10 +415,10 @@ async fn a_401_to_an_anonymous_call_refreshes_nothing() {
 async fn a_cookie_credential_cannot_add_cookies() {
     static PROFILE: Operation =
         Operation::new("profile", Method::Get, "/profile").security(crate::request::Security {
-            schemes: &[crate::auth::AuthScheme::ApiKey {
+            requirements: &[&[crate::auth::AuthScheme::ApiKey {
                 location: crate::auth::ApiKeyLocation::Cookie,
                 name: "session",
-            }],
+            }]],
             optional: false,
         });
     let upstream = Scripted::new([], Step::Answer(200, &[]));

@@ -57,6 +57,8 @@ pub mod refs;
 #[rustfmt::skip]
 pub mod security;
 #[rustfmt::skip]
+pub mod security_and;
+#[rustfmt::skip]
 pub mod strings;
 #[rustfmt::skip]
 pub mod tagged_variant;

@@ -42,7 +42,7 @@ impl SecurityClient {
                 "/me",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
@@ -69,11 +69,13 @@ impl SecurityClient {
                 "/reports",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Header,
-                        name: "X-API-Key",
-                    },
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Header,
+                            name: "X-API-Key",
+                        },
+                    ],
                 ],
                 optional: false,
             });
@@ -89,11 +91,13 @@ impl SecurityClient {
                 "/exports",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Query,
-                        name: "api_key",
-                    },
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Query,
+                            name: "api_key",
+                        },
+                    ],
                 ],
                 optional: false,
             });
@@ -109,7 +113,7 @@ impl SecurityClient {
                 "/admin",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Basic],
+                requirements: &[&[codegen::AuthScheme::Basic]],
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
@@ -126,7 +130,7 @@ impl SecurityClient {
                 "/catalog",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: true,
             });
         let request = codegen::Request::new(&OPERATION);
@@ -141,7 +145,7 @@ impl SecurityClient {
                 "/calendar",
             )
             .security(codegen::Security {
-                schemes: &[codegen::AuthScheme::Bearer],
+                requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
@@ -158,12 +162,14 @@ impl SecurityClient {
                 "/both",
             )
             .security(codegen::Security {
-                schemes: &[
-                    codegen::AuthScheme::ApiKey {
-                        location: codegen::ApiKeyLocation::Header,
-                        name: "X-API-Key",
-                    },
-                    codegen::AuthScheme::Bearer,
+                requirements: &[
+                    &[
+                        codegen::AuthScheme::ApiKey {
+                            location: codegen::ApiKeyLocation::Header,
+                            name: "X-API-Key",
+                        },
+                        codegen::AuthScheme::Bearer,
+                    ],
                 ],
                 optional: false,
             });
