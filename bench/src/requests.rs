@@ -179,7 +179,7 @@ fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
 
 /// A reqwest builder with the settings our session gives its own client
 /// (`runtime/src/transport/pooled.rs`): no redirects, no retries of
-/// reqwest's own (its retry layer then copies no request), `TCP_NODELAY`,
+/// reqwest's own, `TCP_NODELAY`,
 /// the same timeouts, pool and `User-Agent`, no proxy lookups, HTTP/2 where
 /// ALPN offers it. The tuned raw client, and progenitor's.
 fn tuned_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
