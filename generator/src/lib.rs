@@ -23,6 +23,7 @@ pub mod lower;
 pub mod naming;
 pub mod output;
 pub(crate) mod overlay;
+pub mod paging;
 mod parallel;
 pub mod spec;
 pub mod support;
