@@ -4,6 +4,7 @@ pub mod fastapi;
 pub mod faults;
 pub mod features;
 pub mod fixtures;
+pub mod memory;
 pub mod prism;
 pub mod process;
 pub mod server;

@@ -10,16 +10,9 @@ const GIB: u64 = 1024 * 1024 * 1024;
 
 static DOWNLOAD: Operation = Operation::new("download", Method::Get, "/export");
 
-/// Peak resident set size of this process so far, in bytes (`VmHWM`).
+/// Peak resident set size of this process so far, in bytes.
 fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let kib: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
-        .expect("VmHWM in /proc/self/status");
-    kib * 1024
+    clientgen_tests::memory::peak_rss().expect("VmHWM in /proc/self/status")
 }
 
 #[tokio::test]
