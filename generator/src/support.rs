@@ -134,6 +134,18 @@ pub const SURFACE: &[Construct] = &[
         "tag value from the member's `enum`/`const`",
     ),
     row(
+        "discriminated members whose tag values overlap (several each, shared, or none inline)",
+        Supported,
+        "features/discriminator_overlap.yaml",
+        "untagged enum tried in order (the first that fits wins), each member keeping its tag field; noted in its docs",
+    ),
+    row(
+        "`$recursiveRef`/`$recursiveAnchor`, `$dynamicRef`/`$dynamicAnchor`",
+        Supported,
+        "features/discriminator_overlap.yaml",
+        "a `$ref` to the nearest enclosing schema with the anchor (else the first in the document)",
+    ),
+    row(
         "`oneOf`/`anyOf` without a discriminator",
         Supported,
         "features/one_of.yaml",
@@ -270,12 +282,6 @@ pub const SURFACE: &[Construct] = &[
         Skipped,
         "invalid/body_param.yaml",
         "use `requestBody`",
-    ),
-    row(
-        "discriminated inline members without a tag value",
-        Skipped,
-        "invalid/discriminator_inline.yaml",
-        "add `enum`/`const` to the tag property",
     ),
     row(
         "dangling `$ref`s, `$ref`s to URLs",

@@ -268,3 +268,52 @@ async fn a_combined_security_requirement_sends_every_scheme() {
     assert_eq!(seen.header("x-api-key"), None);
     assert_eq!(server.request_count(), 3);
 }
+
+/// A union reached through `$recursiveRef` (OpenAI's compound filters)
+/// generates, and one whose members' tag values overlap is tried member by
+/// member with each member's own tag field kept; `$dynamicRef` names the
+/// schema with the `$dynamicAnchor`.
+#[tokio::test]
+async fn recursive_and_overlapping_unions_go_on_the_wire() {
+    use clientgen_tests::features::discriminator_overlap::{
+        ComparisonFilter, ComparisonFilterType, CompoundFilter, CompoundFilterFiltersItem,
+        CompoundFilterType, DiscriminatorOverlapClient, Tree,
+    };
+    let server = TestServer::start(|_| {
+        Reply::json(
+            200,
+            json!({"label": "root", "children": [{"label": "leaf", "children": []}]}),
+        )
+    })
+    .await;
+    let filters = DiscriminatorOverlapClient::from_service(client(&server.url(), |c| c));
+    let filter = CompoundFilter {
+        r#type: CompoundFilterType::Or,
+        filters: vec![
+            CompoundFilterFiltersItem::ComparisonFilter(ComparisonFilter {
+                r#type: ComparisonFilterType::EqModel,
+                key: "region".to_owned(),
+                value: "eu".to_owned(),
+            }),
+            CompoundFilterFiltersItem::CompoundFilter(CompoundFilter {
+                r#type: CompoundFilterType::And,
+                filters: Vec::new(),
+            }),
+        ],
+    };
+    let tree = filters.search(&filter).await.unwrap();
+    let sent = clientgen_tests::fixtures::only_request(&server).json();
+    assert_eq!(
+        sent,
+        json!({"type": "or", "filters": [
+            {"type": "eq", "key": "region", "value": "eu"},
+            {"type": "and", "filters": []}
+        ]})
+    );
+    assert_eq!(
+        serde_json::from_value::<CompoundFilter>(sent).unwrap(),
+        filter
+    );
+    assert_eq!(tree.children.unwrap()[0].label.as_deref(), Some("leaf"));
+    let _ = Tree::default();
+}

@@ -6,6 +6,7 @@
 //!   security, idempotency, link fields).
 //! - Recursive types are boxed here, after everything is named.
 
+mod dynamic;
 mod operations;
 mod prune;
 mod types;
@@ -23,7 +24,8 @@ const RESERVED: &[&str] = &["codegen"];
 /// Lowers `document` to a service called `name` (the module and
 /// configuration name).
 pub fn lower(document: &Document, name: &str) -> Result<(Service, Vec<Diagnostic>), Diagnostic> {
-    let root = &document.root;
+    let resolved = dynamic::resolve_dynamic_refs(&document.root);
+    let root = resolved.as_ref().unwrap_or(&document.root);
     let names = service_names(name).map_err(|reason| {
         Diagnostic::error(
             "#",

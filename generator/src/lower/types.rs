@@ -30,6 +30,9 @@ pub(crate) struct Types<'a> {
     failed: BTreeMap<String, Diagnostic>,
     /// Inline types by shape, so identical inline schemas share one type.
     shapes: BTreeMap<String, String>,
+    /// Notes for the docs of types lowered other than the spec says, by
+    /// name.
+    notes: BTreeMap<String, String>,
 }
 
 impl<'a> Types<'a> {
@@ -55,6 +58,7 @@ impl<'a> Types<'a> {
             inline: BTreeMap::new(),
             failed: BTreeMap::new(),
             shapes: BTreeMap::new(),
+            notes: BTreeMap::new(),
         }
     }
 
@@ -267,8 +271,11 @@ impl<'a> Types<'a> {
 
     /// The definition of the type called `name` for the schema at `at`.
     fn lower_definition(&mut self, at: &At<'a>, name: &str) -> Result<TypeDef, Diagnostic> {
-        let docs = description(at.value);
         let kind = self.lower_kind(at, name)?;
+        let docs = match (description(at.value), self.notes.remove(name)) {
+            (Some(docs), Some(note)) => Some(format!("{docs}\n\n{note}")),
+            (docs, note) => docs.or(note),
+        };
         Ok(TypeDef {
             name: name.to_owned(),
             docs,
@@ -294,6 +301,24 @@ impl<'a> Types<'a> {
                 .filter(|member| !is_null_schema(member.value))
                 .collect();
             if let Some(discriminator) = at.get("discriminator") {
+                let tag = discriminator.str("propertyName").unwrap_or_default();
+                let values: Vec<_> = non_null
+                    .iter()
+                    .map(|member| {
+                        member_tag_values(self.root, discriminator.value, member.value, tag)
+                    })
+                    .collect();
+                if !tag.is_empty() && values_overlap(&values) {
+                    self.notes.insert(
+                        name.to_owned(),
+                        format!(
+                            "The members' `{tag}` values do not tell them apart (one stands for several, \
+                             two share one, or one declares none), so the member is found by trying each \
+                             in order (the first that fits wins), and each keeps its `{tag}` field."
+                        ),
+                    );
+                    return self.lower_untagged(&non_null, name);
+                }
                 return self.lower_tagged(&discriminator, &non_null, name);
             }
             if non_null.len() == 1 {
@@ -396,10 +421,14 @@ impl<'a> Types<'a> {
                 Some(reference) => {
                     let target = lookup(self.root, reference, member.pointer())?;
                     let component = reference.rsplit('/').next().unwrap_or(reference);
-                    let wire = mapping
-                        .get(target.pointer())
-                        .cloned()
-                        .unwrap_or_else(|| component.to_owned());
+                    // The mapping, else the one value the member's tag
+                    // property declares, else the component's name.
+                    let wire = mapping.get(target.pointer()).cloned().unwrap_or_else(|| {
+                        match declared_tag_values(self.root, member.value, tag, 0).as_deref() {
+                            Some([value]) => value.clone(),
+                            _ => component.to_owned(),
+                        }
+                    });
                     let ty = self.type_of(member, &format!("{name}{}", pascal(&wire)))?;
                     (wire, ty)
                 }
@@ -481,6 +510,92 @@ fn inline_tag_value(root: &Value, member: &At<'_>, tag: &str, depth: usize) -> O
         .items("allOf")
         .iter()
         .find_map(|part| inline_tag_value(root, part, tag, depth + 1))
+}
+
+/// Every discriminator value a union member stands for: the `mapping`
+/// keys that name it, else the values its tag property declares (`const`,
+/// or each of an `enum`, through `allOf` and `$ref`s), else for a `$ref`
+/// the component's name; `None` for an inline member that declares none.
+fn member_tag_values(
+    root: &Value,
+    discriminator: &Value,
+    member: &Value,
+    tag: &str,
+) -> Option<Vec<String>> {
+    let reference = member.get("$ref").and_then(Value::as_str);
+    if let Some(reference) = reference {
+        let mapped: Vec<String> = discriminator
+            .get("mapping")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, target)| target.as_str() == Some(reference))
+            .map(|(value, _)| value.clone())
+            .collect();
+        if !mapped.is_empty() {
+            return Some(mapped);
+        }
+    }
+    declared_tag_values(root, member, tag, 0).or_else(|| {
+        reference
+            .map(|reference| vec![reference.rsplit('/').next().unwrap_or(reference).to_owned()])
+    })
+}
+
+/// The values a schema's tag property declares (`const`, or an `enum`'s
+/// strings), through `allOf` members and `$ref`s.
+fn declared_tag_values(
+    root: &Value,
+    schema: &Value,
+    tag: &str,
+    depth: usize,
+) -> Option<Vec<String>> {
+    if depth > 8 {
+        return None;
+    }
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => lookup(root, reference, "#").ok()?.value,
+        None => schema,
+    };
+    if let Some(property) = schema.get("properties").and_then(|p| p.get(tag)) {
+        let property = match property.get("$ref").and_then(Value::as_str) {
+            Some(reference) => lookup(root, reference, "#").ok()?.value,
+            None => property,
+        };
+        if let Some(value) = property.get("const").and_then(Value::as_str) {
+            return Some(vec![value.to_owned()]);
+        }
+        let values: Vec<String> = property
+            .get("enum")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        if !values.is_empty() {
+            return Some(values);
+        }
+    }
+    schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find_map(|part| declared_tag_values(root, part, tag, depth + 1))
+}
+
+/// Whether the members' discriminator values do not tell them apart: one
+/// stands for several values, two share one (DigitalOcean's actions,
+/// OpenAI's filters), or an inline member declares none (DigitalOcean's
+/// domain records, whose mapping points into files that were not
+/// bundled). Such a union is tried member by member instead.
+fn values_overlap(values: &[Option<Vec<String>>]) -> bool {
+    let mut seen = BTreeSet::new();
+    values.iter().any(|values| match values {
+        None => true,
+        Some(values) => values.len() > 1 || values.iter().any(|value| !seen.insert(value.clone())),
+    })
 }
 
 /// The members of a `oneOf` or `anyOf`, if the schema is one.
@@ -634,9 +749,21 @@ fn collect_tags(root: &Value, value: &Value, tags: &mut BTreeMap<String, String>
                 .get("discriminator")
                 .and_then(|d| d.get("propertyName"))
                 .and_then(Value::as_str);
-            if let Some(tag) = tag {
-                for key in ["oneOf", "anyOf"] {
-                    for member in map.get(key).and_then(Value::as_array).into_iter().flatten() {
+            let members: Vec<&Value> = ["oneOf", "anyOf"]
+                .into_iter()
+                .flat_map(|key| map.get(key).and_then(Value::as_array).into_iter().flatten())
+                .collect();
+            let overlapping = tag.is_some_and(|tag| {
+                let discriminator = map.get("discriminator").unwrap_or(&Value::Null);
+                let values: Vec<_> = members
+                    .iter()
+                    .map(|member| member_tag_values(root, discriminator, member, tag))
+                    .collect();
+                values_overlap(&values)
+            });
+            if let Some(tag) = tag.filter(|_| !overlapping) {
+                {
+                    for member in members {
                         if let Some(reference) = member.get("$ref").and_then(Value::as_str)
                             && let Ok(target) = lookup(root, reference, "#")
                         {

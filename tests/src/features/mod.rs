@@ -15,6 +15,8 @@ pub mod deep_object;
 #[rustfmt::skip]
 pub mod descriptions;
 #[rustfmt::skip]
+pub mod discriminator_overlap;
+#[rustfmt::skip]
 pub mod enums;
 #[rustfmt::skip]
 pub mod errors;

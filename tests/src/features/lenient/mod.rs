@@ -14,10 +14,6 @@ pub mod content_param;
 #[rustfmt::skip]
 pub mod dangling_ref;
 #[rustfmt::skip]
-pub mod discriminator_duplicate;
-#[rustfmt::skip]
-pub mod discriminator_inline;
-#[rustfmt::skip]
 pub mod discriminator_no_property;
 #[rustfmt::skip]
 pub mod link_outside_body;
