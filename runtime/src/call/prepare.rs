@@ -37,6 +37,7 @@ impl Prepared {
         let mut request = HttpRequest::new(self.operation.method, self.url.clone());
         request.headers = self.headers.clone();
         request.body = self.body.clone();
+        request.operation = self.operation.id;
         request
     }
 }

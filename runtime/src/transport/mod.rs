@@ -23,6 +23,7 @@
 //! ```
 
 mod body;
+mod fake;
 mod headers;
 mod pooled;
 mod settings;
@@ -34,6 +35,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use self::body::{BodyStream, FileStream, RequestBody, ResponseBody};
+pub use self::fake::{FakeReply, FakeUpstream, RecordedCall};
 pub use self::headers::{Headers, InvalidHeader};
 pub use self::pooled::{BuildError, ReqwestTransport};
 pub use self::settings::{DEFAULT_USER_AGENT, HttpSettings, HttpVersion, ProxySettings};
@@ -102,12 +104,16 @@ pub struct HttpRequest {
     pub headers: Headers,
     /// The body.
     pub body: RequestBody,
+    /// The operation id the request belongs to (empty when it belongs to
+    /// none), for transports that route by operation, such as fakes.
+    pub operation: &'static str,
 }
 
 impl fmt::Debug for HttpRequest {
     /// The query is left out (it may hold an API key), header values too.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")
+            .field("operation", &self.operation)
             .field("method", &self.method)
             .field("origin", &self.url.origin().ascii_serialization())
             .field("path", &self.url.path())
@@ -125,6 +131,7 @@ impl HttpRequest {
             url,
             headers: Headers::new(),
             body: RequestBody::empty(),
+            operation: "",
         }
     }
 }
