@@ -203,6 +203,28 @@ pub fn service_names(stem: &str) -> Result<ServiceNames, String> {
     Ok(ServiceNames { service, module })
 }
 
+/// The function name inside an operation id FastAPI made up: FastAPI's
+/// default id is the function's name, then the path with every character
+/// other than a letter, digit or `_` written as `_`, then `_` and the
+/// method (`get_leave_balance_leave_wallets__employee_id__balance_get` for
+/// `get_leave_balance` at `GET /leave-wallets/{employee_id}/balance`).
+/// `None` when the id does not have that form.
+pub fn fastapi_function<'a>(operation_id: &'a str, path: &str, method: &str) -> Option<&'a str> {
+    let route: String = path
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let function = operation_id.strip_suffix(&format!("{route}_{method}"))?;
+    (!function.is_empty() && function.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .then_some(function)
+}
+
 /// Hands out names unique within one scope.
 #[derive(Clone, Debug, Default)]
 pub struct Names {
@@ -268,6 +290,52 @@ mod tests {
         for refused in ["été", "1password", "", "-x", "a b", "über-api"] {
             assert!(names(refused).is_err(), "{refused:?}");
         }
+    }
+
+    #[test]
+    fn fastapi_ids_give_their_function_names() {
+        fn function<'a>(id: &'a str, path: &str, method: &str) -> Option<&'a str> {
+            fastapi_function(id, path, method)
+        }
+        assert_eq!(
+            function(
+                "get_leave_balance_leave_wallets__employee_id__balance_get",
+                "/leave-wallets/{employee_id}/balance",
+                "get"
+            ),
+            Some("get_leave_balance")
+        );
+        assert_eq!(
+            function(
+                "delete_notification_notifications__notification_id__delete",
+                "/notifications/{notification_id}",
+                "delete"
+            ),
+            Some("delete_notification")
+        );
+        assert_eq!(
+            function(
+                "send_notification_notifications_post",
+                "/notifications",
+                "post"
+            ),
+            Some("send_notification")
+        );
+        assert_eq!(
+            function("getUser", "/users/{id}", "get"),
+            None,
+            "not FastAPI's form"
+        );
+        assert_eq!(
+            function("_notifications_post", "/notifications", "post"),
+            None,
+            "no function left"
+        );
+        assert_eq!(
+            function("list_items_get", "/items", "post"),
+            None,
+            "another method"
+        );
     }
 
     #[test]

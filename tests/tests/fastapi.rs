@@ -48,21 +48,17 @@ async fn the_leave_wallet_through_its_generated_client() {
 
     // An optional query parameter left out takes the server's default.
     let annual = wallets
-        .get_leave_balance_leave_wallets_employee_id_balance_get("emp-1", None, None)
+        .get_leave_balance("emp-1", None, None)
         .await
         .unwrap();
     assert_eq!((annual.leave_type, annual.days), (LeaveType::Annual, 20.0));
     let sick = wallets
-        .get_leave_balance_leave_wallets_employee_id_balance_get(
-            "emp-1",
-            Some(&LeaveType::Sick),
-            None,
-        )
+        .get_leave_balance("emp-1", Some(&LeaveType::Sick), None)
         .await
         .unwrap();
     assert_eq!(sick.days, 5.0);
     let missing = wallets
-        .get_leave_balance_leave_wallets_employee_id_balance_get("emp-9", None, None)
+        .get_leave_balance("emp-9", None, None)
         .await
         .unwrap_err();
     assert_eq!(missing.status(), Some(404));
@@ -75,7 +71,7 @@ async fn the_leave_wallet_through_its_generated_client() {
         approved_by: None,
     };
     let error = wallets
-        .debit_leave_leave_wallets_employee_id_debits_post("emp-1", None, &refused)
+        .debit_leave("emp-1", None, &refused)
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(422));
@@ -92,7 +88,7 @@ async fn the_leave_wallet_through_its_generated_client() {
         approved_by: Some(vec!["mgr-1".to_owned()]),
     };
     let done = wallets
-        .debit_leave_leave_wallets_employee_id_debits_post("emp-1", Some("req-7"), &debit)
+        .debit_leave("emp-1", Some("req-7"), &debit)
         .await
         .unwrap();
     assert_eq!(done.balance_after, 18.0);
@@ -101,13 +97,13 @@ async fn the_leave_wallet_through_its_generated_client() {
         ..debit
     };
     let error = wallets
-        .debit_leave_leave_wallets_employee_id_debits_post("emp-1", None, &overdrawn)
+        .debit_leave("emp-1", None, &overdrawn)
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(409));
 
     let page = wallets
-        .list_leave_wallets_leave_wallets_get(Some(1), None, Some(&LeaveType::Sick))
+        .list_leave_wallets(Some(1), None, Some(&LeaveType::Sick))
         .await
         .unwrap();
     assert_eq!(page.len(), 1);
@@ -119,7 +115,7 @@ async fn notifications_through_their_generated_client() {
     let app = start("notifications").await;
     let notifications = NotificationsClient::from_service(client(&app.url(), |config| config));
     let sent = notifications
-        .send_notification_notifications_post(&NotificationCreate {
+        .send_notification(&NotificationCreate {
             user_id: "u-1".to_owned(),
             message: "Approved".to_owned(),
             channel: None,
@@ -130,21 +126,18 @@ async fn notifications_through_their_generated_client() {
         .unwrap();
     assert_eq!(sent.channel, Channel::Email, "the model's default");
     let listed = notifications
-        .list_notifications_users_user_id_notifications_get("u-1", Some(true), Some(10), None)
+        .list_notifications("u-1", Some(true), Some(10), None)
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
     let by_sms = notifications
-        .list_notifications_users_user_id_notifications_get("u-1", None, None, Some(&Channel::Sms))
+        .list_notifications("u-1", None, None, Some(&Channel::Sms))
         .await
         .unwrap();
     assert!(by_sms.is_empty());
-    notifications
-        .delete_notification_notifications_notification_id_delete(sent.id)
-        .await
-        .unwrap();
+    notifications.delete_notification(sent.id).await.unwrap();
     let again = notifications
-        .delete_notification_notifications_notification_id_delete(sent.id)
+        .delete_notification(sent.id)
         .await
         .unwrap_err();
     assert_eq!(again.status(), Some(404));

@@ -27,15 +27,15 @@ async fn a_link_marked_by_an_overlay_is_resolved_on_the_wire() {
     });
     let notifications = OverlaidClient::from_service(svc);
     notifications
-        .send_notification_notifications_post(Some("key-1"), &notification(Some("/approvals/42")))
+        .send_notification(Some("key-1"), &notification(Some("/approvals/42")))
         .await
         .unwrap();
     notifications
-        .send_notification_notifications_post(None, &notification(None))
+        .send_notification(None, &notification(None))
         .await
         .unwrap();
     let error = notifications
-        .send_notification_notifications_post(None, &notification(Some("//evil.example")))
+        .send_notification(None, &notification(Some("//evil.example")))
         .await
         .unwrap_err();
     assert!(error.is_invalid_request(), "{error}");

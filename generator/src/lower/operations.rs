@@ -1,7 +1,7 @@
 //! Lowering paths and operations: parameters, bodies, responses, security,
 //! idempotency and link fields.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -11,7 +11,7 @@ use crate::ir::{
     Body, ErrorBody, HttpMethod, Media, Operation, Param, ParamLocation, ParamStyle,
     SecurityScheme, StatusMatch, Success, SuccessVariant, TypeRef,
 };
-use crate::naming::{Names, pascal, snake};
+use crate::naming::{Names, fastapi_function, pascal, snake};
 use crate::spec::{At, resolve};
 
 /// Method names a generated client defines itself.
@@ -27,6 +27,7 @@ pub(crate) fn lower_operations<'a>(
     let mut methods = Names::with_taken(CLIENT_METHODS.iter().copied());
     let global_security = doc.get("security");
     let mut operations = Vec::new();
+    let short_names = fastapi_names(root);
     for (path, item) in doc.entries("paths") {
         let item = resolve(root, item)?;
         let shared = item.items("parameters");
@@ -40,6 +41,7 @@ pub(crate) fn lower_operations<'a>(
                 method,
                 shared: &shared,
                 global_security: global_security.as_ref(),
+                short_name: short_names.get(&(path, key)).map(String::as_str),
             };
             let mut notes = Vec::new();
             match context.lower(&operation, types, &mut methods, &mut notes) {
@@ -56,6 +58,38 @@ pub(crate) fn lower_operations<'a>(
         }
     }
     Ok(operations)
+}
+
+/// The method names FastAPI's operation ids hold, by path and method:
+/// `get_leave_balance` for `get_leave_balance_leave_wallets__employee_id__balance_get`.
+/// A function name two operations share is left out: they keep their
+/// whole ids, so the names do not depend on the order of the spec.
+fn fastapi_names(root: &Value) -> BTreeMap<(&str, &str), String> {
+    let mut found: BTreeMap<(&str, &str), String> = BTreeMap::new();
+    for (path, item) in At::root(root).entries("paths") {
+        let Ok(item) = resolve(root, item) else {
+            continue;
+        };
+        for (key, operation) in item.object_entries() {
+            let function = operation
+                .str("operationId")
+                .and_then(|id| fastapi_function(id, path, key));
+            if let Some(function) = function {
+                found.insert((path, key), snake(function));
+            }
+        }
+    }
+    let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+    for name in found.values() {
+        *uses.entry(name.as_str()).or_default() += 1;
+    }
+    let shared: BTreeSet<String> = uses
+        .into_iter()
+        .filter(|(_, count)| *count > 1)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    found.retain(|_, name| !shared.contains(name));
+    found
 }
 
 /// The warning for an operation left out of the client.
@@ -91,6 +125,9 @@ struct OperationContext<'a, 'b> {
     method: HttpMethod,
     shared: &'b [At<'a>],
     global_security: Option<&'b At<'a>>,
+    /// The method name FastAPI's operation id holds, when it has that
+    /// form and no other operation shares the name.
+    short_name: Option<&'b str>,
 }
 
 impl<'a> OperationContext<'a, '_> {
@@ -104,7 +141,8 @@ impl<'a> OperationContext<'a, '_> {
         let id = at
             .str("operationId")
             .map_or_else(|| derived_id(self.method, self.path), str::to_owned);
-        let method_name = methods.unique(&snake(&id));
+        let method_name =
+            methods.unique(&self.short_name.map_or_else(|| snake(&id), str::to_owned));
         let type_prefix = pascal(&id);
         let params = self.params(at, types, &type_prefix, notes)?;
         self.refuse_unresolvable_links(at)?;

@@ -33,7 +33,7 @@ impl Nullable31Client {
         &self.service
     }
     /// `GET /profiles/{profile_id}`
-    pub async fn read_profile_profiles_profile_id_get(
+    pub async fn read_profile(
         &self,
         profile_id: i64,
         locale: Option<&str>,
@@ -43,7 +43,7 @@ impl Nullable31Client {
                 codegen::Method::Get,
                 "/profiles/{profile_id}",
             )
-            .error_decoder(read_profile_profiles_profile_id_get_errors);
+            .error_decoder(read_profile_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("profile_id", profile_id);
         let request = match locale {
@@ -53,10 +53,7 @@ impl Nullable31Client {
         self.service.execute(request).await?.json()
     }
 }
-fn read_profile_profiles_profile_id_get_errors(
-    status: u16,
-    body: &[u8],
-) -> Option<Box<dyn codegen::ErrorBody>> {
+fn read_profile_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         422 => codegen::decode_error::<HttpValidationError>(body),
         _ => None,

@@ -35,7 +35,7 @@ impl OverlaidClient {
     /// Send Notification
     ///
     /// `POST /notifications`
-    pub async fn send_notification_notifications_post(
+    pub async fn send_notification(
         &self,
         idempotency_key: Option<&str>,
         body: &NotificationCreate,
@@ -47,14 +47,14 @@ impl OverlaidClient {
             )
             .idempotency_header("Idempotency-Key")
             .link_fields(&["/action_url"])
-            .error_decoder(send_notification_notifications_post_errors);
+            .error_decoder(send_notification_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = request.idempotency_key_opt(idempotency_key);
         let request = request.json(body);
         self.service.execute(request).await?.json()
     }
 }
-fn send_notification_notifications_post_errors(
+fn send_notification_errors(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {

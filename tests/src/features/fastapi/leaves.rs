@@ -35,7 +35,7 @@ impl LeavesClient {
     /// List Leave Wallets
     ///
     /// `GET /leave-wallets`
-    pub async fn list_leave_wallets_leave_wallets_get(
+    pub async fn list_leave_wallets(
         &self,
         limit: Option<i64>,
         offset: Option<i64>,
@@ -46,7 +46,7 @@ impl LeavesClient {
                 codegen::Method::Get,
                 "/leave-wallets",
             )
-            .error_decoder(list_leave_wallets_leave_wallets_get_errors);
+            .error_decoder(list_leave_wallets_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = match limit {
             Some(value) => request.query("limit", value),
@@ -65,7 +65,7 @@ impl LeavesClient {
     /// Get Leave Balance
     ///
     /// `GET /leave-wallets/{employee_id}/balance`
-    pub async fn get_leave_balance_leave_wallets_employee_id_balance_get(
+    pub async fn get_leave_balance(
         &self,
         employee_id: &str,
         leave_type: Option<&LeaveType>,
@@ -76,7 +76,7 @@ impl LeavesClient {
                 codegen::Method::Get,
                 "/leave-wallets/{employee_id}/balance",
             )
-            .error_decoder(list_leave_wallets_leave_wallets_get_errors);
+            .error_decoder(list_leave_wallets_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = match leave_type {
@@ -92,7 +92,7 @@ impl LeavesClient {
     /// Debit Leave
     ///
     /// `POST /leave-wallets/{employee_id}/debits`
-    pub async fn debit_leave_leave_wallets_employee_id_debits_post(
+    pub async fn debit_leave(
         &self,
         employee_id: &str,
         x_request_id: Option<&str>,
@@ -103,7 +103,7 @@ impl LeavesClient {
                 codegen::Method::Post,
                 "/leave-wallets/{employee_id}/debits",
             )
-            .error_decoder(list_leave_wallets_leave_wallets_get_errors);
+            .error_decoder(list_leave_wallets_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = match x_request_id {
@@ -114,7 +114,7 @@ impl LeavesClient {
         self.service.execute(request).await?.json()
     }
 }
-fn list_leave_wallets_leave_wallets_get_errors(
+fn list_leave_wallets_errors(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {

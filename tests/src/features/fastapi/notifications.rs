@@ -35,7 +35,7 @@ impl NotificationsClient {
     /// Send Notification
     ///
     /// `POST /notifications`
-    pub async fn send_notification_notifications_post(
+    pub async fn send_notification(
         &self,
         body: &NotificationCreate,
     ) -> Result<Notification, codegen::MicroserviceError> {
@@ -44,7 +44,7 @@ impl NotificationsClient {
                 codegen::Method::Post,
                 "/notifications",
             )
-            .error_decoder(send_notification_notifications_post_errors);
+            .error_decoder(send_notification_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = request.json(body);
         self.service.execute(request).await?.json()
@@ -52,7 +52,7 @@ impl NotificationsClient {
     /// Delete Notification
     ///
     /// `DELETE /notifications/{notification_id}`
-    pub async fn delete_notification_notifications_notification_id_delete(
+    pub async fn delete_notification(
         &self,
         notification_id: i64,
     ) -> Result<(), codegen::MicroserviceError> {
@@ -61,7 +61,7 @@ impl NotificationsClient {
                 codegen::Method::Delete,
                 "/notifications/{notification_id}",
             )
-            .error_decoder(send_notification_notifications_post_errors);
+            .error_decoder(send_notification_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("notification_id", notification_id);
         self.service.execute(request).await?;
@@ -70,7 +70,7 @@ impl NotificationsClient {
     /// List Notifications
     ///
     /// `GET /users/{user_id}/notifications`
-    pub async fn list_notifications_users_user_id_notifications_get(
+    pub async fn list_notifications(
         &self,
         user_id: &str,
         unread_only: Option<bool>,
@@ -82,7 +82,7 @@ impl NotificationsClient {
                 codegen::Method::Get,
                 "/users/{user_id}/notifications",
             )
-            .error_decoder(send_notification_notifications_post_errors);
+            .error_decoder(send_notification_errors);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("user_id", user_id);
         let request = match unread_only {
@@ -100,7 +100,7 @@ impl NotificationsClient {
         self.service.execute(request).await?.json()
     }
 }
-fn send_notification_notifications_post_errors(
+fn send_notification_errors(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
