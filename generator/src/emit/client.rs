@@ -260,8 +260,11 @@ fn param_step(param: &Param, operation: &Operation) -> TokenStream {
                 quote!(request.query_array(#wire, codegen::pieces(#value), true))
             }
             ParamLocation::Query => quote!(request.query(#wire, codegen::simple(#value, false))),
-            ParamLocation::Header | ParamLocation::Cookie => {
+            ParamLocation::Header => {
                 quote!(request.header(#wire, codegen::simple(#value, #explode)))
+            }
+            ParamLocation::Cookie => {
+                quote!(request.cookie(#wire, codegen::simple(#value, #explode)))
             }
         };
         return if param.required {
@@ -453,9 +456,13 @@ fn emit_success_enum(operation: &Operation) -> Option<TokenStream> {
     let docs = doc_attr(None, || {
         format!("The successful answers of `{}`.", operation.method_name)
     });
-    let arms = variants.iter().map(|variant| {
+    let arms = variants.iter().enumerate().map(|(index, variant)| {
         let variant_name = ident(&variant.name);
-        let doc = format!(" Status {}.", variant.status);
+        let doc = if *catch_all && index + 1 == variants.len() {
+            " Any other 2xx status (`2XX`).".to_owned()
+        } else {
+            format!(" Status {}.", variant.status)
+        };
         match &variant.ty {
             Some(ty) => {
                 let ty = media_type(ty, variant.media);

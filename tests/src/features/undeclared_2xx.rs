@@ -100,7 +100,7 @@ pub enum StartJobResponse {
 pub enum GetJobResponse {
     /// Status 202.
     Accepted(Queued),
-    /// Status 200.
+    /// Any other 2xx status (`2XX`).
     Success(ResultModel),
 }
 /// The `Queued` schema.
