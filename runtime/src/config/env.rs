@@ -81,6 +81,9 @@ where
     let mut builder = RuntimeConfigBuilder::default();
     let mut basic: std::collections::BTreeMap<String, (Option<String>, Option<String>)> =
         Default::default();
+    // Each service's credentials; several (a token and an API key, say)
+    // serve operations whose security requires them together.
+    let mut held: std::collections::BTreeMap<String, Vec<Credentials>> = Default::default();
     let mut timeouts = (None, None);
     let mut identity = (None, None);
     let mut backoff = (None, None);
@@ -119,12 +122,12 @@ where
             _ => match service_suffix(name) {
                 Some((service, SERVICE_URL)) => builder = builder.service_url(service, value),
                 Some((service, SERVICE_TOKEN)) => {
-                    builder =
-                        builder.credentials(service, Credentials::bearer(non_empty(name, value)?));
+                    let token = Credentials::bearer(non_empty(name, value)?);
+                    held.entry(service.to_owned()).or_default().push(token);
                 }
                 Some((service, SERVICE_API_KEY)) => {
-                    builder =
-                        builder.credentials(service, Credentials::api_key(non_empty(name, value)?));
+                    let key = Credentials::api_key(non_empty(name, value)?);
+                    held.entry(service.to_owned()).or_default().push(key);
                 }
                 Some((service, SERVICE_USERNAME)) => {
                     basic.entry(service.to_owned()).or_default().0 = Some(value.to_owned());
@@ -144,13 +147,22 @@ where
     for (service, pair) in basic {
         match pair {
             (Some(username), Some(password)) => {
-                builder = builder.credentials(&service, Credentials::basic(username, password));
+                let basic = Credentials::basic(username, password);
+                held.entry(service).or_default().push(basic);
             }
             (Some(_), None) => {
                 return Err(missing_pair(&service, SERVICE_PASSWORD, SERVICE_USERNAME));
             }
             (None, _) => return Err(missing_pair(&service, SERVICE_USERNAME, SERVICE_PASSWORD)),
         }
+    }
+    for (service, mut credentials) in held {
+        let credentials = if credentials.len() == 1 {
+            credentials.remove(0)
+        } else {
+            Credentials::all(credentials)
+        };
+        builder = builder.credentials(&service, credentials);
     }
     builder = http::apply_identity(builder, identity.0, identity.1)?;
     let lookup = |name: &str| {

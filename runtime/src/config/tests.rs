@@ -149,6 +149,26 @@ fn a_proxy_password_is_never_shown_and_a_socks_all_proxy_is_ignored() {
 }
 
 #[test]
+fn a_token_and_an_api_key_of_one_service_are_held_together() {
+    let config = vars(&[
+        ("AUDIT_SERVICE_URL", "http://audit.internal"),
+        ("AUDIT_SERVICE_TOKEN", "tok"),
+        ("AUDIT_SERVICE_API_KEY", "k3y"),
+        ("AUTH_SERVICE_URL", "http://auth.internal"),
+        ("AUTH_SERVICE_TOKEN", "tok"),
+    ])
+    .expect("valid");
+    assert!(matches!(
+        config.service("audit").and_then(ServiceConfig::credentials),
+        Some(Credentials::All(members)) if members.len() == 2
+    ));
+    assert!(matches!(
+        config.service("auth").and_then(ServiceConfig::credentials),
+        Some(Credentials::Bearer(_))
+    ));
+}
+
+#[test]
 fn bad_http_settings_name_their_variable() {
     for (name, value) in [
         ("HTTPS_PROXY", "socks://proxy"),
