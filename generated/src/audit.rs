@@ -39,6 +39,10 @@ impl AuditClient {
     /// Record one audit event and return it with its id.
     ///
     /// `POST /events`
+    ///
+    /// # Parameters
+    ///
+    /// - `x_request_id`: Correlation id of the request that caused the event.
     pub async fn write_audit_event(
         &self,
         x_request_id: Option<&str>,
@@ -60,7 +64,7 @@ impl AuditClient {
                 ],
                 optional: false,
             })
-            .error_decoder(write_audit_event_errors);
+            .error_decoder(decode_400_401_503_error);
         let request = codegen::Request::new(&OPERATION);
         let request = match x_request_id {
             Some(value) => request.header("X-Request-ID", value),
@@ -74,6 +78,12 @@ impl AuditClient {
     /// List recorded audit events, newest first, filtered by action type and time.
     ///
     /// `GET /events`
+    ///
+    /// # Parameters
+    ///
+    /// - `types`: Only return events with one of these actions; repeat for several.
+    /// - `since`: Only return events that occurred at or after this instant.
+    /// - `limit`: Maximum number of events to return.
     pub async fn list_audit_events(
         &self,
         types: Option<&[String]>,
@@ -96,7 +106,7 @@ impl AuditClient {
                 ],
                 optional: false,
             })
-            .error_decoder(write_audit_event_errors);
+            .error_decoder(decode_400_401_503_error);
         let request = codegen::Request::new(&OPERATION);
         let request = match types {
             Some(values) => request.query_array("types", values.iter(), true),
@@ -113,7 +123,7 @@ impl AuditClient {
         self.service.execute(request).await?.json()
     }
 }
-fn write_audit_event_errors(
+fn decode_400_401_503_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {

@@ -49,7 +49,7 @@ impl AuthClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(get_current_user_errors);
+            .error_decoder(decode_401_403_error_detail);
         let request = codegen::Request::new(&OPERATION);
         self.service.execute(request).await?.json()
     }
@@ -71,7 +71,7 @@ impl AuthClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(get_user_errors);
+            .error_decoder(decode_401_403_404_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("user_id", user_id);
         self.service.execute(request).await?.json()
@@ -95,13 +95,23 @@ impl AuthClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(validate_token_errors);
+            .error_decoder(decode_401_403_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.json(body);
         self.service.execute(request).await?.json()
     }
 }
-fn get_current_user_errors(
+fn decode_401_403_404_error_detail_422_http_validation_error(
+    status: u16,
+    body: &[u8],
+) -> Option<Box<dyn codegen::ErrorBody>> {
+    match status {
+        401 | 403 | 404 => codegen::decode_error::<ErrorDetail>(body),
+        422 => codegen::decode_error::<HttpValidationError>(body),
+        _ => None,
+    }
+}
+fn decode_401_403_error_detail(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -110,14 +120,7 @@ fn get_current_user_errors(
         _ => None,
     }
 }
-fn get_user_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
-    match status {
-        401 | 403 | 404 => codegen::decode_error::<ErrorDetail>(body),
-        422 => codegen::decode_error::<HttpValidationError>(body),
-        _ => None,
-    }
-}
-fn validate_token_errors(
+fn decode_401_403_error_detail_422_http_validation_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -134,7 +137,7 @@ pub struct ErrorDetail {
     /// `detail`
     pub detail: String,
 }
-/// The `HttpValidationError` schema.
+/// An error body of `get_user` and `validate_token`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct HttpValidationError {
@@ -212,7 +215,7 @@ pub struct User {
     /// `created_at`
     pub created_at: codegen::DateTime,
 }
-/// The `ValidationError` schema.
+/// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ValidationError {
@@ -223,7 +226,7 @@ pub struct ValidationError {
     /// `type`
     pub r#type: String,
 }
-/// The `ValidationErrorLocItem` schema.
+/// A field of [`ValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]

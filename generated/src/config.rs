@@ -39,6 +39,12 @@ impl ConfigClient {
     /// List the values of a namespace, optionally restricted to some keys.
     ///
     /// `GET /namespaces/{namespace}/keys`
+    ///
+    /// # Parameters
+    ///
+    /// - `namespace`: Configuration namespace.
+    /// - `keys`: Only return these keys; repeat the parameter for several keys.
+    /// - `limit`: Maximum number of values to return.
     pub async fn list_config_values(
         &self,
         namespace: &str,
@@ -61,7 +67,7 @@ impl ConfigClient {
                 ],
                 optional: false,
             })
-            .error_decoder(list_config_values_errors);
+            .error_decoder(decode_401_403_404_429_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("namespace", namespace);
         let request = match keys {
@@ -79,6 +85,11 @@ impl ConfigClient {
     /// Return one configuration value with its version.
     ///
     /// `GET /namespaces/{namespace}/keys/{key}`
+    ///
+    /// # Parameters
+    ///
+    /// - `namespace`: Configuration namespace.
+    /// - `key`: Key inside the namespace.
     pub async fn get_config_value(
         &self,
         namespace: &str,
@@ -100,7 +111,7 @@ impl ConfigClient {
                 ],
                 optional: false,
             })
-            .error_decoder(list_config_values_errors);
+            .error_decoder(decode_401_403_404_429_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("namespace", namespace);
         let request = request.path_param("key", key);
@@ -111,6 +122,10 @@ impl ConfigClient {
     /// Return the settings and feature flags of one service.
     ///
     /// `GET /services/{service}/settings`
+    ///
+    /// # Parameters
+    ///
+    /// - `service`: Service name.
     pub async fn get_service_settings(
         &self,
         service: &str,
@@ -131,13 +146,13 @@ impl ConfigClient {
                 ],
                 optional: false,
             })
-            .error_decoder(list_config_values_errors);
+            .error_decoder(decode_401_403_404_429_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("service", service);
         self.service.execute(request).await?.json()
     }
 }
-fn list_config_values_errors(
+fn decode_401_403_404_429_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {

@@ -39,6 +39,10 @@ impl ExpensiveWalletClient {
     /// Return the available and reserved amounts of an employee's account.
     ///
     /// `GET /accounts/{employee_id}/balance`
+    ///
+    /// # Parameters
+    ///
+    /// - `employee_id`: Employee identifier.
     pub async fn get_expense_balance(
         &self,
         employee_id: &str,
@@ -52,7 +56,7 @@ impl ExpensiveWalletClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(get_expense_balance_errors);
+            .error_decoder(decode_401_403_404_422_503_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         self.service.execute(request).await?.json()
@@ -62,6 +66,11 @@ impl ExpensiveWalletClient {
     /// Charge an expense against an employee's account.
     ///
     /// `POST /accounts/{employee_id}/debits`
+    ///
+    /// # Parameters
+    ///
+    /// - `employee_id`: Employee identifier.
+    /// - `idempotency_key`: Client-chosen key; a retry with the same key and body returns the first result.
     pub async fn debit_expense(
         &self,
         employee_id: &str,
@@ -78,7 +87,7 @@ impl ExpensiveWalletClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(debit_expense_errors);
+            .error_decoder(decode_401_403_404_409_422_503_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = request.idempotency_key(idempotency_key);
@@ -90,6 +99,11 @@ impl ExpensiveWalletClient {
     /// Add funds or a refund to an employee's account.
     ///
     /// `POST /accounts/{employee_id}/credits`
+    ///
+    /// # Parameters
+    ///
+    /// - `employee_id`: Employee identifier.
+    /// - `idempotency_key`: Client-chosen key; a retry with the same key and body returns the first result.
     pub async fn credit_expense(
         &self,
         employee_id: &str,
@@ -106,7 +120,7 @@ impl ExpensiveWalletClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(debit_expense_errors);
+            .error_decoder(decode_401_403_404_409_422_503_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = request.idempotency_key(idempotency_key);
@@ -114,7 +128,7 @@ impl ExpensiveWalletClient {
         self.service.execute(request).await?.json()
     }
 }
-fn debit_expense_errors(
+fn decode_401_403_404_409_422_503_problem(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -123,7 +137,7 @@ fn debit_expense_errors(
         _ => None,
     }
 }
-fn get_expense_balance_errors(
+fn decode_401_403_404_422_503_problem(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {

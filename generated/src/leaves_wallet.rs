@@ -52,7 +52,7 @@ impl LeavesWalletClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(get_leave_balance_errors);
+            .error_decoder(decode_401_404_503_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         self.service.execute(request).await?.json()
@@ -78,7 +78,9 @@ impl LeavesWalletClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(debit_leave_errors);
+            .error_decoder(
+                decode_401_404_409_503_error_detail_422_http_validation_error,
+            );
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = request.idempotency_key(idempotency_key);
@@ -106,7 +108,9 @@ impl LeavesWalletClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(debit_leave_errors);
+            .error_decoder(
+                decode_401_404_409_503_error_detail_422_http_validation_error,
+            );
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = request.idempotency_key(idempotency_key);
@@ -114,14 +118,17 @@ impl LeavesWalletClient {
         self.service.execute(request).await?.json()
     }
 }
-fn debit_leave_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
+fn decode_401_404_409_503_error_detail_422_http_validation_error(
+    status: u16,
+    body: &[u8],
+) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         401 | 404 | 409 | 503 => codegen::decode_error::<ErrorDetail>(body),
         422 => codegen::decode_error::<HttpValidationError>(body),
         _ => None,
     }
 }
-fn get_leave_balance_errors(
+fn decode_401_404_503_error_detail_422_http_validation_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -138,7 +145,7 @@ pub struct ErrorDetail {
     /// `detail`
     pub detail: String,
 }
-/// The `HttpValidationError` schema.
+/// An error body of `get_leave_balance`, `debit_leave` and `credit_leave`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct HttpValidationError {
@@ -219,7 +226,7 @@ impl std::fmt::Display for TransactionKind {
         f.write_str(self.as_str())
     }
 }
-/// The `ValidationError` schema.
+/// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ValidationError {
@@ -230,7 +237,7 @@ pub struct ValidationError {
     /// `type`
     pub r#type: String,
 }
-/// The `ValidationErrorLocItem` schema.
+/// A field of [`ValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]

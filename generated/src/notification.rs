@@ -53,7 +53,7 @@ impl NotificationClient {
                 optional: false,
             })
             .link_fields(&["/action_url"])
-            .error_decoder(send_notification_errors);
+            .error_decoder(decode_401_429_503_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.json(body);
         self.service.execute(request).await?.json()
@@ -76,13 +76,15 @@ impl NotificationClient {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
             })
-            .error_decoder(get_notification_errors);
+            .error_decoder(
+                decode_401_404_429_503_error_detail_422_http_validation_error,
+            );
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("notification_id", notification_id);
         self.service.execute(request).await?.json()
     }
 }
-fn get_notification_errors(
+fn decode_401_404_429_503_error_detail_422_http_validation_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -92,7 +94,7 @@ fn get_notification_errors(
         _ => None,
     }
 }
-fn send_notification_errors(
+fn decode_401_429_503_error_detail_422_http_validation_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -175,7 +177,7 @@ pub struct ErrorDetail {
     /// `detail`
     pub detail: String,
 }
-/// The `HttpValidationError` schema.
+/// An error body of `send_notification` and `get_notification`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct HttpValidationError {
@@ -237,7 +239,7 @@ pub struct NotificationRequest {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub scheduled_at: codegen::Nullable<codegen::DateTime>,
 }
-/// The `ValidationError` schema.
+/// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ValidationError {
@@ -248,7 +250,7 @@ pub struct ValidationError {
     /// `type`
     pub r#type: String,
 }
-/// The `ValidationErrorLocItem` schema.
+/// A field of [`ValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]

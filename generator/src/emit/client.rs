@@ -109,6 +109,28 @@ fn emit_method(operation: &Operation, decoders: &Decoders) -> TokenStream {
         operation.http_method.variant().to_ascii_uppercase(),
         operation.path
     ));
+    let described: Vec<String> = operation
+        .params
+        .iter()
+        .filter_map(|param| {
+            // The first paragraph, on one line: a list item must not run on.
+            let docs = param
+                .docs
+                .as_deref()?
+                .replace("\r\n", "\n")
+                .replace('\r', "\n");
+            let first = docs.split("\n\n").next()?;
+            let text = first.split_whitespace().collect::<Vec<_>>().join(" ");
+            Some(format!(
+                "- `{}`: {text}",
+                param.name.trim_start_matches("r#")
+            ))
+        })
+        .collect();
+    if !described.is_empty() {
+        docs.push_str("\n\n# Parameters\n\n");
+        docs.push_str(&described.join("\n"));
+    }
     let docs = doc_attr(Some(&docs), String::new);
     let deprecated = operation.deprecated.then(|| quote!(#[deprecated]));
 
@@ -499,17 +521,46 @@ pub(super) struct Decoders {
 }
 
 impl Decoders {
+    /// Each decoder is named for what it decodes, statuses and bodies
+    /// (`decode_401_403_error_detail_422_http_validation_error`).
     pub(super) fn new(operations: &[Operation]) -> Self {
-        let mut by_errors = BTreeMap::new();
-        for operation in operations {
-            let key = Self::key(&operation.errors);
-            if !key.is_empty() {
-                by_errors.entry(key).or_insert_with(|| {
-                    format!("{}_errors", operation.method_name.trim_start_matches("r#"))
-                });
+        let by_errors = operations
+            .iter()
+            .map(|operation| Self::key(&operation.errors))
+            .filter(|key| !key.is_empty())
+            .map(|key| {
+                let name = Self::name_of(&key);
+                (key, name)
+            })
+            .collect();
+        Self { by_errors }
+    }
+
+    /// The statuses of each error body, then the body, for each body.
+    fn name_of(key: &[(StatusMatch, TypeRef)]) -> String {
+        let mut groups: Vec<(&TypeRef, Vec<String>)> = Vec::new();
+        for (status, ty) in key {
+            let status = match status {
+                StatusMatch::Code(code) => code.to_string(),
+                StatusMatch::Class(class) => format!("{class}xx"),
+                StatusMatch::Default => "default".to_owned(),
+            };
+            match groups.iter_mut().find(|(group, _)| *group == ty) {
+                Some((_, statuses)) => statuses.push(status),
+                None => groups.push((ty, vec![status])),
             }
         }
-        Self { by_errors }
+        let parts: Vec<String> = groups
+            .into_iter()
+            .map(|(ty, statuses)| {
+                let body = match ty {
+                    TypeRef::Named(name) => crate::naming::snake(name),
+                    _ => "json".to_owned(),
+                };
+                format!("{}_{}", statuses.join("_"), body.trim_start_matches("r#"))
+            })
+            .collect();
+        format!("decode_{}", parts.join("_"))
     }
 
     fn key(errors: &[ErrorBody]) -> Vec<(StatusMatch, TypeRef)> {

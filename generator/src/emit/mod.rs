@@ -71,6 +71,9 @@ struct Lookups<'a> {
     decoders: client::Decoders,
     /// Variant structs that write their own discriminator tag.
     self_tags: types::SelfTags<'a>,
+    /// Where each type is used, for the docs of a type the spec leaves
+    /// undescribed.
+    usages: BTreeMap<&'a str, Vec<(&'static str, String)>>,
 }
 
 impl<'a> Lookups<'a> {
@@ -83,7 +86,94 @@ impl<'a> Lookups<'a> {
                 .collect(),
             decoders: client::Decoders::new(&service.operations),
             self_tags: types::SelfTags::new(&service.types),
+            usages: usages(service),
         }
+    }
+}
+
+/// Where each named type is used: `(how, where)` pairs such as
+/// `("the body of", "`x`")` and `("a field of", "[`Z`]")`, in the order of
+/// the operations and types.
+fn usages(service: &Service) -> BTreeMap<&str, Vec<(&'static str, String)>> {
+    fn add<'a>(
+        found: &mut BTreeMap<&'a str, Vec<(&'static str, String)>>,
+        ty: Option<&'a TypeRef>,
+        how: &'static str,
+        place: String,
+    ) {
+        if let Some(name) = ty.and_then(named_in) {
+            let uses = found.entry(name).or_default();
+            if !uses
+                .iter()
+                .any(|(seen_how, seen)| *seen_how == how && *seen == place)
+            {
+                uses.push((how, place));
+            }
+        }
+    }
+    let mut found = BTreeMap::new();
+    for operation in &service.operations {
+        let method = format!("`{}`", operation.method_name.trim_start_matches("r#"));
+        let body = operation.body.as_ref().map(|body| &body.ty);
+        add(&mut found, body, "the body of", method.clone());
+        match &operation.success {
+            crate::ir::Success::One { ty, .. } => {
+                add(&mut found, Some(ty), "returned by", method.clone());
+            }
+            crate::ir::Success::Several { variants, .. } => {
+                for variant in variants {
+                    add(
+                        &mut found,
+                        variant.ty.as_ref(),
+                        "returned by",
+                        method.clone(),
+                    );
+                }
+            }
+            crate::ir::Success::Empty => {}
+        }
+        for error in &operation.errors {
+            add(
+                &mut found,
+                Some(&error.ty),
+                "an error body of",
+                method.clone(),
+            );
+        }
+        for param in &operation.params {
+            add(
+                &mut found,
+                Some(&param.ty),
+                "a parameter of",
+                method.clone(),
+            );
+        }
+    }
+    for def in &service.types {
+        if let TypeKind::Struct { fields } = &def.kind {
+            for field in fields {
+                add(
+                    &mut found,
+                    Some(&field.ty),
+                    "a field of",
+                    format!("[`{}`]", def.name),
+                );
+            }
+        }
+    }
+    found
+}
+
+/// The named type a reference comes down to, through arrays, maps and
+/// options.
+fn named_in(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Array(inner)
+        | TypeRef::Map(inner)
+        | TypeRef::Nullable(inner)
+        | TypeRef::Boxed(inner) => named_in(inner),
+        _ => None,
     }
 }
 
@@ -285,7 +375,10 @@ fn emit_models(service: &Service, lookups: &Lookups<'_>, range: Range<usize>) ->
     let lookup = |name: &str| lookups.kinds.get(name).copied();
     service.types[range]
         .iter()
-        .map(|def| types::emit_type(def, &lookup, &lookups.self_tags))
+        .map(|def| {
+            let usage = lookups.usages.get(def.name.as_str()).map(Vec::as_slice);
+            types::emit_type(def, &lookup, &lookups.self_tags, usage)
+        })
         .collect()
 }
 

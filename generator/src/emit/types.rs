@@ -13,11 +13,10 @@ pub(super) fn emit_type<'a>(
     def: &TypeDef,
     lookup: &dyn Fn(&str) -> Option<&'a TypeKind>,
     self_tags: &SelfTags<'_>,
+    usage: Option<&[(&'static str, String)]>,
 ) -> TokenStream {
     let name = ident(&def.name);
-    let docs = doc_attr(def.docs.as_deref(), || {
-        format!("The `{}` schema.", def.name)
-    });
+    let docs = doc_attr(def.docs.as_deref(), || undescribed(&def.name, usage));
     match &def.kind {
         TypeKind::Struct { fields } => {
             let tag = self_tags.structs.get(def.name.as_str()).copied();
@@ -420,4 +419,41 @@ fn emit_untagged(
 /// A short human name of a type, for docs.
 fn describe(ty: &TypeRef) -> String {
     type_tokens(ty).to_string().replace(' ', "")
+}
+
+/// The docs of a type the spec does not describe: where it is used
+/// (`Returned by `a` and `b`; a field of [`C`].`), or its name.
+fn undescribed(name: &str, usage: Option<&[(&'static str, String)]>) -> String {
+    let Some(uses) = usage.filter(|uses| !uses.is_empty()) else {
+        return format!("The `{name}` schema.");
+    };
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (how, place) in uses {
+        match groups.iter_mut().find(|(group, _)| group == how) {
+            Some((_, places)) => places.push(place),
+            None => groups.push((how, vec![place])),
+        }
+    }
+    let sentences: Vec<String> = groups
+        .into_iter()
+        .map(|(how, places)| {
+            let shown = places.len().min(3);
+            let mut listed = places[..shown - 1].join(", ");
+            if shown > 1 {
+                listed.push_str(" and ");
+            }
+            listed.push_str(places[shown - 1]);
+            if places.len() > shown {
+                listed.push_str(" and others");
+            }
+            format!("{how} {listed}")
+        })
+        .collect();
+    let text = sentences.join("; ");
+    let mut chars = text.chars();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    format!("{first}{}.", chars.as_str())
 }

@@ -33,6 +33,11 @@ impl ArraysMapsClient {
         &self.service
     }
     /// `GET /items`
+    ///
+    /// # Parameters
+    ///
+    /// - `tag`: Repeated, `tag=a&tag=b`.
+    /// - `ids`: Comma-separated, `ids=1,2,3`.
     pub async fn list_items(
         &self,
         tag: Option<&[String]>,
@@ -73,7 +78,7 @@ impl ArraysMapsClient {
         self.service.execute(request).await?.json()
     }
 }
-/// The `Item` schema.
+/// A field of [`ItemPage`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item {
@@ -100,7 +105,7 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<Vec<ItemPartsItem>>,
 }
-/// The `ItemOwnersValue` schema.
+/// A field of [`Item`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ItemOwnersValue {
@@ -108,7 +113,7 @@ pub struct ItemOwnersValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-/// The `ItemPage` schema.
+/// Returned by `list_items`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ItemPage {
@@ -120,7 +125,7 @@ pub struct ItemPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matrix: Option<Vec<Vec<f64>>>,
 }
-/// The `ItemPartsItem` schema.
+/// A field of [`Item`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ItemPartsItem {

@@ -56,7 +56,7 @@ impl DeepObjectClient {
         Ok(())
     }
 }
-/// The `GetXFilter` schema.
+/// A parameter of `get_x`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct GetXFilter {
@@ -64,7 +64,7 @@ pub struct GetXFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-/// The `GetXLinesItem` schema.
+/// A parameter of `get_x`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct GetXLinesItem {

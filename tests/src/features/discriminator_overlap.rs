@@ -95,7 +95,7 @@ pub struct ComparisonFilter {
     /// `value`
     pub value: String,
 }
-/// The `ComparisonFilterType` schema.
+/// A field of [`ComparisonFilter`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum ComparisonFilterType {
@@ -124,7 +124,7 @@ impl std::fmt::Display for ComparisonFilterType {
         f.write_str(self.as_str())
     }
 }
-/// The `CompoundFilter` schema.
+/// The body of `search`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct CompoundFilter {
@@ -144,7 +144,7 @@ pub enum CompoundFilterFiltersItem {
     /// A value of type `CompoundFilter`.
     CompoundFilter(CompoundFilter),
 }
-/// The `CompoundFilterType` schema.
+/// A field of [`CompoundFilter`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum CompoundFilterType {
@@ -212,7 +212,7 @@ pub struct PostActionBodyVariant0 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PostActionBodyVariant0Type>,
 }
-/// The `PostActionBodyVariant0Type` schema.
+/// A field of [`PostActionBodyVariant0`] and [`PostActionBodyVariant1`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum PostActionBodyVariant0Type {
@@ -252,7 +252,7 @@ pub struct PostActionBodyVariant1 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
 }
-/// The `Tree` schema.
+/// Returned by `search`; a field of [`Tree`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Tree {

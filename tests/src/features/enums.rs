@@ -33,6 +33,10 @@ impl EnumsClient {
         &self.service
     }
     /// `GET /tasks`
+    ///
+    /// # Parameters
+    ///
+    /// - `order`: An inline enum; becomes `ListTasksOrder`.
     pub async fn list_tasks(
         &self,
         status: Option<&TaskStatus>,
@@ -66,7 +70,7 @@ impl EnumsClient {
         self.service.execute(request).await?.json()
     }
 }
-/// The `ListTasksOrder` schema.
+/// A parameter of `list_tasks`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum ListTasksOrder {
@@ -95,7 +99,7 @@ impl std::fmt::Display for ListTasksOrder {
         f.write_str(self.as_str())
     }
 }
-/// The `NewTask` schema.
+/// The body of `create_task`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct NewTask {
@@ -107,7 +111,7 @@ pub struct NewTask {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub channel: codegen::Nullable<NewTaskChannel>,
 }
-/// The `NewTaskChannel` schema.
+/// A field of [`NewTask`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum NewTaskChannel {
@@ -136,7 +140,7 @@ impl std::fmt::Display for NewTaskChannel {
         f.write_str(self.as_str())
     }
 }
-/// The `Task` schema.
+/// Returned by `list_tasks` and `create_task`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Task {
@@ -148,7 +152,7 @@ pub struct Task {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
 }
-/// The `TaskPriority` schema.
+/// A field of [`Task`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum TaskPriority {

@@ -42,7 +42,9 @@ impl ErrorsClient {
                 codegen::Method::Get,
                 "/accounts/{id}",
             )
-            .error_decoder(get_account_errors);
+            .error_decoder(
+                decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422,
+            );
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", id);
         self.service.execute(request).await?.json()
@@ -57,7 +59,9 @@ impl ErrorsClient {
                 codegen::Method::Delete,
                 "/accounts/{id}",
             )
-            .error_decoder(get_account_errors);
+            .error_decoder(
+                decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422,
+            );
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", id);
         self.service.execute(request).await?;
@@ -73,14 +77,17 @@ impl ErrorsClient {
                 codegen::Method::Post,
                 "/accounts/{id}/lock",
             )
-            .error_decoder(lock_account_errors);
+            .error_decoder(decode_5xx_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", id);
         self.service.execute(request).await?;
         Ok(())
     }
 }
-fn get_account_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
+fn decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422(
+    status: u16,
+    body: &[u8],
+) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         400 | 404 | 429 | 503 => codegen::decode_error::<Problem>(body),
         401 | 403 => codegen::decode_error::<AuthError>(body),
@@ -90,20 +97,20 @@ fn get_account_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::Error
         _ => codegen::decode_error::<Problem>(body),
     }
 }
-fn lock_account_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
+fn decode_5xx_problem(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         500..=599 => codegen::decode_error::<Problem>(body),
         _ => None,
     }
 }
-/// The `Account` schema.
+/// Returned by `get_account`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Account {
     /// `id`
     pub id: String,
 }
-/// The `AuthError` schema.
+/// An error body of `get_account` and `delete_account`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct AuthError {
@@ -113,14 +120,14 @@ pub struct AuthError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
 }
-/// The `Conflict` schema.
+/// An error body of `get_account` and `delete_account`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Conflict {
     /// `current_version`
     pub current_version: i64,
 }
-/// The `GetAccountResponse422` schema.
+/// An error body of `get_account` and `delete_account`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct GetAccountResponse422 {
@@ -128,7 +135,7 @@ pub struct GetAccountResponse422 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
 }
-/// The `Problem` schema.
+/// An error body of `get_account`, `delete_account` and `lock_account`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Problem {

@@ -42,19 +42,19 @@ impl ExternalRefsClient {
                 codegen::Method::Get,
                 "/pets/{pet_id}",
             )
-            .error_decoder(get_pet_errors);
+            .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("pet_id", pet_id);
         self.service.execute(request).await?.json()
     }
 }
-fn get_pet_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
+fn decode_404_problem(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         404 => codegen::decode_error::<Problem>(body),
         _ => None,
     }
 }
-/// The `Owner` schema.
+/// A field of [`Pet`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Owner {
@@ -62,7 +62,7 @@ pub struct Owner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-/// The `Pet` schema.
+/// Returned by `get_pet`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Pet {
@@ -74,7 +74,7 @@ pub struct Pet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
 }
-/// The `Problem` schema.
+/// An error body of `get_pet`; a field of [`Pet`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Problem {

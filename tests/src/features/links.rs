@@ -110,7 +110,7 @@ impl LinksClient {
         Ok(())
     }
 }
-/// The `Action` schema.
+/// A field of [`Notification`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Action {
@@ -121,7 +121,7 @@ pub struct Action {
     /// A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent.
     pub href: String,
 }
-/// The `Notification` schema.
+/// The body of `send_notification`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Notification {
@@ -140,7 +140,7 @@ pub struct Notification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_channel: Option<codegen::Map<Action>>,
 }
-/// The `NotificationDetails` schema.
+/// A field of [`Notification`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct NotificationDetails {
@@ -153,14 +153,14 @@ pub struct NotificationDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
-/// The `SendDigestBody` schema.
+/// The body of `send_digest`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct SendDigestBody {
     /// `entries`
     pub entries: Vec<SendDigestBodyEntriesItem>,
 }
-/// The `SendDigestBodyEntriesItem` schema.
+/// A field of [`SendDigestBody`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct SendDigestBodyEntriesItem {
@@ -171,7 +171,7 @@ pub struct SendDigestBodyEntriesItem {
     /// A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent.
     pub link: String,
 }
-/// The `SendInvitationBody` schema.
+/// The body of `send_invitation`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct SendInvitationBody {
@@ -182,5 +182,5 @@ pub struct SendInvitationBody {
     /// A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent.
     pub accept_url: String,
 }
-/// The `Target` schema.
+/// The body of `set_redirect`.
 pub type Target = String;

@@ -119,7 +119,7 @@ impl MediaClient {
         self.service.execute(request).await?.json()
     }
 }
-/// The `ChargeForm` schema.
+/// The body of `create_charge`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ChargeForm {
@@ -129,7 +129,7 @@ pub struct ChargeForm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<ChargeFormCard>,
 }
-/// The `ChargeFormCard` schema.
+/// A field of [`ChargeForm`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ChargeFormCard {
@@ -140,7 +140,7 @@ pub struct ChargeFormCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp_month: Option<i64>,
 }
-/// The `CreateChargeResponse` schema.
+/// Returned by `create_charge`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct CreateChargeResponse {
@@ -148,7 +148,7 @@ pub struct CreateChargeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-/// The `UpdateArticleBody` schema.
+/// The body of `update_article`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct UpdateArticleBody {

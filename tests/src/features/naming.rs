@@ -124,7 +124,7 @@ pub enum NewResponse2 {
         body: codegen::Bytes,
     },
 }
-/// The `BoxModel` schema.
+/// Returned by `new2`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct BoxModel {
@@ -148,7 +148,7 @@ pub struct NewResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-/// The `OptionModel` schema.
+/// The body of `new2`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct OptionModel {
@@ -156,7 +156,7 @@ pub struct OptionModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-/// The `ResultModel` schema.
+/// Returned by `match`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ResultModel {
@@ -164,7 +164,7 @@ pub struct ResultModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ok: Option<bool>,
 }
-/// The `SelfModel` schema.
+/// Returned by `new2`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct SelfModel {
@@ -174,7 +174,7 @@ pub struct SelfModel {
 }
 /// An alias named like std's String.
 pub type StringModel = String;
-/// The `UserProfile` schema.
+/// Returned by `get_user`; a field of [`UserProfile2`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct UserProfile {
@@ -187,7 +187,7 @@ pub struct UserProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name2: Option<String>,
 }
-/// The `UserProfile2` schema.
+/// Returned by `get_user2`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct UserProfile2 {

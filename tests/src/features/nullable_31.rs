@@ -43,7 +43,7 @@ impl Nullable31Client {
                 codegen::Method::Get,
                 "/profiles/{profile_id}",
             )
-            .error_decoder(read_profile_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("profile_id", profile_id);
         let request = match locale {
@@ -53,13 +53,16 @@ impl Nullable31Client {
         self.service.execute(request).await?.json()
     }
 }
-fn read_profile_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
+fn decode_422_http_validation_error(
+    status: u16,
+    body: &[u8],
+) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         422 => codegen::decode_error::<HttpValidationError>(body),
         _ => None,
     }
 }
-/// The `HttpValidationError` schema.
+/// An error body of `read_profile`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct HttpValidationError {
@@ -67,14 +70,14 @@ pub struct HttpValidationError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,
 }
-/// The `Manager` schema.
+/// A field of [`Profile`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Manager {
     /// `name`
     pub name: String,
 }
-/// The `Profile` schema.
+/// Returned by `read_profile`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Profile {
@@ -91,7 +94,7 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub tags: codegen::Nullable<Vec<String>>,
 }
-/// The `ValidationError` schema.
+/// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ValidationError {
@@ -102,7 +105,7 @@ pub struct ValidationError {
     /// `type`
     pub r#type: String,
 }
-/// The `ValidationErrorLocItem` schema.
+/// A field of [`ValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]

@@ -49,14 +49,14 @@ impl NullablePatchClient {
         self.service.execute(request).await?.json()
     }
 }
-/// The `Manager` schema.
+/// A field of [`UserPatch`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Manager {
     /// `id`
     pub id: String,
 }
-/// The `UserPatch` schema.
+/// The body of `patch_user`; returned by `patch_user`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct UserPatch {

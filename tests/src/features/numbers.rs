@@ -80,7 +80,7 @@ impl NumbersClient {
         Ok(())
     }
 }
-/// The `Measurement` schema.
+/// Returned by `list_measurements`; the body of `record_measurement`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Measurement {

@@ -67,7 +67,7 @@ impl ObjectParamsClient {
         Ok(())
     }
 }
-/// The `GetPointCategory` schema.
+/// A parameter of `get_point`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
@@ -78,7 +78,7 @@ pub enum GetPointCategory {
     /// A value of type `Vec<i64>`.
     IntegerList(Vec<i64>),
 }
-/// The `GetPointTag` schema.
+/// A parameter of `get_point`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
@@ -89,7 +89,7 @@ pub enum GetPointTag {
     /// A value of type `Vec<String>`.
     StringList(Vec<String>),
 }
-/// The `Point` schema.
+/// A parameter of `get_point`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Point {

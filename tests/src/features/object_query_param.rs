@@ -51,7 +51,7 @@ impl ObjectQueryParamClient {
         Ok(())
     }
 }
-/// The `GetXFilter` schema.
+/// A parameter of `get_x`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct GetXFilter {

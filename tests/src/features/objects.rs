@@ -110,7 +110,7 @@ pub struct UserAddress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo: Option<UserAddressGeo>,
 }
-/// The `UserAddressGeo` schema.
+/// A field of [`UserAddress`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct UserAddressGeo {

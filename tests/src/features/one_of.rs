@@ -119,7 +119,7 @@ impl Serialize for Card {
         state.end()
     }
 }
-/// The `Contact` schema.
+/// Returned by `get_contact`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]

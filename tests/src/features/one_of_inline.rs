@@ -57,7 +57,7 @@ impl OneOfInlineClient {
         self.service.execute(request).await?.json()
     }
 }
-/// The `GetShapeShapeId` schema.
+/// A parameter of `get_shape`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
@@ -76,7 +76,7 @@ impl std::fmt::Display for GetShapeShapeId {
         }
     }
 }
-/// The `GetShapeUnit` schema.
+/// A parameter of `get_shape`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum GetShapeUnit {
@@ -105,7 +105,7 @@ impl std::fmt::Display for GetShapeUnit {
         f.write_str(self.as_str())
     }
 }
-/// The `Shape` schema.
+/// Returned by `get_shape`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "type")]

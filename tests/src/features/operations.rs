@@ -160,7 +160,7 @@ pub enum UpsertOrgUserResponse {
         body: codegen::Bytes,
     },
 }
-/// The `Created` schema.
+/// Returned by `upsert_org_user`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Created {
@@ -169,14 +169,14 @@ pub struct Created {
     /// `location`
     pub location: String,
 }
-/// The `SendInviteBody` schema.
+/// The body of `send_invite`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct SendInviteBody {
     /// `email`
     pub email: String,
 }
-/// The `User` schema.
+/// Returned by `get_org_user` and `upsert_org_user`; the body of `upsert_org_user`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct User {

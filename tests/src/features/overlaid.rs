@@ -47,14 +47,14 @@ impl OverlaidClient {
             )
             .idempotency_header("Idempotency-Key")
             .link_fields(&["/action_url"])
-            .error_decoder(send_notification_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.idempotency_key_opt(idempotency_key);
         let request = request.json(body);
         self.service.execute(request).await?.json()
     }
 }
-fn send_notification_errors(
+fn decode_422_http_validation_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -63,7 +63,7 @@ fn send_notification_errors(
         _ => None,
     }
 }
-/// The `HttpValidationError` schema.
+/// An error body of `send_notification`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct HttpValidationError {
@@ -71,7 +71,7 @@ pub struct HttpValidationError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,
 }
-/// The `Notification` schema.
+/// Returned by `send_notification`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Notification {
@@ -81,7 +81,7 @@ pub struct Notification {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub action_url: codegen::Nullable<String>,
 }
-/// The `NotificationCreate` schema.
+/// The body of `send_notification`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct NotificationCreate {
@@ -95,7 +95,7 @@ pub struct NotificationCreate {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub action_url: codegen::Nullable<String>,
 }
-/// The `ValidationError` schema.
+/// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ValidationError {
@@ -106,7 +106,7 @@ pub struct ValidationError {
     /// `type`
     pub r#type: String,
 }
-/// The `ValidationErrorLocItem` schema.
+/// A field of [`ValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]

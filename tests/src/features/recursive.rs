@@ -69,14 +69,14 @@ impl RecursiveClient {
         self.service.execute(request).await?.json()
     }
 }
-/// The `A` schema.
+/// The body of `create_pair`; a field of [`B`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct A {
     /// `b`
     pub b: Box<B>,
 }
-/// The `B` schema.
+/// Returned by `create_pair`; a field of [`A`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct B {
@@ -94,7 +94,7 @@ pub enum Expr {
     /// A value of type `Box<Sum>`.
     Sum(Box<Sum>),
 }
-/// The `Node` schema.
+/// Returned by `get_node`; a field of [`Node`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Node {

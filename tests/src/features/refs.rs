@@ -43,7 +43,7 @@ impl RefsClient {
                 codegen::Method::Get,
                 "/orders/{orderId}",
             )
-            .error_decoder(get_order_errors);
+            .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("orderId", order_id);
         let request = match expand {
@@ -63,28 +63,28 @@ impl RefsClient {
                 codegen::Method::Put,
                 "/orders/{orderId}",
             )
-            .error_decoder(get_order_errors);
+            .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("orderId", order_id);
         let request = request.json(body);
         self.service.execute(request).await?.json()
     }
 }
-fn get_order_errors(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
+fn decode_404_problem(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         404 => codegen::decode_error::<Problem>(body),
         _ => None,
     }
 }
-/// The `Customer` schema.
+/// A field of [`OrderV3`].
 pub type Customer = Person;
-/// The `Order` schema.
+/// Returned by `get_order` and `replace_order`.
 pub type Order = OrderV2;
 /// An alias of a scalar.
 pub type OrderId = String;
-/// The `OrderInput` schema.
+/// The body of `replace_order`.
 pub type OrderInput = OrderV3;
-/// The `OrderLine` schema.
+/// A field of [`OrderV3`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct OrderLine {
@@ -113,7 +113,7 @@ pub struct Person {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-/// The `Problem` schema.
+/// An error body of `get_order` and `replace_order`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Problem {

@@ -178,7 +178,7 @@ impl SecurityClient {
         Ok(())
     }
 }
-/// The `Me` schema.
+/// Returned by `get_me`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Me {

@@ -102,7 +102,7 @@ impl StringsClient {
         self.service.execute(request).await?.text()
     }
 }
-/// The `Document` schema.
+/// Returned by `get_document`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Document {

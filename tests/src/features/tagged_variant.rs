@@ -62,7 +62,7 @@ impl TaggedVariantClient {
         self.service.execute(request).await?.json()
     }
 }
-/// The `Cat` schema.
+/// The body of `create_cat`; returned by `create_cat`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Cat {
@@ -110,7 +110,7 @@ impl Serialize for Dog {
         state.end()
     }
 }
-/// The `Pet` schema.
+/// The body of `create_pet`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "petType")]

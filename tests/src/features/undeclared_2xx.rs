@@ -103,14 +103,14 @@ pub enum GetJobResponse {
     /// Any other 2xx status (`2XX`).
     Success(ResultModel),
 }
-/// The `Queued` schema.
+/// Returned by `start_job` and `get_job`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Queued {
     /// `position`
     pub position: i64,
 }
-/// The `ResultModel` schema.
+/// Returned by `start_job` and `get_job`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ResultModel {

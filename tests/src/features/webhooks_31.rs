@@ -69,7 +69,7 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<codegen::Json>,
 }
-/// The `Subscription` schema.
+/// The body of `subscribe`; returned by `subscribe`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Subscription {

@@ -2,7 +2,7 @@
 //! Models, part 1.
 #[allow(clippy::wildcard_imports)]
 use super::*;
-/// The `Item1` schema.
+/// Returned by `get_item1`; a field of [`Item1`], [`Item10`] and [`Item100`] and others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item1 {
@@ -12,7 +12,7 @@ pub struct Item1 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Box<Item1>>,
 }
-/// The `Item10` schema.
+/// Returned by `get_item10`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item10 {
@@ -122,7 +122,7 @@ pub struct Item109 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item11` schema.
+/// Returned by `get_item11`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item11 {
@@ -232,7 +232,7 @@ pub struct Item119 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item12` schema.
+/// Returned by `get_item12`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item12 {
@@ -342,7 +342,7 @@ pub struct Item129 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item13` schema.
+/// Returned by `get_item13`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item13 {
@@ -452,7 +452,7 @@ pub struct Item139 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item14` schema.
+/// Returned by `get_item14`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item14 {
@@ -562,7 +562,7 @@ pub struct Item149 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item15` schema.
+/// Returned by `get_item15`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item15 {
@@ -672,7 +672,7 @@ pub struct Item159 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item16` schema.
+/// Returned by `get_item16`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item16 {
@@ -692,7 +692,7 @@ pub struct Item160 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item17` schema.
+/// Returned by `get_item17`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item17 {
@@ -702,7 +702,7 @@ pub struct Item17 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item18` schema.
+/// Returned by `get_item18`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item18 {
@@ -712,7 +712,7 @@ pub struct Item18 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item19` schema.
+/// Returned by `get_item19`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item19 {
@@ -722,7 +722,7 @@ pub struct Item19 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item2` schema.
+/// Returned by `get_item2`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item2 {
@@ -732,7 +732,7 @@ pub struct Item2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item20` schema.
+/// Returned by `get_item20`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item20 {
@@ -742,7 +742,7 @@ pub struct Item20 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item21` schema.
+/// Returned by `get_item21`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item21 {
@@ -752,7 +752,7 @@ pub struct Item21 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item22` schema.
+/// Returned by `get_item22`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item22 {
@@ -762,7 +762,7 @@ pub struct Item22 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item23` schema.
+/// Returned by `get_item23`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item23 {
@@ -772,7 +772,7 @@ pub struct Item23 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item24` schema.
+/// Returned by `get_item24`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item24 {
@@ -782,7 +782,7 @@ pub struct Item24 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item25` schema.
+/// Returned by `get_item25`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item25 {
@@ -792,7 +792,7 @@ pub struct Item25 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item26` schema.
+/// Returned by `get_item26`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item26 {
@@ -802,7 +802,7 @@ pub struct Item26 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item27` schema.
+/// Returned by `get_item27`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item27 {
@@ -812,7 +812,7 @@ pub struct Item27 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item28` schema.
+/// Returned by `get_item28`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item28 {
@@ -822,7 +822,7 @@ pub struct Item28 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item29` schema.
+/// Returned by `get_item29`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item29 {
@@ -832,7 +832,7 @@ pub struct Item29 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item3` schema.
+/// Returned by `get_item3`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item3 {
@@ -842,7 +842,7 @@ pub struct Item3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item30` schema.
+/// Returned by `get_item30`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item30 {
@@ -852,7 +852,7 @@ pub struct Item30 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item31` schema.
+/// Returned by `get_item31`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item31 {
@@ -862,7 +862,7 @@ pub struct Item31 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item32` schema.
+/// Returned by `get_item32`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item32 {
@@ -872,7 +872,7 @@ pub struct Item32 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item33` schema.
+/// Returned by `get_item33`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item33 {
@@ -882,7 +882,7 @@ pub struct Item33 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item34` schema.
+/// Returned by `get_item34`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item34 {
@@ -892,7 +892,7 @@ pub struct Item34 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item35` schema.
+/// Returned by `get_item35`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item35 {
@@ -902,7 +902,7 @@ pub struct Item35 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item36` schema.
+/// Returned by `get_item36`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item36 {
@@ -912,7 +912,7 @@ pub struct Item36 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item37` schema.
+/// Returned by `get_item37`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item37 {
@@ -922,7 +922,7 @@ pub struct Item37 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item38` schema.
+/// Returned by `get_item38`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item38 {
@@ -932,7 +932,7 @@ pub struct Item38 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item39` schema.
+/// Returned by `get_item39`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item39 {
@@ -942,7 +942,7 @@ pub struct Item39 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item4` schema.
+/// Returned by `get_item4`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item4 {
@@ -952,7 +952,7 @@ pub struct Item4 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item40` schema.
+/// Returned by `get_item40`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item40 {
@@ -962,7 +962,7 @@ pub struct Item40 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item41` schema.
+/// Returned by `get_item41`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item41 {
@@ -972,7 +972,7 @@ pub struct Item41 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item42` schema.
+/// Returned by `get_item42`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item42 {
@@ -982,7 +982,7 @@ pub struct Item42 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item43` schema.
+/// Returned by `get_item43`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item43 {
@@ -992,7 +992,7 @@ pub struct Item43 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item44` schema.
+/// Returned by `get_item44`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item44 {
@@ -1002,7 +1002,7 @@ pub struct Item44 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item45` schema.
+/// Returned by `get_item45`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item45 {
@@ -1012,7 +1012,7 @@ pub struct Item45 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item46` schema.
+/// Returned by `get_item46`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item46 {
@@ -1022,7 +1022,7 @@ pub struct Item46 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item47` schema.
+/// Returned by `get_item47`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item47 {
@@ -1032,7 +1032,7 @@ pub struct Item47 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item48` schema.
+/// Returned by `get_item48`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item48 {
@@ -1042,7 +1042,7 @@ pub struct Item48 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item49` schema.
+/// Returned by `get_item49`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item49 {
@@ -1052,7 +1052,7 @@ pub struct Item49 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item5` schema.
+/// Returned by `get_item5`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item5 {
@@ -1062,7 +1062,7 @@ pub struct Item5 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item50` schema.
+/// Returned by `get_item50`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item50 {
@@ -1072,7 +1072,7 @@ pub struct Item50 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item51` schema.
+/// Returned by `get_item51`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item51 {
@@ -1082,7 +1082,7 @@ pub struct Item51 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item52` schema.
+/// Returned by `get_item52`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item52 {
@@ -1092,7 +1092,7 @@ pub struct Item52 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item53` schema.
+/// Returned by `get_item53`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item53 {
@@ -1102,7 +1102,7 @@ pub struct Item53 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item54` schema.
+/// Returned by `get_item54`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item54 {
@@ -1112,7 +1112,7 @@ pub struct Item54 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item55` schema.
+/// Returned by `get_item55`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item55 {
@@ -1122,7 +1122,7 @@ pub struct Item55 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item56` schema.
+/// Returned by `get_item56`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item56 {
@@ -1132,7 +1132,7 @@ pub struct Item56 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item57` schema.
+/// Returned by `get_item57`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item57 {
@@ -1142,7 +1142,7 @@ pub struct Item57 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item58` schema.
+/// Returned by `get_item58`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item58 {
@@ -1152,7 +1152,7 @@ pub struct Item58 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item59` schema.
+/// Returned by `get_item59`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item59 {
@@ -1162,7 +1162,7 @@ pub struct Item59 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item6` schema.
+/// Returned by `get_item6`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item6 {
@@ -1172,7 +1172,7 @@ pub struct Item6 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item60` schema.
+/// Returned by `get_item60`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item60 {
@@ -1182,7 +1182,7 @@ pub struct Item60 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item61` schema.
+/// Returned by `get_item61`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item61 {
@@ -1192,7 +1192,7 @@ pub struct Item61 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item62` schema.
+/// Returned by `get_item62`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item62 {
@@ -1202,7 +1202,7 @@ pub struct Item62 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item63` schema.
+/// Returned by `get_item63`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item63 {
@@ -1212,7 +1212,7 @@ pub struct Item63 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item64` schema.
+/// Returned by `get_item64`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item64 {
@@ -1222,7 +1222,7 @@ pub struct Item64 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item65` schema.
+/// Returned by `get_item65`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item65 {
@@ -1272,7 +1272,7 @@ pub struct Item69 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item7` schema.
+/// Returned by `get_item7`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item7 {
@@ -1382,7 +1382,7 @@ pub struct Item79 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item8` schema.
+/// Returned by `get_item8`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item8 {
@@ -1492,7 +1492,7 @@ pub struct Item89 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Item1>,
 }
-/// The `Item9` schema.
+/// Returned by `get_item9`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Item9 {

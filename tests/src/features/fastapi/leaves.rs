@@ -46,7 +46,7 @@ impl LeavesClient {
                 codegen::Method::Get,
                 "/leave-wallets",
             )
-            .error_decoder(list_leave_wallets_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = match limit {
             Some(value) => request.query("limit", value),
@@ -76,7 +76,7 @@ impl LeavesClient {
                 codegen::Method::Get,
                 "/leave-wallets/{employee_id}/balance",
             )
-            .error_decoder(list_leave_wallets_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = match leave_type {
@@ -103,7 +103,7 @@ impl LeavesClient {
                 codegen::Method::Post,
                 "/leave-wallets/{employee_id}/debits",
             )
-            .error_decoder(list_leave_wallets_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", employee_id);
         let request = match x_request_id {
@@ -114,7 +114,7 @@ impl LeavesClient {
         self.service.execute(request).await?.json()
     }
 }
-fn list_leave_wallets_errors(
+fn decode_422_http_validation_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -123,7 +123,7 @@ fn list_leave_wallets_errors(
         _ => None,
     }
 }
-/// The `Balance` schema.
+/// Returned by `list_leave_wallets` and `get_leave_balance`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Balance {
@@ -137,7 +137,7 @@ pub struct Balance {
     /// `leave_type`
     pub leave_type: LeaveType,
 }
-/// The `Debit` schema.
+/// Returned by `debit_leave`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Debit {
@@ -152,7 +152,7 @@ pub struct Debit {
     /// `leave_type`
     pub leave_type: LeaveType,
 }
-/// The `DebitRequest` schema.
+/// The body of `debit_leave`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct DebitRequest {
@@ -168,7 +168,7 @@ pub struct DebitRequest {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub reason: codegen::Nullable<String>,
 }
-/// The `HttpValidationError` schema.
+/// An error body of `list_leave_wallets`, `get_leave_balance` and `debit_leave`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct HttpValidationError {
@@ -176,7 +176,7 @@ pub struct HttpValidationError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,
 }
-/// The `LeaveType` schema.
+/// A parameter of `list_leave_wallets` and `get_leave_balance`; a field of [`Balance`], [`Debit`] and [`DebitRequest`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum LeaveType {
@@ -209,7 +209,7 @@ impl std::fmt::Display for LeaveType {
         f.write_str(self.as_str())
     }
 }
-/// The `ValidationError` schema.
+/// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ValidationError {
@@ -226,7 +226,7 @@ pub struct ValidationError {
     /// `type`
     pub r#type: String,
 }
-/// The `ValidationErrorLocItem` schema.
+/// A field of [`ValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]

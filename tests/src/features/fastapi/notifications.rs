@@ -44,7 +44,7 @@ impl NotificationsClient {
                 codegen::Method::Post,
                 "/notifications",
             )
-            .error_decoder(send_notification_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.json(body);
         self.service.execute(request).await?.json()
@@ -61,7 +61,7 @@ impl NotificationsClient {
                 codegen::Method::Delete,
                 "/notifications/{notification_id}",
             )
-            .error_decoder(send_notification_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("notification_id", notification_id);
         self.service.execute(request).await?;
@@ -82,7 +82,7 @@ impl NotificationsClient {
                 codegen::Method::Get,
                 "/users/{user_id}/notifications",
             )
-            .error_decoder(send_notification_errors);
+            .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("user_id", user_id);
         let request = match unread_only {
@@ -100,7 +100,7 @@ impl NotificationsClient {
         self.service.execute(request).await?.json()
     }
 }
-fn send_notification_errors(
+fn decode_422_http_validation_error(
     status: u16,
     body: &[u8],
 ) -> Option<Box<dyn codegen::ErrorBody>> {
@@ -109,7 +109,7 @@ fn send_notification_errors(
         _ => None,
     }
 }
-/// The `Channel` schema.
+/// A parameter of `list_notifications`; a field of [`Notification`] and [`NotificationCreate`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub enum Channel {
@@ -142,7 +142,7 @@ impl std::fmt::Display for Channel {
         f.write_str(self.as_str())
     }
 }
-/// The `HttpValidationError` schema.
+/// An error body of `send_notification`, `delete_notification` and `list_notifications`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct HttpValidationError {
@@ -150,7 +150,7 @@ pub struct HttpValidationError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,
 }
-/// The `Notification` schema.
+/// Returned by `send_notification` and `list_notifications`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct Notification {
@@ -170,7 +170,7 @@ pub struct Notification {
     /// `user_id`
     pub user_id: String,
 }
-/// The `NotificationCreate` schema.
+/// The body of `send_notification`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct NotificationCreate {
@@ -188,7 +188,7 @@ pub struct NotificationCreate {
     /// `user_id`
     pub user_id: String,
 }
-/// The `ValidationError` schema.
+/// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 pub struct ValidationError {
@@ -205,7 +205,7 @@ pub struct ValidationError {
     /// `type`
     pub r#type: String,
 }
-/// The `ValidationErrorLocItem` schema.
+/// A field of [`ValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
