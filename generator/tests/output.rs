@@ -256,3 +256,23 @@ fn wrong_paths_get_messages_that_say_what_to_do() {
     let diff = generator.check().unwrap();
     assert!(diff.contains("auth.rs: empty"), "{diff}");
 }
+
+#[test]
+fn a_yaml_tab_is_named_as_such() {
+    let dir = specs_folder("tab", &[]);
+    std::fs::write(
+        dir.join("tabbed.yaml"),
+        "openapi: 3.1.0\ninfo:\n\ttitle: x\n  version: 1\npaths: {}\n",
+    )
+    .unwrap();
+    let error = Generator::new(dir.with_file_name("out"))
+        .specs_dir(&dir)
+        .unwrap()
+        .render()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("this line holds a tab, and YAML indents with spaces only"),
+        "{error}"
+    );
+}
