@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use clientgen_runtime::{RuntimeConfig, RuntimeConfigBuilder, ServiceClient, Session};
+use clientgen_runtime::{Credentials, RuntimeConfig, RuntimeConfigBuilder, ServiceClient, Session};
 
 /// The service name the runtime tests call.
 pub const SERVICE: &str = "svc";
@@ -14,6 +14,31 @@ pub fn fast_config(service: &str, url: &str) -> RuntimeConfigBuilder {
     RuntimeConfig::builder()
         .service_url(service, url)
         .backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// `builder` with each of the six services at `url_of(service)`: a bearer
+/// token (`t0ken`) for each, and an API key (`k3y`) for config and audit,
+/// as the approvals flow's clients expect.
+pub fn every_service(
+    mut builder: RuntimeConfigBuilder,
+    url_of: impl Fn(&str) -> String,
+) -> RuntimeConfigBuilder {
+    for service in [
+        "auth",
+        "notification",
+        "leaves_wallet",
+        "expensive_wallet",
+        "config",
+        "audit",
+    ] {
+        builder = builder
+            .service_url(service, url_of(service))
+            .credentials(service, Credentials::bearer("t0ken"));
+    }
+    for service in ["config", "audit"] {
+        builder = builder.credentials(service, Credentials::api_key("k3y"));
+    }
+    builder
 }
 
 /// A handle on [`SERVICE`] at `url`, with fast retries and `tweak` applied.

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use approvals::{ApprovalError, ApprovalsService, LeaveRequest, SoftFailure};
-use clientgen_runtime::{BreakerConfig, Credentials, ErrorCategory, RuntimeConfig};
+use clientgen_runtime::{BreakerConfig, ErrorCategory, RuntimeConfig};
+use clientgen_tests::fixtures::every_service;
 use clientgen_tests::server::{RecordedRequest, Reply, TestServer};
 use serde_json::json;
 use service_clients::Clients;
@@ -96,25 +97,14 @@ async fn harness(breaker: BreakerConfig) -> Harness {
     let faults = Arc::new(Faults::default());
     let shared = Arc::clone(&faults);
     let server = TestServer::start(move |request| answer(request, &shared)).await;
-    let mut config = RuntimeConfig::builder()
-        .frontend_url("https://hr.example.com/app")
-        .backoff(Duration::from_millis(1), Duration::from_millis(5))
-        .breaker(breaker);
-    for service in [
-        "auth",
-        "notification",
-        "leaves_wallet",
-        "expensive_wallet",
-        "config",
-        "audit",
-    ] {
-        config = config
-            .service_url(service, server.url())
-            .credentials(service, Credentials::bearer("t0ken"));
-    }
-    for service in ["config", "audit"] {
-        config = config.credentials(service, Credentials::api_key("k3y"));
-    }
+    let url = server.url();
+    let config = every_service(
+        RuntimeConfig::builder()
+            .frontend_url("https://hr.example.com/app")
+            .backoff(Duration::from_millis(1), Duration::from_millis(5))
+            .breaker(breaker),
+        |_| url.clone(),
+    );
     let clients = Clients::new(config.build().unwrap()).unwrap();
     let steps = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&steps);

@@ -13,7 +13,8 @@ use std::time::Duration;
 use approvals::{ApprovalError, ApprovalsService, LeaveRequest, SoftFailure};
 use clientgen_runtime::error::UnavailableReason;
 use clientgen_runtime::transport::{FakeReply, FakeUpstream};
-use clientgen_runtime::{BreakerConfig, Credentials, MicroserviceError, RuntimeConfig, Session};
+use clientgen_runtime::{BreakerConfig, MicroserviceError, RuntimeConfig, Session};
+use clientgen_tests::fixtures::every_service;
 use serde_json::json;
 use service_clients::Clients;
 
@@ -74,24 +75,12 @@ fn healthy() -> FakeUpstream {
 }
 
 fn service(upstream: &FakeUpstream, breaker: BreakerConfig) -> ApprovalsService {
-    let mut config = RuntimeConfig::builder()
-        .frontend_url("https://hr.example.com/app")
-        .breaker(breaker);
-    for service in [
-        "auth",
-        "notification",
-        "leaves_wallet",
-        "expensive_wallet",
-        "config",
-        "audit",
-    ] {
-        config = config
-            .service_url(service, format!("http://{service}.test"))
-            .credentials(service, Credentials::bearer("t0ken"));
-    }
-    for service in ["config", "audit"] {
-        config = config.credentials(service, Credentials::api_key("k3y"));
-    }
+    let config = every_service(
+        RuntimeConfig::builder()
+            .frontend_url("https://hr.example.com/app")
+            .breaker(breaker),
+        |service| format!("http://{service}.test"),
+    );
     let session = Session::with_transport(config.build().unwrap(), upstream.clone());
     ApprovalsService::new(Clients::from_session(&session).unwrap(), |_| {})
 }

@@ -98,9 +98,11 @@ impl CallAuth<'_> {
         )
     }
 
-    /// Places the credentials on one attempt's request: a refreshed token
-    /// when a 401 gave one, else the fixed placement or the provider's
-    /// current token; `made` attempts were made so far.
+    /// Places the credentials on one attempt's request: the fixed
+    /// placements, then the bearer token (the refreshed one when a 401 gave
+    /// one, else the provider's current token); `made` attempts were made
+    /// so far. Only calls that chose a provider are refreshed, so a
+    /// refreshed token never meets a call without one.
     pub(super) async fn place(
         &self,
         request: &mut HttpRequest,
@@ -110,50 +112,26 @@ impl CallAuth<'_> {
         made: u32,
     ) -> Result<(), MicroserviceError> {
         let context = &prepared.context;
-        if let CallAuth::Combined { fixed, provider } = self {
-            let invalid = |name| {
-                MicroserviceError::invalid(
-                    context.clone(),
-                    InvalidRequestReason::Header { name },
-                    None,
-                )
-            };
-            for placement in fixed {
-                place(request, placement).map_err(invalid)?;
-            }
-            let token = match (provider, refreshed) {
-                (_, Some(token)) => Some(auth::bearer(token)),
-                (Some(provider), None) => {
-                    let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
-                    let token = within_deadline(context, deadline, made, fetching).await?;
-                    Some(auth::bearer(&token))
-                }
-                (None, None) => None,
-            };
-            if let Some(token) = token {
-                place(request, &token).map_err(invalid)?;
-            }
-            return Ok(());
-        }
-        let fetched;
-        let placement = match (self, refreshed) {
-            (_, Some(token)) => {
-                fetched = auth::bearer(token);
-                &fetched
-            }
-            (CallAuth::Fixed(placement), None) => placement,
-            // Placed above.
-            (CallAuth::Combined { .. }, None) => return Ok(()),
-            (CallAuth::Provider(provider), None) => {
-                let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
-                let token = within_deadline(context, deadline, made, fetching).await?;
-                fetched = auth::bearer(&token);
-                &fetched
-            }
-        };
-        place(request, placement).map_err(|name| {
+        let invalid = |name| {
             MicroserviceError::invalid(context.clone(), InvalidRequestReason::Header { name }, None)
-        })
+        };
+        let (fixed, provider) = match self {
+            CallAuth::Fixed(placement) => (std::slice::from_ref(placement), None),
+            CallAuth::Provider(provider) => (&[][..], Some(*provider)),
+            CallAuth::Combined { fixed, provider } => (fixed.as_slice(), *provider),
+        };
+        for placement in fixed {
+            place(request, placement).map_err(invalid)?;
+        }
+        let token = match (refreshed, provider) {
+            (Some(token), _) => auth::bearer(token),
+            (None, Some(provider)) => {
+                let fetching = async { provider.token().await.map_err(AuthFailure::Provider) };
+                auth::bearer(&within_deadline(context, deadline, made, fetching).await?)
+            }
+            (None, None) => return Ok(()),
+        };
+        place(request, &token).map_err(invalid)
     }
 }
 
