@@ -295,11 +295,7 @@ impl Clients {
                 .get_config_value("hr", "limits.max_days")
                 .await
                 .is_ok(),
-            Call::Post => self
-                .audit
-                .write_audit_event(None, &self.event)
-                .await
-                .is_ok(),
+            Call::Post => self.audit.write_audit_event(&self.event).await.is_ok(),
         }
     }
 

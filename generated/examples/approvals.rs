@@ -259,7 +259,7 @@ impl ApprovalsService {
             }),
             details: Some([("days".to_owned(), request.days.into())].into()),
         };
-        self.clients.audit.write_audit_event(None, &event).await?;
+        self.clients.audit.write_audit_event(&event).await?;
         Ok(())
     }
 

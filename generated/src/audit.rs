@@ -40,14 +40,47 @@ impl AuditClient {
     ///
     /// `POST /events`
     ///
-    /// # Parameters
+    /// Optional values are set on the returned [`WriteAuditEventCall`].
+    pub fn write_audit_event<'a>(
+        &'a self,
+        body: &'a AuditEventInput,
+    ) -> WriteAuditEventCall<'a> {
+        WriteAuditEventCall {
+            call: codegen::Call::new(&self.service),
+            x_request_id: None,
+            body,
+        }
+    }
+    /// List audit events
     ///
-    /// - `x_request_id`: Correlation id of the request that caused the event.
-    pub async fn write_audit_event(
-        &self,
-        x_request_id: Option<&str>,
-        body: &AuditEventInput,
-    ) -> Result<AuditEvent, codegen::MicroserviceError> {
+    /// List recorded audit events, newest first, filtered by action type and time.
+    ///
+    /// `GET /events`
+    ///
+    /// Optional values are set on the returned [`ListAuditEventsCall`].
+    pub fn list_audit_events(&self) -> ListAuditEventsCall<'_> {
+        ListAuditEventsCall {
+            call: codegen::Call::new(&self.service),
+            types: None,
+            since: None,
+            limit: None,
+        }
+    }
+}
+/// A call of [`AuditClient::write_audit_event`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct WriteAuditEventCall<'a> {
+    call: codegen::Call<'a>,
+    x_request_id: Option<&'a str>,
+    body: &'a AuditEventInput,
+}
+impl<'a> WriteAuditEventCall<'a> {
+    /// Correlation id of the request that caused the event.
+    pub fn x_request_id(mut self, value: &'a str) -> Self {
+        self.x_request_id = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "writeAuditEvent",
                 codegen::Method::Post,
@@ -66,30 +99,41 @@ impl AuditClient {
             })
             .error_decoder(decode_400_401_503_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = match x_request_id {
+        let request = match self.x_request_id {
             Some(value) => request.header("X-Request-ID", value),
             None => request,
         };
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// List audit events
-    ///
-    /// List recorded audit events, newest first, filtered by action type and time.
-    ///
-    /// `GET /events`
-    ///
-    /// # Parameters
-    ///
-    /// - `types`: Only return events with one of these actions; repeat for several.
-    /// - `since`: Only return events that occurred at or after this instant.
-    /// - `limit`: Maximum number of events to return.
-    pub async fn list_audit_events(
-        &self,
-        types: Option<&[String]>,
-        since: Option<codegen::DateTime>,
-        limit: Option<i32>,
-    ) -> Result<AuditEventList, codegen::MicroserviceError> {
+}
+codegen::call_builder!(WriteAuditEventCall, AuditEvent, codegen::decode_json);
+/// A call of [`AuditClient::list_audit_events`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListAuditEventsCall<'a> {
+    call: codegen::Call<'a>,
+    types: Option<&'a [String]>,
+    since: Option<codegen::DateTime>,
+    limit: Option<i32>,
+}
+impl<'a> ListAuditEventsCall<'a> {
+    /// Only return events with one of these actions; repeat for several.
+    pub fn types(mut self, value: &'a [String]) -> Self {
+        self.types = Some(value);
+        self
+    }
+    /// Only return events that occurred at or after this instant.
+    pub fn since(mut self, value: codegen::DateTime) -> Self {
+        self.since = Some(value);
+        self
+    }
+    /// Maximum number of events to return.
+    pub fn limit(mut self, value: i32) -> Self {
+        self.limit = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "listAuditEvents",
                 codegen::Method::Get,
@@ -108,21 +152,22 @@ impl AuditClient {
             })
             .error_decoder(decode_400_401_503_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = match types {
+        let request = match self.types {
             Some(values) => request.query_array("types", values.iter(), true),
             None => request,
         };
-        let request = match since {
+        let request = match self.since {
             Some(value) => request.query("since", codegen::rfc3339(&value)),
             None => request,
         };
-        let request = match limit {
+        let request = match self.limit {
             Some(value) => request.query("limit", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(ListAuditEventsCall, AuditEventList, codegen::decode_json);
 fn decode_400_401_503_error(
     status: u16,
     body: &[u8],

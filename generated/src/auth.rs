@@ -39,7 +39,44 @@ impl AuthClient {
     /// Return the user that owns the bearer token.
     ///
     /// `GET /users/me`
-    pub async fn get_current_user(&self) -> Result<User, codegen::MicroserviceError> {
+    pub fn get_current_user(&self) -> GetCurrentUserCall<'_> {
+        GetCurrentUserCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// Get User
+    ///
+    /// Return one user by id.
+    ///
+    /// `GET /users/{user_id}`
+    pub fn get_user<'a>(&'a self, user_id: &'a str) -> GetUserCall<'a> {
+        GetUserCall {
+            call: codegen::Call::new(&self.service),
+            user_id,
+        }
+    }
+    /// Validate Token
+    ///
+    /// Check a token and return its owner, scopes and expiry.
+    ///
+    /// `POST /tokens/validate`
+    pub fn validate_token<'a>(
+        &'a self,
+        body: &'a TokenValidationRequest,
+    ) -> ValidateTokenCall<'a> {
+        ValidateTokenCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`AuthClient::get_current_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetCurrentUserCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> GetCurrentUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getCurrentUser",
                 codegen::Method::Get,
@@ -51,17 +88,18 @@ impl AuthClient {
             })
             .error_decoder(decode_401_403_error_detail);
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Get User
-    ///
-    /// Return one user by id.
-    ///
-    /// `GET /users/{user_id}`
-    pub async fn get_user(
-        &self,
-        user_id: &str,
-    ) -> Result<User, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetCurrentUserCall, User, codegen::decode_json);
+/// A call of [`AuthClient::get_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetUserCall<'a> {
+    call: codegen::Call<'a>,
+    user_id: &'a str,
+}
+impl<'a> GetUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getUser",
                 codegen::Method::Get,
@@ -73,18 +111,19 @@ impl AuthClient {
             })
             .error_decoder(decode_401_403_404_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("user_id", user_id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("user_id", self.user_id);
+        (self.call, request)
     }
-    /// Validate Token
-    ///
-    /// Check a token and return its owner, scopes and expiry.
-    ///
-    /// `POST /tokens/validate`
-    pub async fn validate_token(
-        &self,
-        body: &TokenValidationRequest,
-    ) -> Result<TokenValidation, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetUserCall, User, codegen::decode_json);
+/// A call of [`AuthClient::validate_token`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ValidateTokenCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a TokenValidationRequest,
+}
+impl<'a> ValidateTokenCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "validateToken",
                 codegen::Method::Post,
@@ -97,10 +136,12 @@ impl AuthClient {
             })
             .error_decoder(decode_401_403_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(ValidateTokenCall, TokenValidation, codegen::decode_json);
 fn decode_401_403_404_error_detail_422_http_validation_error(
     status: u16,
     body: &[u8],

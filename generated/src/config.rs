@@ -43,14 +43,79 @@ impl ConfigClient {
     /// # Parameters
     ///
     /// - `namespace`: Configuration namespace.
-    /// - `keys`: Only return these keys; repeat the parameter for several keys.
-    /// - `limit`: Maximum number of values to return.
-    pub async fn list_config_values(
-        &self,
-        namespace: &str,
-        keys: Option<&[String]>,
-        limit: Option<i32>,
-    ) -> Result<ConfigValueList, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`ListConfigValuesCall`].
+    pub fn list_config_values<'a>(
+        &'a self,
+        namespace: &'a str,
+    ) -> ListConfigValuesCall<'a> {
+        ListConfigValuesCall {
+            call: codegen::Call::new(&self.service),
+            namespace,
+            keys: None,
+            limit: None,
+        }
+    }
+    /// Get a config value
+    ///
+    /// Return one configuration value with its version.
+    ///
+    /// `GET /namespaces/{namespace}/keys/{key}`
+    ///
+    /// # Parameters
+    ///
+    /// - `namespace`: Configuration namespace.
+    /// - `key`: Key inside the namespace.
+    pub fn get_config_value<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a str,
+    ) -> GetConfigValueCall<'a> {
+        GetConfigValueCall {
+            call: codegen::Call::new(&self.service),
+            namespace,
+            key,
+        }
+    }
+    /// Get service settings
+    ///
+    /// Return the settings and feature flags of one service.
+    ///
+    /// `GET /services/{service}/settings`
+    ///
+    /// # Parameters
+    ///
+    /// - `service`: Service name.
+    pub fn get_service_settings<'a>(
+        &'a self,
+        service: &'a str,
+    ) -> GetServiceSettingsCall<'a> {
+        GetServiceSettingsCall {
+            call: codegen::Call::new(&self.service),
+            service,
+        }
+    }
+}
+/// A call of [`ConfigClient::list_config_values`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListConfigValuesCall<'a> {
+    call: codegen::Call<'a>,
+    namespace: &'a str,
+    keys: Option<&'a [String]>,
+    limit: Option<i32>,
+}
+impl<'a> ListConfigValuesCall<'a> {
+    /// Only return these keys; repeat the parameter for several keys.
+    pub fn keys(mut self, value: &'a [String]) -> Self {
+        self.keys = Some(value);
+        self
+    }
+    /// Maximum number of values to return.
+    pub fn limit(mut self, value: i32) -> Self {
+        self.limit = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "listConfigValues",
                 codegen::Method::Get,
@@ -69,32 +134,28 @@ impl ConfigClient {
             })
             .error_decoder(decode_401_403_404_429_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("namespace", namespace);
-        let request = match keys {
+        let request = request.path_param("namespace", self.namespace);
+        let request = match self.keys {
             Some(values) => request.query_array("keys", values.iter(), true),
             None => request,
         };
-        let request = match limit {
+        let request = match self.limit {
             Some(value) => request.query("limit", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Get a config value
-    ///
-    /// Return one configuration value with its version.
-    ///
-    /// `GET /namespaces/{namespace}/keys/{key}`
-    ///
-    /// # Parameters
-    ///
-    /// - `namespace`: Configuration namespace.
-    /// - `key`: Key inside the namespace.
-    pub async fn get_config_value(
-        &self,
-        namespace: &str,
-        key: &str,
-    ) -> Result<ConfigValue, codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListConfigValuesCall, ConfigValueList, codegen::decode_json);
+/// A call of [`ConfigClient::get_config_value`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetConfigValueCall<'a> {
+    call: codegen::Call<'a>,
+    namespace: &'a str,
+    key: &'a str,
+}
+impl<'a> GetConfigValueCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getConfigValue",
                 codegen::Method::Get,
@@ -113,23 +174,20 @@ impl ConfigClient {
             })
             .error_decoder(decode_401_403_404_429_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("namespace", namespace);
-        let request = request.path_param("key", key);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("namespace", self.namespace);
+        let request = request.path_param("key", self.key);
+        (self.call, request)
     }
-    /// Get service settings
-    ///
-    /// Return the settings and feature flags of one service.
-    ///
-    /// `GET /services/{service}/settings`
-    ///
-    /// # Parameters
-    ///
-    /// - `service`: Service name.
-    pub async fn get_service_settings(
-        &self,
-        service: &str,
-    ) -> Result<ServiceSettings, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetConfigValueCall, ConfigValue, codegen::decode_json);
+/// A call of [`ConfigClient::get_service_settings`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetServiceSettingsCall<'a> {
+    call: codegen::Call<'a>,
+    service: &'a str,
+}
+impl<'a> GetServiceSettingsCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getServiceSettings",
                 codegen::Method::Get,
@@ -148,10 +206,11 @@ impl ConfigClient {
             })
             .error_decoder(decode_401_403_404_429_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("service", service);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("service", self.service);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetServiceSettingsCall, ServiceSettings, codegen::decode_json);
 fn decode_401_403_404_429_error(
     status: u16,
     body: &[u8],

@@ -43,23 +43,14 @@ impl ExpensiveWalletClient {
     /// # Parameters
     ///
     /// - `employee_id`: Employee identifier.
-    pub async fn get_expense_balance(
-        &self,
-        employee_id: &str,
-    ) -> Result<ExpenseBalance, codegen::MicroserviceError> {
-        static OPERATION: codegen::Operation = codegen::Operation::new(
-                "getExpenseBalance",
-                codegen::Method::Get,
-                "/accounts/{employee_id}/balance",
-            )
-            .security(codegen::Security {
-                requirements: &[&[codegen::AuthScheme::Bearer]],
-                optional: false,
-            })
-            .error_decoder(decode_401_403_404_422_503_problem);
-        let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        self.service.execute(request).await?.json()
+    pub fn get_expense_balance<'a>(
+        &'a self,
+        employee_id: &'a str,
+    ) -> GetExpenseBalanceCall<'a> {
+        GetExpenseBalanceCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+        }
     }
     /// Debit expense account
     ///
@@ -71,12 +62,77 @@ impl ExpensiveWalletClient {
     ///
     /// - `employee_id`: Employee identifier.
     /// - `idempotency_key`: Client-chosen key; a retry with the same key and body returns the first result.
-    pub async fn debit_expense(
-        &self,
-        employee_id: &str,
-        idempotency_key: &str,
-        body: &ExpenseTransactionRequest,
-    ) -> Result<ExpenseTransaction, codegen::MicroserviceError> {
+    pub fn debit_expense<'a>(
+        &'a self,
+        employee_id: &'a str,
+        idempotency_key: &'a str,
+        body: &'a ExpenseTransactionRequest,
+    ) -> DebitExpenseCall<'a> {
+        DebitExpenseCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+            idempotency_key,
+            body,
+        }
+    }
+    /// Credit expense account
+    ///
+    /// Add funds or a refund to an employee's account.
+    ///
+    /// `POST /accounts/{employee_id}/credits`
+    ///
+    /// # Parameters
+    ///
+    /// - `employee_id`: Employee identifier.
+    /// - `idempotency_key`: Client-chosen key; a retry with the same key and body returns the first result.
+    pub fn credit_expense<'a>(
+        &'a self,
+        employee_id: &'a str,
+        idempotency_key: &'a str,
+        body: &'a ExpenseTransactionRequest,
+    ) -> CreditExpenseCall<'a> {
+        CreditExpenseCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+            idempotency_key,
+            body,
+        }
+    }
+}
+/// A call of [`ExpensiveWalletClient::get_expense_balance`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetExpenseBalanceCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+}
+impl<'a> GetExpenseBalanceCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
+        static OPERATION: codegen::Operation = codegen::Operation::new(
+                "getExpenseBalance",
+                codegen::Method::Get,
+                "/accounts/{employee_id}/balance",
+            )
+            .security(codegen::Security {
+                requirements: &[&[codegen::AuthScheme::Bearer]],
+                optional: false,
+            })
+            .error_decoder(decode_401_403_404_422_503_problem);
+        let request = codegen::Request::new(&OPERATION);
+        let request = request.path_param("employee_id", self.employee_id);
+        (self.call, request)
+    }
+}
+codegen::call_builder!(GetExpenseBalanceCall, ExpenseBalance, codegen::decode_json);
+/// A call of [`ExpensiveWalletClient::debit_expense`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DebitExpenseCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+    idempotency_key: &'a str,
+    body: &'a ExpenseTransactionRequest,
+}
+impl<'a> DebitExpenseCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "debitExpense",
                 codegen::Method::Post,
@@ -89,27 +145,24 @@ impl ExpensiveWalletClient {
             })
             .error_decoder(decode_401_403_404_409_422_503_problem);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        let request = request.idempotency_key(idempotency_key);
+        let request = request.path_param("employee_id", self.employee_id);
+        let request = request.idempotency_key(self.idempotency_key);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Credit expense account
-    ///
-    /// Add funds or a refund to an employee's account.
-    ///
-    /// `POST /accounts/{employee_id}/credits`
-    ///
-    /// # Parameters
-    ///
-    /// - `employee_id`: Employee identifier.
-    /// - `idempotency_key`: Client-chosen key; a retry with the same key and body returns the first result.
-    pub async fn credit_expense(
-        &self,
-        employee_id: &str,
-        idempotency_key: &str,
-        body: &ExpenseTransactionRequest,
-    ) -> Result<ExpenseTransaction, codegen::MicroserviceError> {
+}
+codegen::call_builder!(DebitExpenseCall, ExpenseTransaction, codegen::decode_json);
+/// A call of [`ExpensiveWalletClient::credit_expense`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreditExpenseCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+    idempotency_key: &'a str,
+    body: &'a ExpenseTransactionRequest,
+}
+impl<'a> CreditExpenseCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "creditExpense",
                 codegen::Method::Post,
@@ -122,12 +175,14 @@ impl ExpensiveWalletClient {
             })
             .error_decoder(decode_401_403_404_409_422_503_problem);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        let request = request.idempotency_key(idempotency_key);
+        let request = request.path_param("employee_id", self.employee_id);
+        let request = request.idempotency_key(self.idempotency_key);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(CreditExpenseCall, ExpenseTransaction, codegen::decode_json);
 fn decode_401_403_404_409_422_503_problem(
     status: u16,
     body: &[u8],

@@ -39,10 +39,60 @@ impl LeavesWalletClient {
     /// Return the current leave balance of an employee.
     ///
     /// `GET /wallets/{employee_id}/balance`
-    pub async fn get_leave_balance(
-        &self,
-        employee_id: &str,
-    ) -> Result<LeaveBalance, codegen::MicroserviceError> {
+    pub fn get_leave_balance<'a>(
+        &'a self,
+        employee_id: &'a str,
+    ) -> GetLeaveBalanceCall<'a> {
+        GetLeaveBalanceCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+        }
+    }
+    /// Debit Leave
+    ///
+    /// Take leave days out of an employee's wallet.
+    ///
+    /// `POST /wallets/{employee_id}/debits`
+    pub fn debit_leave<'a>(
+        &'a self,
+        employee_id: &'a str,
+        idempotency_key: &'a str,
+        body: &'a LeaveTransactionRequest,
+    ) -> DebitLeaveCall<'a> {
+        DebitLeaveCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+            idempotency_key,
+            body,
+        }
+    }
+    /// Credit Leave
+    ///
+    /// Add leave days to an employee's wallet.
+    ///
+    /// `POST /wallets/{employee_id}/credits`
+    pub fn credit_leave<'a>(
+        &'a self,
+        employee_id: &'a str,
+        idempotency_key: &'a str,
+        body: &'a LeaveTransactionRequest,
+    ) -> CreditLeaveCall<'a> {
+        CreditLeaveCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+            idempotency_key,
+            body,
+        }
+    }
+}
+/// A call of [`LeavesWalletClient::get_leave_balance`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetLeaveBalanceCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+}
+impl<'a> GetLeaveBalanceCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getLeaveBalance",
                 codegen::Method::Get,
@@ -54,20 +104,21 @@ impl LeavesWalletClient {
             })
             .error_decoder(decode_401_404_503_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("employee_id", self.employee_id);
+        (self.call, request)
     }
-    /// Debit Leave
-    ///
-    /// Take leave days out of an employee's wallet.
-    ///
-    /// `POST /wallets/{employee_id}/debits`
-    pub async fn debit_leave(
-        &self,
-        employee_id: &str,
-        idempotency_key: &str,
-        body: &LeaveTransactionRequest,
-    ) -> Result<LeaveTransaction, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetLeaveBalanceCall, LeaveBalance, codegen::decode_json);
+/// A call of [`LeavesWalletClient::debit_leave`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DebitLeaveCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+    idempotency_key: &'a str,
+    body: &'a LeaveTransactionRequest,
+}
+impl<'a> DebitLeaveCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "debitLeave",
                 codegen::Method::Post,
@@ -82,22 +133,24 @@ impl LeavesWalletClient {
                 decode_401_404_409_503_error_detail_422_http_validation_error,
             );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        let request = request.idempotency_key(idempotency_key);
+        let request = request.path_param("employee_id", self.employee_id);
+        let request = request.idempotency_key(self.idempotency_key);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Credit Leave
-    ///
-    /// Add leave days to an employee's wallet.
-    ///
-    /// `POST /wallets/{employee_id}/credits`
-    pub async fn credit_leave(
-        &self,
-        employee_id: &str,
-        idempotency_key: &str,
-        body: &LeaveTransactionRequest,
-    ) -> Result<LeaveTransaction, codegen::MicroserviceError> {
+}
+codegen::call_builder!(DebitLeaveCall, LeaveTransaction, codegen::decode_json);
+/// A call of [`LeavesWalletClient::credit_leave`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreditLeaveCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+    idempotency_key: &'a str,
+    body: &'a LeaveTransactionRequest,
+}
+impl<'a> CreditLeaveCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "creditLeave",
                 codegen::Method::Post,
@@ -112,12 +165,14 @@ impl LeavesWalletClient {
                 decode_401_404_409_503_error_detail_422_http_validation_error,
             );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        let request = request.idempotency_key(idempotency_key);
+        let request = request.path_param("employee_id", self.employee_id);
+        let request = request.idempotency_key(self.idempotency_key);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(CreditLeaveCall, LeaveTransaction, codegen::decode_json);
 fn decode_401_404_409_503_error_detail_422_http_validation_error(
     status: u16,
     body: &[u8],

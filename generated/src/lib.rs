@@ -4,6 +4,19 @@
 //! Build every client at once with [`Clients`], over one pooled session:
 //! each reads its base URL from `<SERVICE>_SERVICE_URL` (see
 //! [`RuntimeConfig::from_env`]).
+//!
+//! Each operation is a client method that takes the operation's required
+//! values (path parameters, required query and header parameters, a
+//! required body) and returns a call builder (`GetUserCall` for
+//! `get_user`). Its setters are the optional parameters (and an optional
+//! body) and this call's settings: `timeout` (the whole call, retries
+//! included), `attempt_timeout`, `retry` (a [`RetryPolicy`]), `header` and
+//! `idempotency_key`, which apply to this call alone. Awaiting the builder
+//! sends the call and gives the typed body; `.send_with_response()` gives a
+//! [`Reply`] with the status, every response header and the attempts too.
+//! Nothing is sent until the builder is awaited. A parameter named like a
+//! setting (`timeout`, `header`, ...) has its setter named with `_param`
+//! (`timeout_param`).
 /// The audit service: client and models.
 #[rustfmt::skip]
 pub mod audit;
@@ -26,6 +39,7 @@ pub use audit::AuditClient;
 pub use auth::AuthClient;
 pub use clientgen_runtime as runtime;
 pub use clientgen_runtime::{CallOptions, ConfigError, MicroserviceError};
+pub use clientgen_runtime::{Reply, RetryPolicy};
 pub use clientgen_runtime::{RuntimeConfig, Session};
 pub use config::ConfigClient;
 pub use expensive_wallet::ExpensiveWalletClient;

@@ -39,10 +39,38 @@ impl NotificationClient {
     /// Queue a notification for delivery to one recipient.
     ///
     /// `POST /notifications`
-    pub async fn send_notification(
+    pub fn send_notification<'a>(
+        &'a self,
+        body: &'a NotificationRequest,
+    ) -> SendNotificationCall<'a> {
+        SendNotificationCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// Get Notification
+    ///
+    /// Return a notification and its delivery status.
+    ///
+    /// `GET /notifications/{notification_id}`
+    pub fn get_notification(
         &self,
-        body: &NotificationRequest,
-    ) -> Result<NotificationAccepted, codegen::MicroserviceError> {
+        notification_id: codegen::Uuid,
+    ) -> GetNotificationCall<'_> {
+        GetNotificationCall {
+            call: codegen::Call::new(&self.service),
+            notification_id,
+        }
+    }
+}
+/// A call of [`NotificationClient::send_notification`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SendNotificationCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a NotificationRequest,
+}
+impl<'a> SendNotificationCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "sendNotification",
                 codegen::Method::Post,
@@ -55,18 +83,20 @@ impl NotificationClient {
             .link_fields(&["/action_url"])
             .error_decoder(decode_401_429_503_error_detail_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Get Notification
-    ///
-    /// Return a notification and its delivery status.
-    ///
-    /// `GET /notifications/{notification_id}`
-    pub async fn get_notification(
-        &self,
-        notification_id: codegen::Uuid,
-    ) -> Result<Notification, codegen::MicroserviceError> {
+}
+codegen::call_builder!(SendNotificationCall, NotificationAccepted, codegen::decode_json);
+/// A call of [`NotificationClient::get_notification`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetNotificationCall<'a> {
+    call: codegen::Call<'a>,
+    notification_id: codegen::Uuid,
+}
+impl<'a> GetNotificationCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getNotification",
                 codegen::Method::Get,
@@ -80,10 +110,11 @@ impl NotificationClient {
                 decode_401_404_429_503_error_detail_422_http_validation_error,
             );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("notification_id", notification_id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("notification_id", self.notification_id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetNotificationCall, Notification, codegen::decode_json);
 fn decode_401_404_429_503_error_detail_422_http_validation_error(
     status: u16,
     body: &[u8],

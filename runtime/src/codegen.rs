@@ -15,6 +15,10 @@ pub use crate::options::CallOptions;
 pub use crate::types::{Base64, Date, DateTime, Json, Map, Nullable, Uuid, chrono, uuid};
 
 pub use crate::auth::{ApiKeyLocation, AuthScheme};
+pub use crate::builder::{
+    Call, CallFuture, Decode, decode_bytes, decode_json, decode_nothing, decode_text,
+};
+pub use crate::call_builder;
 pub use crate::config::ConfigError;
 pub use crate::error::{ErrorBody, MicroserviceError};
 pub use crate::request::{ErrorDecoder, Method, Operation, Request, Security};

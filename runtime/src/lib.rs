@@ -16,6 +16,7 @@
 //! | [`auth`] | credentials and how they are applied |
 //! | [`options`] | per-handle overrides |
 //! | [`request`], [`response`] | how generated code describes a call, and its 2xx response |
+//! | `builder` | what generated call builders share: per-call settings, the call's future ([`CallFuture`]), the typed answer with its metadata ([`Reply`]) |
 //! | [`multipart`] | `multipart/form-data` bodies |
 //! | [`secret`] | values kept out of `Debug` and `Display` |
 //! | [`types`] | the types models use: dates, UUIDs, base64, JSON |
@@ -58,6 +59,7 @@
 pub mod auth;
 mod body;
 pub mod breaker;
+mod builder;
 mod call;
 #[doc(hidden)]
 pub mod codegen;
@@ -86,6 +88,7 @@ mod window;
 pub use ::url::Url;
 pub use auth::{Credentials, TokenProvider};
 pub use breaker::{BreakerConfig, BreakerState};
+pub use builder::{CallFuture, Reply};
 pub use config::{ConfigError, RuntimeConfig, RuntimeConfigBuilder};
 pub use error::{ErrorCategory, MicroserviceError};
 pub use events::{EventStream, TypedEvent};

@@ -182,7 +182,8 @@ async fn write_audit_event_sends_headers_and_the_tagged_actor_and_decodes_the_ev
     })
     .await;
     let event = client(&server.url())
-        .write_audit_event(Some("req-7f3a9c21"), &approval_input())
+        .write_audit_event(&approval_input())
+        .x_request_id("req-7f3a9c21")
         .await
         .unwrap();
 
@@ -222,7 +223,7 @@ async fn write_audit_event_leaves_unset_optional_fields_and_headers_out() {
     })
     .await;
     let event = client(&server.url())
-        .write_audit_event(None, &credit_input())
+        .write_audit_event(&credit_input())
         .await
         .unwrap();
 
@@ -276,11 +277,10 @@ async fn list_audit_events_sends_every_filter_and_decodes_the_events() {
         "a&b=c d".to_owned(),
     ];
     let list = client(&server.url())
-        .list_audit_events(
-            Some(&types),
-            Some(wire("2025-01-21T14:00:00.250Z")),
-            Some(25),
-        )
+        .list_audit_events()
+        .types(&types)
+        .since(wire("2025-01-21T14:00:00.250Z"))
+        .limit(25)
         .await
         .unwrap();
 
@@ -330,10 +330,7 @@ async fn list_audit_events_sends_every_filter_and_decodes_the_events() {
 #[tokio::test]
 async fn list_audit_events_without_filters_sends_no_query() {
     let server = TestServer::start(|_| Reply::json(200, json!({"events": []}))).await;
-    let list = client(&server.url())
-        .list_audit_events(None, None, None)
-        .await
-        .unwrap();
+    let list = client(&server.url()).list_audit_events().await.unwrap();
     let seen = only_request(&server);
     assert_eq!(seen.path, "/events");
     assert_eq!(seen.query, None);
@@ -358,7 +355,8 @@ async fn list_audit_events_decodes_an_actor_type_it_does_not_know() {
     })
     .await;
     let list = client(&server.url())
-        .list_audit_events(None, None, Some(1))
+        .list_audit_events()
+        .limit(1)
         .await
         .unwrap();
     assert_eq!(list.events.len(), 1);
@@ -371,7 +369,8 @@ async fn list_audit_events_decodes_an_actor_type_it_does_not_know() {
 async fn write_audit_event_400_and_401_decode_the_error_body() {
     check_400_and_401("writeAuditEvent", async |audit| {
         audit
-            .write_audit_event(Some("req-1"), &approval_input())
+            .write_audit_event(&approval_input())
+            .x_request_id("req-1")
             .await
     })
     .await;
@@ -381,7 +380,8 @@ async fn write_audit_event_400_and_401_decode_the_error_body() {
 async fn write_audit_event_503_is_sent_exactly_once() {
     let (error, seen) = failing_call(unavailable(), None, async |audit| {
         audit
-            .write_audit_event(Some("req-1"), &approval_input())
+            .write_audit_event(&approval_input())
+            .x_request_id("req-1")
             .await
     })
     .await;
@@ -404,7 +404,7 @@ async fn write_audit_event_503_is_sent_exactly_once() {
 async fn list_audit_events_400_and_401_decode_the_error_body() {
     check_400_and_401("listAuditEvents", async |audit| {
         let types = ["leave.request.approved".to_owned()];
-        audit.list_audit_events(Some(&types), None, Some(10)).await
+        audit.list_audit_events().types(&types).limit(10).await
     })
     .await;
 }
@@ -413,7 +413,7 @@ async fn list_audit_events_400_and_401_decode_the_error_body() {
 async fn list_audit_events_503_is_retried_then_returned() {
     let typed = error_body("unavailable", "Audit store is unavailable, retry later");
     let (error, seen) = failing_call(unavailable(), None, async |audit| {
-        audit.list_audit_events(None, None, Some(10)).await
+        audit.list_audit_events().limit(10).await
     })
     .await;
     assert_eq!(error.category(), ErrorCategory::Response);
@@ -429,7 +429,7 @@ async fn list_audit_events_503_is_retried_then_returned() {
     let (error, seen) = failing_call(
         unavailable(),
         Some(CallOptions::new().retry(RetryPolicy::never())),
-        async |audit| audit.list_audit_events(None, None, Some(10)).await,
+        async |audit| audit.list_audit_events().limit(10).await,
     )
     .await;
     assert_eq!(error.status(), Some(503));
@@ -445,10 +445,11 @@ async fn calls_without_credentials_are_refused_before_sending() {
     let audit = AuditClient::new(&Session::new(config).unwrap()).unwrap();
     let errors = [
         audit
-            .write_audit_event(Some("req-1"), &approval_input())
+            .write_audit_event(&approval_input())
+            .x_request_id("req-1")
             .await
             .unwrap_err(),
-        audit.list_audit_events(None, None, None).await.unwrap_err(),
+        audit.list_audit_events().await.unwrap_err(),
     ];
     for error in &errors {
         assert!(error.is_invalid_request(), "{error:?}");

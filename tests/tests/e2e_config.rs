@@ -185,7 +185,9 @@ async fn list_config_values_sends_every_parameter_and_decodes_the_page() {
         "a&b=c".to_owned(),
     ];
     let page = client(&server.url())
-        .list_config_values("leaves/eu west", Some(&keys), Some(50))
+        .list_config_values("leaves/eu west")
+        .keys(&keys)
+        .limit(50)
         .await
         .unwrap();
 
@@ -240,7 +242,7 @@ async fn list_config_values_without_optional_parameters_sends_no_query() {
     let server =
         TestServer::start(|_| Reply::json(200, json!({"items": [], "next_cursor": null}))).await;
     let page = client(&server.url())
-        .list_config_values("leaves", None, None)
+        .list_config_values("leaves")
         .await
         .unwrap();
     let seen = only_request(&server);
@@ -345,7 +347,9 @@ async fn list_config_values_documented_errors() {
         async |config| {
             let keys = ["approval_chain".to_owned()];
             config
-                .list_config_values("leaves", Some(&keys), Some(10))
+                .list_config_values("leaves")
+                .keys(&keys)
+                .limit(10)
                 .await
         },
     )
@@ -408,10 +412,7 @@ async fn calls_without_credentials_are_refused_before_sending() {
     let client = ConfigClient::new(&Session::new(config).unwrap()).unwrap();
 
     let errors = [
-        client
-            .list_config_values("leaves", None, None)
-            .await
-            .unwrap_err(),
+        client.list_config_values("leaves").await.unwrap_err(),
         client
             .get_config_value("leaves", "approval_chain")
             .await

@@ -212,7 +212,9 @@ async fn every_operation_of_every_service_shares_one_connection() {
 
         let page = clients
             .config
-            .list_config_values("leaves", Some(&keys), Some(1))
+            .list_config_values("leaves")
+            .keys(&keys)
+            .limit(1)
             .await
             .unwrap();
         assert_eq!(page.items.len(), 1);
@@ -282,13 +284,16 @@ async fn every_operation_of_every_service_shares_one_connection() {
 
         let recorded = clients
             .audit
-            .write_audit_event(Some(&format!("req-{round}")), &event)
+            .write_audit_event(&event)
+            .x_request_id(&format!("req-{round}"))
             .await
             .unwrap();
         assert_eq!(recorded.action, "expense.account.credited");
         let list = clients
             .audit
-            .list_audit_events(Some(&types), None, Some(1))
+            .list_audit_events()
+            .types(&types)
+            .limit(1)
             .await
             .unwrap();
         assert_eq!(list.events.len(), 1);

@@ -47,20 +47,17 @@ async fn the_leave_wallet_through_its_generated_client() {
     let wallets = LeavesClient::from_service(client(&app.url(), |config| config));
 
     // An optional query parameter left out takes the server's default.
-    let annual = wallets
-        .get_leave_balance("emp-1", None, None)
-        .await
-        .unwrap();
+    let annual = wallets.get_leave_balance("emp-1").await.unwrap();
     assert_eq!((annual.leave_type, annual.days), (LeaveType::Annual, 20.0));
     let sick = wallets
-        .get_leave_balance("emp-1", Some(&LeaveType::Sick), None)
+        .get_leave_balance("emp-1")
+        .leave_type(&LeaveType::Sick)
+        .send_with_response()
         .await
         .unwrap();
-    assert_eq!(sick.days, 5.0);
-    let missing = wallets
-        .get_leave_balance("emp-9", None, None)
-        .await
-        .unwrap_err();
+    assert_eq!(sick.body().days, 5.0);
+    assert_eq!(sick.header("etag"), Some("\"emp-1-sick-5.0\""));
+    let missing = wallets.get_leave_balance("emp-9").await.unwrap_err();
     assert_eq!(missing.status(), Some(404));
 
     // Pydantic's validation error decodes into the typed 422 body.
@@ -70,10 +67,7 @@ async fn the_leave_wallet_through_its_generated_client() {
         reason: Nullable::Absent,
         approved_by: None,
     };
-    let error = wallets
-        .debit_leave("emp-1", None, &refused)
-        .await
-        .unwrap_err();
+    let error = wallets.debit_leave("emp-1", &refused).await.unwrap_err();
     assert_eq!(error.status(), Some(422));
     let validation = error
         .body::<HttpValidationError>()
@@ -88,22 +82,46 @@ async fn the_leave_wallet_through_its_generated_client() {
         approved_by: Some(vec!["mgr-1".to_owned()]),
     };
     let done = wallets
-        .debit_leave("emp-1", Some("req-7"), &debit)
+        .debit_leave("emp-1", &debit)
+        .x_request_id("req-7")
+        .send_with_response()
         .await
         .unwrap();
+    assert_eq!(done.status(), 201);
+    assert_eq!(done.header("x-request-id"), Some("req-7"));
+    assert_eq!(
+        done.header("location"),
+        Some("/leave-wallets/emp-1/debits/d-emp-1-1")
+    );
+    assert_eq!(done.attempts(), 1);
+    let done = done.into_body();
     assert_eq!(done.balance_after, 18.0);
+    // A per-call header reaches the app like the typed parameter does.
+    let echoed = wallets
+        .debit_leave(
+            "emp-1",
+            &DebitRequest {
+                days: 1.0,
+                ..debit.clone()
+            },
+        )
+        .header("X-Request-Id", "req-8")
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(echoed.header("x-request-id"), Some("req-8"));
+    assert_eq!(echoed.body().balance_after, 17.0);
     let overdrawn = DebitRequest {
         days: 30.0,
         ..debit
     };
-    let error = wallets
-        .debit_leave("emp-1", None, &overdrawn)
-        .await
-        .unwrap_err();
+    let error = wallets.debit_leave("emp-1", &overdrawn).await.unwrap_err();
     assert_eq!(error.status(), Some(409));
 
     let page = wallets
-        .list_leave_wallets(Some(1), None, Some(&LeaveType::Sick))
+        .list_leave_wallets()
+        .limit(1)
+        .leave_type(&LeaveType::Sick)
         .await
         .unwrap();
     assert_eq!(page.len(), 1);
@@ -126,12 +144,15 @@ async fn notifications_through_their_generated_client() {
         .unwrap();
     assert_eq!(sent.channel, Channel::Email, "the model's default");
     let listed = notifications
-        .list_notifications("u-1", Some(true), Some(10), None)
+        .list_notifications("u-1")
+        .unread_only(true)
+        .limit(10)
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
     let by_sms = notifications
-        .list_notifications("u-1", None, None, Some(&Channel::Sms))
+        .list_notifications("u-1")
+        .channel(&Channel::Sms)
         .await
         .unwrap();
     assert!(by_sms.is_empty());

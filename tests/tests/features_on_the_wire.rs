@@ -41,7 +41,8 @@ async fn lenient_parameters_go_out_as_strings() {
     let server = TestServer::start(|_| Reply::status(204)).await;
     let lenient = LenientParamsClient::from_service(client(&server.url(), |config| config));
     lenient
-        .get_repo("acme corp", "rocket", Some("name,stars"), "t-1")
+        .get_repo("acme corp", "rocket", "t-1")
+        .fields("name,stars")
         .await
         .unwrap();
     let request = clientgen_tests::fixtures::only_request(&server);
@@ -69,17 +70,13 @@ async fn object_parameters_follow_the_style_table() {
     let point = Point { x: 1, y: 2 };
     let shape = Point { x: 3, y: 4 };
     objects
-        .get_point(
-            &point,
-            &shape,
-            "etl daily",
-            Some(&point),
-            Some(&GetPointCategory::IntegerList(vec![5, 6])),
-            Some(&GetPointTag::StringList(vec![
-                "a".to_owned(),
-                "b c".to_owned(),
-            ])),
-        )
+        .get_point(&point, &shape, "etl daily")
+        .x_filter(&point)
+        .category(&GetPointCategory::IntegerList(vec![5, 6]))
+        .tag(&GetPointTag::StringList(vec![
+            "a".to_owned(),
+            "b c".to_owned(),
+        ]))
         .await
         .unwrap();
     let request = clientgen_tests::fixtures::only_request(&server);
@@ -98,14 +95,8 @@ async fn object_parameters_follow_the_style_table() {
         pairs(&[("category", "5,6"), ("tag", "a"), ("tag", "b c")])
     );
     objects
-        .get_point(
-            &point,
-            &shape,
-            "x",
-            None,
-            Some(&GetPointCategory::Integer(7)),
-            None,
-        )
+        .get_point(&point, &shape, "x")
+        .category(&GetPointCategory::Integer(7))
         .await
         .unwrap();
     assert_eq!(

@@ -27,15 +27,16 @@ async fn a_link_marked_by_an_overlay_is_resolved_on_the_wire() {
     });
     let notifications = OverlaidClient::from_service(svc);
     notifications
-        .send_notification(Some("key-1"), &notification(Some("/approvals/42")))
+        .send_notification(&notification(Some("/approvals/42")))
+        .idempotency_key("key-1")
         .await
         .unwrap();
     notifications
-        .send_notification(None, &notification(None))
+        .send_notification(&notification(None))
         .await
         .unwrap();
     let error = notifications
-        .send_notification(None, &notification(Some("//evil.example")))
+        .send_notification(&notification(Some("//evil.example")))
         .await
         .unwrap_err();
     assert!(error.is_invalid_request(), "{error}");

@@ -79,7 +79,7 @@ async fn config_operations_pass_prism_validation() {
     let list = accepted(
         &prism,
         "listConfigValues",
-        client.list_config_values("hr", Some(&keys), Some(50)).await,
+        client.list_config_values("hr").keys(&keys).limit(50).await,
     );
     assert!(!list.items.is_empty());
     let value = accepted(
@@ -229,7 +229,7 @@ async fn audit_operations_pass_prism_validation() {
         accepted(
             &prism,
             "writeAuditEvent",
-            client.write_audit_event(Some("req-1"), &event).await,
+            client.write_audit_event(&event).x_request_id("req-1").await,
         );
     }
     let types = ["leave.approved".to_owned(), "leave.rejected".to_owned()];
@@ -237,7 +237,10 @@ async fn audit_operations_pass_prism_validation() {
         &prism,
         "listAuditEvents",
         client
-            .list_audit_events(Some(&types), Some(at("2026-11-01T00:00:00Z")), Some(20))
+            .list_audit_events()
+            .types(&types)
+            .since(at("2026-11-01T00:00:00Z"))
+            .limit(20)
             .await,
     );
     assert!(!events.events.is_empty());

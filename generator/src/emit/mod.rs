@@ -1,11 +1,16 @@
 //! Emitting Rust from the IR: tokens with `quote!`, parsed with `syn`,
 //! printed with prettyplease, under an `@generated` header.
 //!
-//! Models come from `types`, a service's client and its error decoders from
-//! `client`, the crate root with `Clients` from `root`.
+//! Models come from `types`; a service's client from `client`, each
+//! operation's method and call builder from `builder` (the request it
+//! builds from `request`), its error decoders from `decoders`; the crate
+//! root with `Clients` from `root`.
 
+mod builder;
 mod client;
+mod decoders;
 mod docs;
+mod request;
 mod root;
 mod types;
 
@@ -68,7 +73,7 @@ struct Lookups<'a> {
     /// Each type's kind, by name.
     kinds: BTreeMap<&'a str, &'a TypeKind>,
     /// The shared decoder of each set of typed error bodies.
-    decoders: client::Decoders,
+    decoders: decoders::Decoders,
     /// Variant structs that write their own discriminator tag.
     self_tags: types::SelfTags<'a>,
     /// Where each type is used, for the docs of a type the spec leaves
@@ -84,7 +89,7 @@ impl<'a> Lookups<'a> {
                 .iter()
                 .map(|def| (def.name.as_str(), &def.kind))
                 .collect(),
-            decoders: client::Decoders::new(&service.operations),
+            decoders: decoders::Decoders::new(&service.operations),
             self_tags: types::SelfTags::new(&service.types),
             usages: usages(service),
         }
@@ -239,18 +244,24 @@ impl Part {
                 service,
                 lookups,
                 TokenStream::new(),
-                client::emit_methods(service, &lookups.decoders, 0..service.operations.len()),
+                client::emit_operations(service, &lookups.decoders, 0..service.operations.len()),
                 emit_models(service, lookups, 0..service.types.len()),
             ),
             Part::Operations { number, range } => {
                 let name = ident(&service.client);
-                let methods = client::emit_methods(service, &lookups.decoders, range.clone());
+                let (methods, builders) = split_operations(client::emit_operations(
+                    service,
+                    &lookups.decoders,
+                    range.clone(),
+                ));
                 part_file(
                     &format!(" Operations, part {number}."),
                     quote! {
                         impl #name {
                             #(#methods)*
                         }
+
+                        #(#builders)*
                     },
                 )
             }
@@ -264,9 +275,11 @@ impl Part {
             } => {
                 let operation_parts = (1..=*operation_files).map(operations_part);
                 let type_parts: Vec<Ident> = (1..=*type_files).map(types_part).collect();
+                let operation_parts: Vec<Ident> = operation_parts.collect();
                 let declarations = quote! {
                     #(mod #operation_parts;)*
                     #(mod #type_parts;)*
+                    #(pub use #operation_parts::*;)*
                     #(pub use #type_parts::*;)*
                 };
                 client_file(service, lookups, declarations, Vec::new(), Vec::new())
@@ -288,15 +301,25 @@ fn part_file(docs: &str, items: TokenStream) -> TokenStream {
     }
 }
 
+/// The client methods and the call builders of `operations`, apart.
+fn split_operations(operations: Vec<client::Emitted>) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    operations
+        .into_iter()
+        .map(|emitted| (emitted.method, emitted.builder))
+        .unzip()
+}
+
 /// A file with the service's module docs, imports and client: `declarations`
-/// after the imports, `methods` in the client's `impl` block, `models` last.
+/// after the imports, the operations' methods in the client's `impl` block
+/// and their builders after it, `models` last.
 fn client_file(
     service: &Service,
     lookups: &Lookups<'_>,
     declarations: TokenStream,
-    methods: Vec<TokenStream>,
+    operations: Vec<client::Emitted>,
     models: Vec<TokenStream>,
 ) -> TokenStream {
+    let (methods, builders) = split_operations(operations);
     let head = module_head(service);
     let client::ClientParts {
         name,
@@ -315,6 +338,8 @@ fn client_file(
             #constructors
             #(#methods)*
         }
+
+        #(#builders)*
 
         #extras
 

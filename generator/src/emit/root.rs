@@ -39,6 +39,9 @@ pub fn emit_root(services: &[Service], source: &str) -> Result<String, GenerateE
             pub use clientgen_runtime::{CallOptions, ConfigError, MicroserviceError};
         ),
         quote!(
+            pub use clientgen_runtime::{Reply, RetryPolicy};
+        ),
+        quote!(
             pub use clientgen_runtime::{RuntimeConfig, Session};
         ),
     ];
@@ -53,6 +56,19 @@ pub fn emit_root(services: &[Service], source: &str) -> Result<String, GenerateE
         #![doc = " Build every client at once with [`Clients`], over one pooled session:"]
         #![doc = " each reads its base URL from `<SERVICE>_SERVICE_URL` (see"]
         #![doc = " [`RuntimeConfig::from_env`])."]
+        #![doc = ""]
+        #![doc = " Each operation is a client method that takes the operation's required"]
+        #![doc = " values (path parameters, required query and header parameters, a"]
+        #![doc = " required body) and returns a call builder (`GetUserCall` for"]
+        #![doc = " `get_user`). Its setters are the optional parameters (and an optional"]
+        #![doc = " body) and this call's settings: `timeout` (the whole call, retries"]
+        #![doc = " included), `attempt_timeout`, `retry` (a [`RetryPolicy`]), `header` and"]
+        #![doc = " `idempotency_key`, which apply to this call alone. Awaiting the builder"]
+        #![doc = " sends the call and gives the typed body; `.send_with_response()` gives a"]
+        #![doc = " [`Reply`] with the status, every response header and the attempts too."]
+        #![doc = " Nothing is sent until the builder is awaited. A parameter named like a"]
+        #![doc = " setting (`timeout`, `header`, ...) has its setter named with `_param`"]
+        #![doc = " (`timeout_param`)."]
 
         #(
             #[doc = #module_docs]

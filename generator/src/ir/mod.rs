@@ -272,6 +272,8 @@ pub struct Operation {
     pub id: String,
     /// The Rust method name.
     pub method_name: String,
+    /// The name of the method's call builder (`GetUserCall`).
+    pub builder_name: String,
     /// The HTTP method.
     pub http_method: HttpMethod,
     /// The URL template.

@@ -149,6 +149,10 @@ impl<'a> OperationContext<'a, '_> {
         let body = self.body(at, types, &type_prefix)?;
         let (success, errors) = self.responses(at, types, &type_prefix)?;
         let (security, security_optional) = self.security(at)?;
+        let builder_name = types.reserve_name(&format!(
+            "{}Call",
+            pascal(method_name.trim_start_matches("r#"))
+        ));
         let idempotency_header = params
             .iter()
             .find(|param| {
@@ -164,6 +168,7 @@ impl<'a> OperationContext<'a, '_> {
         Ok(Operation {
             id,
             method_name,
+            builder_name,
             http_method: self.method,
             path: self.path.to_owned(),
             docs: operation_docs(at),

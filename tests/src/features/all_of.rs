@@ -33,34 +33,62 @@ impl AllOfClient {
         &self.service
     }
     /// `GET /employees/{id}`
-    pub async fn get_employee(
-        &self,
-        id: &str,
-    ) -> Result<Employee, codegen::MicroserviceError> {
+    pub fn get_employee<'a>(&'a self, id: &'a str) -> GetEmployeeCall<'a> {
+        GetEmployeeCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `POST /employees`
+    pub fn create_employee<'a>(
+        &'a self,
+        body: &'a CreateEmployeeBody,
+    ) -> CreateEmployeeCall<'a> {
+        CreateEmployeeCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`AllOfClient::get_employee`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetEmployeeCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetEmployeeCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getEmployee",
             codegen::Method::Get,
             "/employees/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `POST /employees`
-    pub async fn create_employee(
-        &self,
-        body: &CreateEmployeeBody,
-    ) -> Result<Employee, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetEmployeeCall, Employee, codegen::decode_json);
+/// A call of [`AllOfClient::create_employee`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreateEmployeeCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a CreateEmployeeBody,
+}
+impl<'a> CreateEmployeeCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "createEmployee",
             codegen::Method::Post,
             "/employees",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(CreateEmployeeCall, Employee, codegen::decode_json);
 /// The `Audited` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

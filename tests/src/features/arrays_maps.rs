@@ -36,48 +36,89 @@ impl ArraysMapsClient {
     ///
     /// # Parameters
     ///
-    /// - `tag`: Repeated, `tag=a&tag=b`.
     /// - `ids`: Comma-separated, `ids=1,2,3`.
-    pub async fn list_items(
-        &self,
-        tag: Option<&[String]>,
-        ids: &[i64],
-        since: Option<&[codegen::DateTime]>,
-    ) -> Result<ItemPage, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`ListItemsCall`].
+    pub fn list_items<'a>(&'a self, ids: &'a [i64]) -> ListItemsCall<'a> {
+        ListItemsCall {
+            call: codegen::Call::new(&self.service),
+            tag: None,
+            ids,
+            since: None,
+        }
+    }
+    /// `POST /items`
+    pub fn put_labels<'a>(
+        &'a self,
+        body: &'a codegen::Map<String>,
+    ) -> PutLabelsCall<'a> {
+        PutLabelsCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`ArraysMapsClient::list_items`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListItemsCall<'a> {
+    call: codegen::Call<'a>,
+    tag: Option<&'a [String]>,
+    ids: &'a [i64],
+    since: Option<&'a [codegen::DateTime]>,
+}
+impl<'a> ListItemsCall<'a> {
+    /// Repeated, `tag=a&tag=b`.
+    pub fn tag(mut self, value: &'a [String]) -> Self {
+        self.tag = Some(value);
+        self
+    }
+    /// Sets the `since` query parameter.
+    pub fn since(mut self, value: &'a [codegen::DateTime]) -> Self {
+        self.since = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "listItems",
             codegen::Method::Get,
             "/items",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = match tag {
+        let request = match self.tag {
             Some(values) => request.query_array("tag", values.iter(), true),
             None => request,
         };
-        let request = request.query_array("ids", ids.iter(), false);
-        let request = match since {
+        let request = request.query_array("ids", self.ids.iter(), false);
+        let request = match self.since {
             Some(values) => {
                 request.query_array("since", values.iter().map(codegen::rfc3339), true)
             }
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `POST /items`
-    pub async fn put_labels(
-        &self,
-        body: &codegen::Map<String>,
-    ) -> Result<codegen::Map<i32>, codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListItemsCall, ItemPage, codegen::decode_json);
+/// A call of [`ArraysMapsClient::put_labels`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct PutLabelsCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a codegen::Map<String>,
+}
+impl<'a> PutLabelsCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "putLabels",
             codegen::Method::Post,
             "/items",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(PutLabelsCall, codegen::Map < i32 >, codegen::decode_json);
 /// A field of [`ItemPage`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

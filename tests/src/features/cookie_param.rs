@@ -33,15 +33,29 @@ impl CookieParamClient {
         &self.service
     }
     /// `GET /x`
-    pub async fn get_x(&self, session: &str) -> Result<(), codegen::MicroserviceError> {
+    pub fn get_x<'a>(&'a self, session: &'a str) -> GetXCall<'a> {
+        GetXCall {
+            call: codegen::Call::new(&self.service),
+            session,
+        }
+    }
+}
+/// A call of [`CookieParamClient::get_x`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetXCall<'a> {
+    call: codegen::Call<'a>,
+    session: &'a str,
+}
+impl<'a> GetXCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getX",
             codegen::Method::Get,
             "/x",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.cookie("session", session);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.cookie("session", self.session);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetXCall, (), codegen::decode_nothing);

@@ -33,29 +33,53 @@ impl DeepObjectClient {
         &self.service
     }
     /// `GET /x`
-    pub async fn get_x(
-        &self,
-        filter: Option<&GetXFilter>,
-        lines: Option<&[GetXLinesItem]>,
-    ) -> Result<(), codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`GetXCall`].
+    pub fn get_x(&self) -> GetXCall<'_> {
+        GetXCall {
+            call: codegen::Call::new(&self.service),
+            filter: None,
+            lines: None,
+        }
+    }
+}
+/// A call of [`DeepObjectClient::get_x`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetXCall<'a> {
+    call: codegen::Call<'a>,
+    filter: Option<&'a GetXFilter>,
+    lines: Option<&'a [GetXLinesItem]>,
+}
+impl<'a> GetXCall<'a> {
+    /// Sets the `filter` query parameter.
+    pub fn filter(mut self, value: &'a GetXFilter) -> Self {
+        self.filter = Some(value);
+        self
+    }
+    /// Sets the `lines` query parameter.
+    pub fn lines(mut self, value: &'a [GetXLinesItem]) -> Self {
+        self.lines = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getX",
             codegen::Method::Get,
             "/x",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = match filter {
+        let request = match self.filter {
             Some(value) => request.query_deep("filter", value),
             None => request,
         };
-        let request = match lines {
+        let request = match self.lines {
             Some(value) => request.query_deep("lines", value),
             None => request,
         };
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetXCall, (), codegen::decode_nothing);
 /// A parameter of `get_x`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -33,48 +33,92 @@ impl DiscriminatorOverlapClient {
         &self.service
     }
     /// `POST /actions`
-    pub async fn post_action(
-        &self,
-        body: Option<&PostActionBody>,
-    ) -> Result<(), codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`PostActionCall`].
+    pub fn post_action(&self) -> PostActionCall<'_> {
+        PostActionCall {
+            call: codegen::Call::new(&self.service),
+            body: None,
+        }
+    }
+    /// `GET /pets`
+    pub fn get_pet(&self) -> GetPetCall<'_> {
+        GetPetCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `POST /search`
+    pub fn search<'a>(&'a self, body: &'a CompoundFilter) -> SearchCall<'a> {
+        SearchCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`DiscriminatorOverlapClient::post_action`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct PostActionCall<'a> {
+    call: codegen::Call<'a>,
+    body: Option<&'a PostActionBody>,
+}
+impl<'a> PostActionCall<'a> {
+    /// The request body.
+    pub fn body(mut self, body: &'a PostActionBody) -> Self {
+        self.body = Some(body);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "postAction",
             codegen::Method::Post,
             "/actions",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = match body {
+        let request = match self.body {
             Some(body) => request.json(body),
             None => request,
         };
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `GET /pets`
-    pub async fn get_pet(&self) -> Result<Pet, codegen::MicroserviceError> {
+}
+codegen::call_builder!(PostActionCall, (), codegen::decode_nothing);
+/// A call of [`DiscriminatorOverlapClient::get_pet`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetPetCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> GetPetCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getPet",
             codegen::Method::Get,
             "/pets",
         );
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `POST /search`
-    pub async fn search(
-        &self,
-        body: &CompoundFilter,
-    ) -> Result<Tree, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetPetCall, Pet, codegen::decode_json);
+/// A call of [`DiscriminatorOverlapClient::search`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SearchCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a CompoundFilter,
+}
+impl<'a> SearchCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "search",
             codegen::Method::Post,
             "/search",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(SearchCall, Tree, codegen::decode_json);
 /// The `Cat` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

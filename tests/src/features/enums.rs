@@ -37,39 +37,72 @@ impl EnumsClient {
     /// # Parameters
     ///
     /// - `order`: An inline enum; becomes `ListTasksOrder`.
-    pub async fn list_tasks(
-        &self,
-        status: Option<&TaskStatus>,
-        order: &ListTasksOrder,
-    ) -> Result<Vec<Task>, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`ListTasksCall`].
+    pub fn list_tasks<'a>(&'a self, order: &'a ListTasksOrder) -> ListTasksCall<'a> {
+        ListTasksCall {
+            call: codegen::Call::new(&self.service),
+            status: None,
+            order,
+        }
+    }
+    /// `POST /tasks`
+    pub fn create_task<'a>(&'a self, body: &'a NewTask) -> CreateTaskCall<'a> {
+        CreateTaskCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`EnumsClient::list_tasks`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListTasksCall<'a> {
+    call: codegen::Call<'a>,
+    status: Option<&'a TaskStatus>,
+    order: &'a ListTasksOrder,
+}
+impl<'a> ListTasksCall<'a> {
+    /// Sets the `status` query parameter.
+    pub fn status(mut self, value: &'a TaskStatus) -> Self {
+        self.status = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "listTasks",
             codegen::Method::Get,
             "/tasks",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = match status {
+        let request = match self.status {
             Some(value) => request.query("status", value),
             None => request,
         };
-        let request = request.query("order", order);
-        self.service.execute(request).await?.json()
+        let request = request.query("order", self.order);
+        (self.call, request)
     }
-    /// `POST /tasks`
-    pub async fn create_task(
-        &self,
-        body: &NewTask,
-    ) -> Result<Task, codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListTasksCall, Vec < Task >, codegen::decode_json);
+/// A call of [`EnumsClient::create_task`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreateTaskCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a NewTask,
+}
+impl<'a> CreateTaskCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "createTask",
             codegen::Method::Post,
             "/tasks",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(CreateTaskCall, Task, codegen::decode_json);
 /// A parameter of `list_tasks`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

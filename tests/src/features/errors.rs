@@ -33,10 +33,35 @@ impl ErrorsClient {
         &self.service
     }
     /// `GET /accounts/{id}`
-    pub async fn get_account(
-        &self,
-        id: &str,
-    ) -> Result<Account, codegen::MicroserviceError> {
+    pub fn get_account<'a>(&'a self, id: &'a str) -> GetAccountCall<'a> {
+        GetAccountCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `DELETE /accounts/{id}`
+    pub fn delete_account<'a>(&'a self, id: &'a str) -> DeleteAccountCall<'a> {
+        DeleteAccountCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `POST /accounts/{id}/lock`
+    pub fn lock_account<'a>(&'a self, id: &'a str) -> LockAccountCall<'a> {
+        LockAccountCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`ErrorsClient::get_account`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetAccountCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetAccountCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getAccount",
                 codegen::Method::Get,
@@ -46,14 +71,19 @@ impl ErrorsClient {
                 decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422,
             );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `DELETE /accounts/{id}`
-    pub async fn delete_account(
-        &self,
-        id: &str,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetAccountCall, Account, codegen::decode_json);
+/// A call of [`ErrorsClient::delete_account`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DeleteAccountCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> DeleteAccountCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "deleteAccount",
                 codegen::Method::Delete,
@@ -63,15 +93,19 @@ impl ErrorsClient {
                 decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422,
             );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `POST /accounts/{id}/lock`
-    pub async fn lock_account(
-        &self,
-        id: &str,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(DeleteAccountCall, (), codegen::decode_nothing);
+/// A call of [`ErrorsClient::lock_account`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct LockAccountCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> LockAccountCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "lockAccount",
                 codegen::Method::Post,
@@ -79,11 +113,11 @@ impl ErrorsClient {
             )
             .error_decoder(decode_5xx_problem);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(LockAccountCall, (), codegen::decode_nothing);
 fn decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422(
     status: u16,
     body: &[u8],

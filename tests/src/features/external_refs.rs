@@ -33,10 +33,21 @@ impl ExternalRefsClient {
         &self.service
     }
     /// `GET /pets/{pet_id}`
-    pub async fn get_pet(
-        &self,
-        pet_id: &str,
-    ) -> Result<Pet, codegen::MicroserviceError> {
+    pub fn get_pet<'a>(&'a self, pet_id: &'a str) -> GetPetCall<'a> {
+        GetPetCall {
+            call: codegen::Call::new(&self.service),
+            pet_id,
+        }
+    }
+}
+/// A call of [`ExternalRefsClient::get_pet`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetPetCall<'a> {
+    call: codegen::Call<'a>,
+    pet_id: &'a str,
+}
+impl<'a> GetPetCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getPet",
                 codegen::Method::Get,
@@ -44,10 +55,11 @@ impl ExternalRefsClient {
             )
             .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("pet_id", pet_id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("pet_id", self.pet_id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetPetCall, Pet, codegen::decode_json);
 fn decode_404_problem(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         404 => codegen::decode_error::<Problem>(body),

@@ -33,27 +33,53 @@ impl LenientParamsClient {
         &self.service
     }
     /// `GET /orgs/{org}/repos/{repo}`
-    pub async fn get_repo(
-        &self,
-        org: &str,
-        repo: &str,
-        fields: Option<&str>,
-        x_trace: &str,
-    ) -> Result<(), codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`GetRepoCall`].
+    pub fn get_repo<'a>(
+        &'a self,
+        org: &'a str,
+        repo: &'a str,
+        x_trace: &'a str,
+    ) -> GetRepoCall<'a> {
+        GetRepoCall {
+            call: codegen::Call::new(&self.service),
+            org,
+            repo,
+            fields: None,
+            x_trace,
+        }
+    }
+}
+/// A call of [`LenientParamsClient::get_repo`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetRepoCall<'a> {
+    call: codegen::Call<'a>,
+    org: &'a str,
+    repo: &'a str,
+    fields: Option<&'a str>,
+    x_trace: &'a str,
+}
+impl<'a> GetRepoCall<'a> {
+    /// Sets the `fields` query parameter.
+    pub fn fields(mut self, value: &'a str) -> Self {
+        self.fields = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getRepo",
             codegen::Method::Get,
             "/orgs/{org}/repos/{repo}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("org", org);
-        let request = request.path_param("repo", repo);
-        let request = match fields {
+        let request = request.path_param("org", self.org);
+        let request = request.path_param("repo", self.repo);
+        let request = match self.fields {
             Some(value) => request.query("fields", value),
             None => request,
         };
-        let request = request.header("X-Trace", x_trace);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.header("X-Trace", self.x_trace);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetRepoCall, (), codegen::decode_nothing);

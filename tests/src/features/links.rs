@@ -35,10 +35,52 @@ impl LinksClient {
         &self.service
     }
     /// `POST /notifications`
-    pub async fn send_notification(
-        &self,
-        body: &Notification,
-    ) -> Result<(), codegen::MicroserviceError> {
+    pub fn send_notification<'a>(
+        &'a self,
+        body: &'a Notification,
+    ) -> SendNotificationCall<'a> {
+        SendNotificationCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `POST /digests`
+    pub fn send_digest<'a>(&'a self, body: &'a SendDigestBody) -> SendDigestCall<'a> {
+        SendDigestCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// A form body's link fields are resolved too.
+    ///
+    /// `POST /invitations`
+    pub fn send_invitation<'a>(
+        &'a self,
+        body: &'a SendInvitationBody,
+    ) -> SendInvitationCall<'a> {
+        SendInvitationCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// A body that is itself a link.
+    ///
+    /// `PUT /redirects`
+    pub fn set_redirect<'a>(&'a self, body: &'a Target) -> SetRedirectCall<'a> {
+        SetRedirectCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`LinksClient::send_notification`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SendNotificationCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a Notification,
+}
+impl<'a> SendNotificationCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "sendNotification",
                 codegen::Method::Post,
@@ -53,15 +95,20 @@ impl LinksClient {
                 ],
             );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `POST /digests`
-    pub async fn send_digest(
-        &self,
-        body: &SendDigestBody,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(SendNotificationCall, (), codegen::decode_nothing);
+/// A call of [`LinksClient::send_digest`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SendDigestCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a SendDigestBody,
+}
+impl<'a> SendDigestCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "sendDigest",
                 codegen::Method::Post,
@@ -69,17 +116,20 @@ impl LinksClient {
             )
             .link_fields(&["/entries/*/link"]);
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// A form body's link fields are resolved too.
-    ///
-    /// `POST /invitations`
-    pub async fn send_invitation(
-        &self,
-        body: &SendInvitationBody,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(SendDigestCall, (), codegen::decode_nothing);
+/// A call of [`LinksClient::send_invitation`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SendInvitationCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a SendInvitationBody,
+}
+impl<'a> SendInvitationCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "sendInvitation",
                 codegen::Method::Post,
@@ -87,17 +137,20 @@ impl LinksClient {
             )
             .link_fields(&["/accept_url"]);
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.form(body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// A body that is itself a link.
-    ///
-    /// `PUT /redirects`
-    pub async fn set_redirect(
-        &self,
-        body: &Target,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(SendInvitationCall, (), codegen::decode_nothing);
+/// A call of [`LinksClient::set_redirect`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SetRedirectCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a Target,
+}
+impl<'a> SetRedirectCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "setRedirect",
                 codegen::Method::Put,
@@ -105,11 +158,12 @@ impl LinksClient {
             )
             .link_fields(&[""]);
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(SetRedirectCall, (), codegen::decode_nothing);
 /// A field of [`Notification`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

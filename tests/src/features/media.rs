@@ -35,90 +35,180 @@ impl MediaClient {
     /// A form-urlencoded body (nested values use brackets); JSON is also offered, and wins.
     ///
     /// `POST /charges`
-    pub async fn create_charge(
-        &self,
-        body: &ChargeForm,
-    ) -> Result<CreateChargeResponse, codegen::MicroserviceError> {
+    pub fn create_charge<'a>(&'a self, body: &'a ChargeForm) -> CreateChargeCall<'a> {
+        CreateChargeCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `PUT /uploads`
+    ///
+    /// Optional values are set on the returned [`UploadCall`].
+    pub fn upload(&self) -> UploadCall<'_> {
+        UploadCall {
+            call: codegen::Call::new(&self.service),
+            body: None,
+        }
+    }
+    /// `POST /notes`
+    pub fn add_note<'a>(&'a self, body: &'a str) -> AddNoteCall<'a> {
+        AddNoteCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `GET /feed`
+    pub fn feed(&self) -> FeedCall<'_> {
+        FeedCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `GET /report`
+    pub fn report(&self) -> ReportCall<'_> {
+        ReportCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// A JSON:API server refuses any other content type (415).
+    ///
+    /// `PATCH /articles/{id}`
+    pub fn update_article<'a>(
+        &'a self,
+        id: &'a str,
+        body: &'a UpdateArticleBody,
+    ) -> UpdateArticleCall<'a> {
+        UpdateArticleCall {
+            call: codegen::Call::new(&self.service),
+            id,
+            body,
+        }
+    }
+}
+/// A call of [`MediaClient::create_charge`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreateChargeCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a ChargeForm,
+}
+impl<'a> CreateChargeCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "createCharge",
             codegen::Method::Post,
             "/charges",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.form(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `PUT /uploads`
-    pub async fn upload(
-        &self,
-        body: Option<codegen::Bytes>,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(CreateChargeCall, CreateChargeResponse, codegen::decode_json);
+/// A call of [`MediaClient::upload`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct UploadCall<'a> {
+    call: codegen::Call<'a>,
+    body: Option<codegen::Bytes>,
+}
+impl<'a> UploadCall<'a> {
+    /// The request body.
+    pub fn body(mut self, body: codegen::Bytes) -> Self {
+        self.body = Some(body);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "upload",
             codegen::Method::Put,
             "/uploads",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = match body {
+        let request = match self.body {
             Some(body) => request.raw_body("application/octet-stream", body),
             None => request,
         };
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `POST /notes`
-    pub async fn add_note(
-        &self,
-        body: &str,
-    ) -> Result<String, codegen::MicroserviceError> {
+}
+codegen::call_builder!(UploadCall, (), codegen::decode_nothing);
+/// A call of [`MediaClient::add_note`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct AddNoteCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a str,
+}
+impl<'a> AddNoteCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "addNote",
             codegen::Method::Post,
             "/notes",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.raw_body("text/plain", body.to_owned());
-        self.service.execute(request).await?.text()
+        (self.call, request)
     }
-    /// `GET /feed`
-    pub async fn feed(&self) -> Result<codegen::Bytes, codegen::MicroserviceError> {
+}
+codegen::call_builder!(AddNoteCall, String, codegen::decode_text);
+/// A call of [`MediaClient::feed`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct FeedCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> FeedCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "feed",
             codegen::Method::Get,
             "/feed",
         );
         let request = codegen::Request::new(&OPERATION);
-        Ok(self.service.execute(request).await?.into_body())
+        (self.call, request)
     }
-    /// `GET /report`
-    pub async fn report(&self) -> Result<codegen::Bytes, codegen::MicroserviceError> {
+}
+codegen::call_builder!(FeedCall, codegen::Bytes, codegen::decode_bytes);
+/// A call of [`MediaClient::report`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ReportCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> ReportCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "report",
             codegen::Method::Get,
             "/report",
         );
         let request = codegen::Request::new(&OPERATION);
-        Ok(self.service.execute(request).await?.into_body())
+        (self.call, request)
     }
-    /// A JSON:API server refuses any other content type (415).
-    ///
-    /// `PATCH /articles/{id}`
-    pub async fn update_article(
-        &self,
-        id: &str,
-        body: &UpdateArticleBody,
-    ) -> Result<codegen::Map<codegen::Json>, codegen::MicroserviceError> {
+}
+codegen::call_builder!(ReportCall, codegen::Bytes, codegen::decode_bytes);
+/// A call of [`MediaClient::update_article`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct UpdateArticleCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+    body: &'a UpdateArticleBody,
+}
+impl<'a> UpdateArticleCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "updateArticle",
             codegen::Method::Patch,
             "/articles/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
+        let request = request.path_param("id", self.id);
+        let body = self.body;
         let request = request.json_as("application/vnd.api+json", body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(
+    UpdateArticleCall, codegen::Map < codegen::Json >, codegen::decode_json
+);
 /// The body of `create_charge`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

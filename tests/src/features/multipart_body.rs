@@ -33,18 +33,30 @@ impl MultipartBodyClient {
         &self.service
     }
     /// `POST /upload`
-    pub async fn upload(
-        &self,
-        body: codegen::Multipart,
-    ) -> Result<(), codegen::MicroserviceError> {
+    pub fn upload(&self, body: codegen::Multipart) -> UploadCall<'_> {
+        UploadCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`MultipartBodyClient::upload`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct UploadCall<'a> {
+    call: codegen::Call<'a>,
+    body: codegen::Multipart,
+}
+impl<'a> UploadCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "upload",
             codegen::Method::Post,
             "/upload",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.multipart(body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(UploadCall, (), codegen::decode_nothing);

@@ -33,80 +33,147 @@ impl NamingClient {
         &self.service
     }
     /// `GET /results`
-    pub async fn r#match(&self) -> Result<ResultModel, codegen::MicroserviceError> {
+    pub fn r#match(&self) -> MatchCall<'_> {
+        MatchCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `POST /options`
+    pub fn new2<'a>(&'a self, body: &'a OptionModel) -> New2Call<'a> {
+        New2Call {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `GET /service`
+    pub fn service2(&self) -> Service2Call<'_> {
+        Service2Call {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `GET /users/{id}`
+    pub fn get_user<'a>(&'a self, id: &'a str) -> GetUserCall<'a> {
+        GetUserCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `PUT /users/{id}`
+    pub fn get_user2<'a>(&'a self, id: &'a str) -> GetUser2Call<'a> {
+        GetUser2Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`NamingClient::match`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct MatchCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> MatchCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "match",
             codegen::Method::Get,
             "/results",
         );
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `POST /options`
-    pub async fn new2(
-        &self,
-        body: &OptionModel,
-    ) -> Result<NewResponse2, codegen::MicroserviceError> {
+}
+codegen::call_builder!(MatchCall, ResultModel, codegen::decode_json);
+/// A call of [`NamingClient::new2`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct New2Call<'a> {
+    call: codegen::Call<'a>,
+    body: &'a OptionModel,
+}
+impl<'a> New2Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "new",
             codegen::Method::Post,
             "/options",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        let response = self.service.execute(request).await?;
+        (self.call, request)
+    }
+    fn decode(
+        response: &codegen::Response,
+    ) -> Result<NewResponse2, codegen::MicroserviceError> {
         Ok(
             match response.status() {
-                200 => NewResponse2::Ok(response.json()?),
-                201 => NewResponse2::Created(response.json()?),
+                200 => NewResponse2::Ok(codegen::decode_json(response)?),
+                201 => NewResponse2::Created(codegen::decode_json(response)?),
                 status => {
                     NewResponse2::Other {
                         status,
-                        body: response.into_body(),
+                        body: response.body().clone(),
                     }
                 }
             },
         )
     }
-    /// `GET /service`
-    pub async fn service2(&self) -> Result<StringModel, codegen::MicroserviceError> {
+}
+codegen::call_builder!(New2Call, NewResponse2, Self::decode);
+/// A call of [`NamingClient::service2`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Service2Call<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> Service2Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "service",
             codegen::Method::Get,
             "/service",
         );
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `GET /users/{id}`
-    pub async fn get_user(
-        &self,
-        id: &str,
-    ) -> Result<UserProfile, codegen::MicroserviceError> {
+}
+codegen::call_builder!(Service2Call, StringModel, codegen::decode_json);
+/// A call of [`NamingClient::get_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetUserCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getUser",
             codegen::Method::Get,
             "/users/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `PUT /users/{id}`
-    pub async fn get_user2(
-        &self,
-        id: &str,
-    ) -> Result<UserProfile2, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetUserCall, UserProfile, codegen::decode_json);
+/// A call of [`NamingClient::get_user2`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetUser2Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetUser2Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "get_user",
             codegen::Method::Put,
             "/users/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetUser2Call, UserProfile2, codegen::decode_json);
 /// The successful answers of `new2`.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]

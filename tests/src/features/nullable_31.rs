@@ -33,11 +33,30 @@ impl Nullable31Client {
         &self.service
     }
     /// `GET /profiles/{profile_id}`
-    pub async fn read_profile(
-        &self,
-        profile_id: i64,
-        locale: Option<&str>,
-    ) -> Result<Profile, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`ReadProfileCall`].
+    pub fn read_profile(&self, profile_id: i64) -> ReadProfileCall<'_> {
+        ReadProfileCall {
+            call: codegen::Call::new(&self.service),
+            profile_id,
+            locale: None,
+        }
+    }
+}
+/// A call of [`Nullable31Client::read_profile`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ReadProfileCall<'a> {
+    call: codegen::Call<'a>,
+    profile_id: i64,
+    locale: Option<&'a str>,
+}
+impl<'a> ReadProfileCall<'a> {
+    /// Sets the `locale` query parameter.
+    pub fn locale(mut self, value: &'a str) -> Self {
+        self.locale = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "read_profile_profiles__profile_id__get",
                 codegen::Method::Get,
@@ -45,14 +64,15 @@ impl Nullable31Client {
             )
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("profile_id", profile_id);
-        let request = match locale {
+        let request = request.path_param("profile_id", self.profile_id);
+        let request = match self.locale {
             Some(value) => request.query("locale", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(ReadProfileCall, Profile, codegen::decode_json);
 fn decode_422_http_validation_error(
     status: u16,
     body: &[u8],

@@ -33,22 +33,40 @@ impl NullablePatchClient {
         &self.service
     }
     /// `PATCH /users/{id}`
-    pub async fn patch_user(
-        &self,
-        id: &str,
-        body: &UserPatch,
-    ) -> Result<UserPatch, codegen::MicroserviceError> {
+    pub fn patch_user<'a>(
+        &'a self,
+        id: &'a str,
+        body: &'a UserPatch,
+    ) -> PatchUserCall<'a> {
+        PatchUserCall {
+            call: codegen::Call::new(&self.service),
+            id,
+            body,
+        }
+    }
+}
+/// A call of [`NullablePatchClient::patch_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct PatchUserCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+    body: &'a UserPatch,
+}
+impl<'a> PatchUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "patchUser",
             codegen::Method::Patch,
             "/users/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
+        let request = request.path_param("id", self.id);
+        let body = self.body;
         let request = request.json_as("application/merge-patch+json", body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(PatchUserCall, UserPatch, codegen::decode_json);
 /// A field of [`UserPatch`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -33,53 +33,105 @@ impl NumbersClient {
         &self.service
     }
     /// `GET /measurements`
-    pub async fn list_measurements(
-        &self,
-        limit: Option<i32>,
-        since_id: Option<i64>,
-        threshold: Option<f64>,
-        include_raw: Option<bool>,
-    ) -> Result<Vec<Measurement>, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`ListMeasurementsCall`].
+    pub fn list_measurements(&self) -> ListMeasurementsCall<'_> {
+        ListMeasurementsCall {
+            call: codegen::Call::new(&self.service),
+            limit: None,
+            since_id: None,
+            threshold: None,
+            include_raw: None,
+        }
+    }
+    /// `POST /measurements`
+    pub fn record_measurement<'a>(
+        &'a self,
+        body: &'a Measurement,
+    ) -> RecordMeasurementCall<'a> {
+        RecordMeasurementCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`NumbersClient::list_measurements`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListMeasurementsCall<'a> {
+    call: codegen::Call<'a>,
+    limit: Option<i32>,
+    since_id: Option<i64>,
+    threshold: Option<f64>,
+    include_raw: Option<bool>,
+}
+impl<'a> ListMeasurementsCall<'a> {
+    /// Sets the `limit` query parameter.
+    pub fn limit(mut self, value: i32) -> Self {
+        self.limit = Some(value);
+        self
+    }
+    /// Sets the `since_id` query parameter.
+    pub fn since_id(mut self, value: i64) -> Self {
+        self.since_id = Some(value);
+        self
+    }
+    /// Sets the `threshold` query parameter.
+    pub fn threshold(mut self, value: f64) -> Self {
+        self.threshold = Some(value);
+        self
+    }
+    /// Sets the `include_raw` query parameter.
+    pub fn include_raw(mut self, value: bool) -> Self {
+        self.include_raw = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "listMeasurements",
             codegen::Method::Get,
             "/measurements",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = match limit {
+        let request = match self.limit {
             Some(value) => request.query("limit", value),
             None => request,
         };
-        let request = match since_id {
+        let request = match self.since_id {
             Some(value) => request.query("since_id", value),
             None => request,
         };
-        let request = match threshold {
+        let request = match self.threshold {
             Some(value) => request.query("threshold", value),
             None => request,
         };
-        let request = match include_raw {
+        let request = match self.include_raw {
             Some(value) => request.query("include_raw", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `POST /measurements`
-    pub async fn record_measurement(
-        &self,
-        body: &Measurement,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListMeasurementsCall, Vec < Measurement >, codegen::decode_json);
+/// A call of [`NumbersClient::record_measurement`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct RecordMeasurementCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a Measurement,
+}
+impl<'a> RecordMeasurementCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "recordMeasurement",
             codegen::Method::Post,
             "/measurements",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(RecordMeasurementCall, (), codegen::decode_nothing);
 /// Returned by `list_measurements`; the body of `record_measurement`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

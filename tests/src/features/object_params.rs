@@ -33,40 +33,78 @@ impl ObjectParamsClient {
         &self.service
     }
     /// `GET /points/{point}/{shape}/{dag_id}`
-    pub async fn get_point(
-        &self,
-        point: &Point,
-        shape: &Point,
-        dag_id: &str,
-        x_filter: Option<&Point>,
-        category: Option<&GetPointCategory>,
-        tag: Option<&GetPointTag>,
-    ) -> Result<(), codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`GetPointCall`].
+    pub fn get_point<'a>(
+        &'a self,
+        point: &'a Point,
+        shape: &'a Point,
+        dag_id: &'a str,
+    ) -> GetPointCall<'a> {
+        GetPointCall {
+            call: codegen::Call::new(&self.service),
+            point,
+            shape,
+            dag_id,
+            x_filter: None,
+            category: None,
+            tag: None,
+        }
+    }
+}
+/// A call of [`ObjectParamsClient::get_point`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetPointCall<'a> {
+    call: codegen::Call<'a>,
+    point: &'a Point,
+    shape: &'a Point,
+    dag_id: &'a str,
+    x_filter: Option<&'a Point>,
+    category: Option<&'a GetPointCategory>,
+    tag: Option<&'a GetPointTag>,
+}
+impl<'a> GetPointCall<'a> {
+    /// Sets the `X-Filter` header parameter.
+    pub fn x_filter(mut self, value: &'a Point) -> Self {
+        self.x_filter = Some(value);
+        self
+    }
+    /// Sets the `category` query parameter.
+    pub fn category(mut self, value: &'a GetPointCategory) -> Self {
+        self.category = Some(value);
+        self
+    }
+    /// Sets the `tag` query parameter.
+    pub fn tag(mut self, value: &'a GetPointTag) -> Self {
+        self.tag = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getPoint",
             codegen::Method::Get,
             "/points/{point}/{shape}/{dag_id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("point", codegen::simple(point, false));
-        let request = request.path_param("shape", codegen::simple(shape, true));
-        let request = request.path_param("dag_id", dag_id);
-        let request = match x_filter {
+        let request = request.path_param("point", codegen::simple(self.point, false));
+        let request = request.path_param("shape", codegen::simple(self.shape, true));
+        let request = request.path_param("dag_id", self.dag_id);
+        let request = match self.x_filter {
             Some(value) => request.header("X-Filter", codegen::simple(value, true)),
             None => request,
         };
-        let request = match category {
+        let request = match self.category {
             Some(value) => request.query("category", codegen::simple(value, false)),
             None => request,
         };
-        let request = match tag {
+        let request = match self.tag {
             Some(value) => request.query_array("tag", codegen::pieces(value), true),
             None => request,
         };
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetPointCall, (), codegen::decode_nothing);
 /// A parameter of `get_point`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -35,33 +35,66 @@ impl ObjectsClient {
         &self.service
     }
     /// `GET /users/{id}`
-    pub async fn get_user(&self, id: &str) -> Result<User, codegen::MicroserviceError> {
+    pub fn get_user<'a>(&'a self, id: &'a str) -> GetUserCall<'a> {
+        GetUserCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `PATCH /users/{id}`
+    pub fn update_user<'a>(
+        &'a self,
+        id: &'a str,
+        body: &'a UserPatch,
+    ) -> UpdateUserCall<'a> {
+        UpdateUserCall {
+            call: codegen::Call::new(&self.service),
+            id,
+            body,
+        }
+    }
+}
+/// A call of [`ObjectsClient::get_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetUserCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getUser",
             codegen::Method::Get,
             "/users/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `PATCH /users/{id}`
-    pub async fn update_user(
-        &self,
-        id: &str,
-        body: &UserPatch,
-    ) -> Result<User, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetUserCall, User, codegen::decode_json);
+/// A call of [`ObjectsClient::update_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct UpdateUserCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+    body: &'a UserPatch,
+}
+impl<'a> UpdateUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "updateUser",
             codegen::Method::Patch,
             "/users/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
+        let request = request.path_param("id", self.id);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(UpdateUserCall, User, codegen::decode_json);
 /// A user account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -33,44 +33,85 @@ impl OneOfClient {
         &self.service
     }
     /// `POST /payments`
-    pub async fn create_payment(
-        &self,
-        body: &PaymentMethod,
-    ) -> Result<Event, codegen::MicroserviceError> {
+    pub fn create_payment<'a>(
+        &'a self,
+        body: &'a PaymentMethod,
+    ) -> CreatePaymentCall<'a> {
+        CreatePaymentCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `GET /settings/{key}`
+    pub fn get_setting<'a>(&'a self, key: &'a str) -> GetSettingCall<'a> {
+        GetSettingCall {
+            call: codegen::Call::new(&self.service),
+            key,
+        }
+    }
+    /// `GET /contacts`
+    pub fn get_contact(&self) -> GetContactCall<'_> {
+        GetContactCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+}
+/// A call of [`OneOfClient::create_payment`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreatePaymentCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a PaymentMethod,
+}
+impl<'a> CreatePaymentCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "createPayment",
             codegen::Method::Post,
             "/payments",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `GET /settings/{key}`
-    pub async fn get_setting(
-        &self,
-        key: &str,
-    ) -> Result<SettingValue, codegen::MicroserviceError> {
+}
+codegen::call_builder!(CreatePaymentCall, Event, codegen::decode_json);
+/// A call of [`OneOfClient::get_setting`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetSettingCall<'a> {
+    call: codegen::Call<'a>,
+    key: &'a str,
+}
+impl<'a> GetSettingCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getSetting",
             codegen::Method::Get,
             "/settings/{key}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("key", key);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("key", self.key);
+        (self.call, request)
     }
-    /// `GET /contacts`
-    pub async fn get_contact(&self) -> Result<Contact, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetSettingCall, SettingValue, codegen::decode_json);
+/// A call of [`OneOfClient::get_contact`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetContactCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> GetContactCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getContact",
             codegen::Method::Get,
             "/contacts",
         );
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetContactCall, Contact, codegen::decode_json);
 /// The `BankTransfer` schema.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -33,30 +33,56 @@ impl OneOfInlineClient {
         &self.service
     }
     /// `GET /shapes/{shape_id}`
-    pub async fn get_shape(
-        &self,
-        shape_id: &GetShapeShapeId,
-        unit: Option<&GetShapeUnit>,
-        display_unit: Option<&GetShapeUnit>,
-    ) -> Result<Shape, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`GetShapeCall`].
+    pub fn get_shape<'a>(&'a self, shape_id: &'a GetShapeShapeId) -> GetShapeCall<'a> {
+        GetShapeCall {
+            call: codegen::Call::new(&self.service),
+            shape_id,
+            unit: None,
+            display_unit: None,
+        }
+    }
+}
+/// A call of [`OneOfInlineClient::get_shape`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetShapeCall<'a> {
+    call: codegen::Call<'a>,
+    shape_id: &'a GetShapeShapeId,
+    unit: Option<&'a GetShapeUnit>,
+    display_unit: Option<&'a GetShapeUnit>,
+}
+impl<'a> GetShapeCall<'a> {
+    /// Sets the `unit` query parameter.
+    pub fn unit(mut self, value: &'a GetShapeUnit) -> Self {
+        self.unit = Some(value);
+        self
+    }
+    /// Sets the `display_unit` query parameter.
+    pub fn display_unit(mut self, value: &'a GetShapeUnit) -> Self {
+        self.display_unit = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getShape",
             codegen::Method::Get,
             "/shapes/{shape_id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("shape_id", shape_id);
-        let request = match unit {
+        let request = request.path_param("shape_id", self.shape_id);
+        let request = match self.unit {
             Some(value) => request.query("unit", value),
             None => request,
         };
-        let request = match display_unit {
+        let request = match self.display_unit {
             Some(value) => request.query("display_unit", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetShapeCall, Shape, codegen::decode_json);
 /// A parameter of `get_shape`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -35,43 +35,121 @@ impl OperationsClient {
     /// Get one user of an organisation.
     ///
     /// `GET /orgs/{org}/users/{user-id}`
-    pub async fn get_org_user(
-        &self,
-        org: &str,
+    ///
+    /// Optional values are set on the returned [`GetOrgUserCall`].
+    pub fn get_org_user<'a>(
+        &'a self,
+        org: &'a str,
         user_id: i64,
-        fields: &str,
-        verbose: Option<bool>,
-        x_trace: Option<&str>,
-        x_request_id: &str,
-    ) -> Result<User, codegen::MicroserviceError> {
+        fields: &'a str,
+        x_request_id: &'a str,
+    ) -> GetOrgUserCall<'a> {
+        GetOrgUserCall {
+            call: codegen::Call::new(&self.service),
+            org,
+            user_id,
+            fields,
+            verbose: None,
+            x_trace: None,
+            x_request_id,
+        }
+    }
+    /// `PUT /orgs/{org}/users/{user-id}`
+    pub fn upsert_org_user<'a>(
+        &'a self,
+        org: &'a str,
+        user_id: i64,
+        x_request_id: &'a str,
+        body: &'a User,
+    ) -> UpsertOrgUserCall<'a> {
+        UpsertOrgUserCall {
+            call: codegen::Call::new(&self.service),
+            org,
+            user_id,
+            x_request_id,
+            body,
+        }
+    }
+    /// `POST /orgs/{org}/invites`
+    ///
+    /// Optional values are set on the returned [`SendInviteCall`].
+    pub fn send_invite<'a>(&'a self, org: &'a str) -> SendInviteCall<'a> {
+        SendInviteCall {
+            call: codegen::Call::new(&self.service),
+            org,
+            body: None,
+        }
+    }
+    /// No operationId; the name comes from method and path.
+    ///
+    /// `DELETE /legacy/users/{id}/avatar`
+    #[deprecated]
+    pub fn delete_legacy_users_by_id_avatar<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> DeleteLegacyUsersByIdAvatarCall<'a> {
+        DeleteLegacyUsersByIdAvatarCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`OperationsClient::get_org_user`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetOrgUserCall<'a> {
+    call: codegen::Call<'a>,
+    org: &'a str,
+    user_id: i64,
+    fields: &'a str,
+    verbose: Option<bool>,
+    x_trace: Option<&'a str>,
+    x_request_id: &'a str,
+}
+impl<'a> GetOrgUserCall<'a> {
+    /// Sets the `verbose` query parameter.
+    pub fn verbose(mut self, value: bool) -> Self {
+        self.verbose = Some(value);
+        self
+    }
+    /// Sets the `X-Trace` header parameter.
+    pub fn x_trace(mut self, value: &'a str) -> Self {
+        self.x_trace = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getOrgUser",
             codegen::Method::Get,
             "/orgs/{org}/users/{user-id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("org", org);
-        let request = request.path_param("user-id", user_id);
-        let request = request.query("fields", fields);
-        let request = match verbose {
+        let request = request.path_param("org", self.org);
+        let request = request.path_param("user-id", self.user_id);
+        let request = request.query("fields", self.fields);
+        let request = match self.verbose {
             Some(value) => request.query("verbose", value),
             None => request,
         };
-        let request = match x_trace {
+        let request = match self.x_trace {
             Some(value) => request.header("X-Trace", value),
             None => request,
         };
-        let request = request.header("X-Request-ID", x_request_id);
-        self.service.execute(request).await?.json()
+        let request = request.header("X-Request-ID", self.x_request_id);
+        (self.call, request)
     }
-    /// `PUT /orgs/{org}/users/{user-id}`
-    pub async fn upsert_org_user(
-        &self,
-        org: &str,
-        user_id: i64,
-        x_request_id: &str,
-        body: &User,
-    ) -> Result<UpsertOrgUserResponse, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetOrgUserCall, User, codegen::decode_json);
+/// A call of [`OperationsClient::upsert_org_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct UpsertOrgUserCall<'a> {
+    call: codegen::Call<'a>,
+    org: &'a str,
+    user_id: i64,
+    x_request_id: &'a str,
+    body: &'a User,
+}
+impl<'a> UpsertOrgUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "upsertOrgUser",
                 codegen::Method::Put,
@@ -79,32 +157,46 @@ impl OperationsClient {
             )
             .idempotent();
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("org", org);
-        let request = request.path_param("user-id", user_id);
-        let request = request.header("X-Request-ID", x_request_id);
+        let request = request.path_param("org", self.org);
+        let request = request.path_param("user-id", self.user_id);
+        let request = request.header("X-Request-ID", self.x_request_id);
+        let body = self.body;
         let request = request.json(body);
-        let response = self.service.execute(request).await?;
+        (self.call, request)
+    }
+    fn decode(
+        response: &codegen::Response,
+    ) -> Result<UpsertOrgUserResponse, codegen::MicroserviceError> {
         Ok(
             match response.status() {
-                200 => UpsertOrgUserResponse::Ok(response.json()?),
-                201 => UpsertOrgUserResponse::Created(response.json()?),
+                200 => UpsertOrgUserResponse::Ok(codegen::decode_json(response)?),
+                201 => UpsertOrgUserResponse::Created(codegen::decode_json(response)?),
                 204 => UpsertOrgUserResponse::NoContent,
                 status => {
                     UpsertOrgUserResponse::Other {
                         status,
-                        body: response.into_body(),
+                        body: response.body().clone(),
                     }
                 }
             },
         )
     }
-    /// `POST /orgs/{org}/invites`
-    pub async fn send_invite(
-        &self,
-        org: &str,
-        idempotency_key: Option<&str>,
-        body: Option<&SendInviteBody>,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(UpsertOrgUserCall, UpsertOrgUserResponse, Self::decode);
+/// A call of [`OperationsClient::send_invite`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SendInviteCall<'a> {
+    call: codegen::Call<'a>,
+    org: &'a str,
+    body: Option<&'a SendInviteBody>,
+}
+impl<'a> SendInviteCall<'a> {
+    /// The request body.
+    pub fn body(mut self, body: &'a SendInviteBody) -> Self {
+        self.body = Some(body);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "sendInvite",
                 codegen::Method::Post,
@@ -113,34 +205,34 @@ impl OperationsClient {
             .idempotent()
             .idempotency_header("Idempotency-Key");
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("org", org);
-        let request = request.idempotency_key_opt(idempotency_key);
-        let request = match body {
+        let request = request.path_param("org", self.org);
+        let request = match self.body {
             Some(body) => request.json(body),
             None => request,
         };
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// No operationId; the name comes from method and path.
-    ///
-    /// `DELETE /legacy/users/{id}/avatar`
-    #[deprecated]
-    pub async fn delete_legacy_users_by_id_avatar(
-        &self,
-        id: &str,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(SendInviteCall, (), codegen::decode_nothing);
+/// A call of [`OperationsClient::delete_legacy_users_by_id_avatar`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DeleteLegacyUsersByIdAvatarCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> DeleteLegacyUsersByIdAvatarCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "delete_legacy_users_by_id_avatar",
             codegen::Method::Delete,
             "/legacy/users/{id}/avatar",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(DeleteLegacyUsersByIdAvatarCall, (), codegen::decode_nothing);
 /// The successful answers of `upsert_org_user`.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]

@@ -35,11 +35,24 @@ impl OverlaidClient {
     /// Send Notification
     ///
     /// `POST /notifications`
-    pub async fn send_notification(
-        &self,
-        idempotency_key: Option<&str>,
-        body: &NotificationCreate,
-    ) -> Result<Notification, codegen::MicroserviceError> {
+    pub fn send_notification<'a>(
+        &'a self,
+        body: &'a NotificationCreate,
+    ) -> SendNotificationCall<'a> {
+        SendNotificationCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`OverlaidClient::send_notification`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SendNotificationCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a NotificationCreate,
+}
+impl<'a> SendNotificationCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "send_notification_notifications_post",
                 codegen::Method::Post,
@@ -49,11 +62,12 @@ impl OverlaidClient {
             .link_fields(&["/action_url"])
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.idempotency_key_opt(idempotency_key);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(SendNotificationCall, Notification, codegen::decode_json);
 fn decode_422_http_validation_error(
     status: u16,
     body: &[u8],

@@ -33,42 +33,86 @@ impl RecursiveClient {
         &self.service
     }
     /// `GET /nodes/{id}`
-    pub async fn get_node(&self, id: &str) -> Result<Node, codegen::MicroserviceError> {
+    pub fn get_node<'a>(&'a self, id: &'a str) -> GetNodeCall<'a> {
+        GetNodeCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `POST /pairs`
+    pub fn create_pair<'a>(&'a self, body: &'a A) -> CreatePairCall<'a> {
+        CreatePairCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `POST /expressions`
+    pub fn evaluate<'a>(&'a self, body: &'a Expr) -> EvaluateCall<'a> {
+        EvaluateCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`RecursiveClient::get_node`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetNodeCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetNodeCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getNode",
             codegen::Method::Get,
             "/nodes/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `POST /pairs`
-    pub async fn create_pair(&self, body: &A) -> Result<B, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetNodeCall, Node, codegen::decode_json);
+/// A call of [`RecursiveClient::create_pair`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreatePairCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a A,
+}
+impl<'a> CreatePairCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "createPair",
             codegen::Method::Post,
             "/pairs",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `POST /expressions`
-    pub async fn evaluate(
-        &self,
-        body: &Expr,
-    ) -> Result<f64, codegen::MicroserviceError> {
+}
+codegen::call_builder!(CreatePairCall, B, codegen::decode_json);
+/// A call of [`RecursiveClient::evaluate`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct EvaluateCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a Expr,
+}
+impl<'a> EvaluateCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "evaluate",
             codegen::Method::Post,
             "/expressions",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(EvaluateCall, f64, codegen::decode_json);
 /// The body of `create_pair`; a field of [`B`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

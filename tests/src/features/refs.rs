@@ -33,11 +33,42 @@ impl RefsClient {
         &self.service
     }
     /// `GET /orders/{orderId}`
-    pub async fn get_order(
-        &self,
-        order_id: &str,
-        expand: Option<bool>,
-    ) -> Result<Order, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`GetOrderCall`].
+    pub fn get_order<'a>(&'a self, order_id: &'a str) -> GetOrderCall<'a> {
+        GetOrderCall {
+            call: codegen::Call::new(&self.service),
+            order_id,
+            expand: None,
+        }
+    }
+    /// `PUT /orders/{orderId}`
+    pub fn replace_order<'a>(
+        &'a self,
+        order_id: &'a str,
+        body: &'a OrderInput,
+    ) -> ReplaceOrderCall<'a> {
+        ReplaceOrderCall {
+            call: codegen::Call::new(&self.service),
+            order_id,
+            body,
+        }
+    }
+}
+/// A call of [`RefsClient::get_order`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetOrderCall<'a> {
+    call: codegen::Call<'a>,
+    order_id: &'a str,
+    expand: Option<bool>,
+}
+impl<'a> GetOrderCall<'a> {
+    /// Sets the `expand` query parameter.
+    pub fn expand(mut self, value: bool) -> Self {
+        self.expand = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getOrder",
                 codegen::Method::Get,
@@ -45,19 +76,24 @@ impl RefsClient {
             )
             .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("orderId", order_id);
-        let request = match expand {
+        let request = request.path_param("orderId", self.order_id);
+        let request = match self.expand {
             Some(value) => request.query("expand", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `PUT /orders/{orderId}`
-    pub async fn replace_order(
-        &self,
-        order_id: &str,
-        body: &OrderInput,
-    ) -> Result<Order, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetOrderCall, Order, codegen::decode_json);
+/// A call of [`RefsClient::replace_order`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ReplaceOrderCall<'a> {
+    call: codegen::Call<'a>,
+    order_id: &'a str,
+    body: &'a OrderInput,
+}
+impl<'a> ReplaceOrderCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "replaceOrder",
                 codegen::Method::Put,
@@ -65,11 +101,13 @@ impl RefsClient {
             )
             .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("orderId", order_id);
+        let request = request.path_param("orderId", self.order_id);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(ReplaceOrderCall, Order, codegen::decode_json);
 fn decode_404_problem(status: u16, body: &[u8]) -> Option<Box<dyn codegen::ErrorBody>> {
     match status {
         404 => codegen::decode_error::<Problem>(body),

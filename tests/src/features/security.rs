@@ -35,7 +35,67 @@ impl SecurityClient {
     /// Uses the global bearer requirement.
     ///
     /// `GET /me`
-    pub async fn get_me(&self) -> Result<Me, codegen::MicroserviceError> {
+    pub fn get_me(&self) -> GetMeCall<'_> {
+        GetMeCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// Anonymous.
+    ///
+    /// `GET /health`
+    pub fn health(&self) -> HealthCall<'_> {
+        HealthCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `GET /reports`
+    pub fn list_reports(&self) -> ListReportsCall<'_> {
+        ListReportsCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `GET /exports`
+    pub fn list_exports(&self) -> ListExportsCall<'_> {
+        ListExportsCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `POST /admin`
+    pub fn admin_action(&self) -> AdminActionCall<'_> {
+        AdminActionCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// Optional auth; anonymous callers see less.
+    ///
+    /// `GET /catalog`
+    pub fn browse_catalog(&self) -> BrowseCatalogCall<'_> {
+        BrowseCatalogCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `GET /calendar`
+    pub fn read_calendar(&self) -> ReadCalendarCall<'_> {
+        ReadCalendarCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// One requirement naming two schemes (both must be sent).
+    ///
+    /// `GET /both`
+    pub fn needs_both(&self) -> NeedsBothCall<'_> {
+        NeedsBothCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+}
+/// A call of [`SecurityClient::get_me`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetMeCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> GetMeCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "getMe",
                 codegen::Method::Get,
@@ -46,23 +106,34 @@ impl SecurityClient {
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Anonymous.
-    ///
-    /// `GET /health`
-    pub async fn health(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetMeCall, Me, codegen::decode_json);
+/// A call of [`SecurityClient::health`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct HealthCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> HealthCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "health",
             codegen::Method::Get,
             "/health",
         );
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `GET /reports`
-    pub async fn list_reports(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(HealthCall, (), codegen::decode_nothing);
+/// A call of [`SecurityClient::list_reports`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListReportsCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> ListReportsCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "listReports",
                 codegen::Method::Get,
@@ -80,11 +151,17 @@ impl SecurityClient {
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `GET /exports`
-    pub async fn list_exports(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListReportsCall, (), codegen::decode_nothing);
+/// A call of [`SecurityClient::list_exports`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListExportsCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> ListExportsCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "listExports",
                 codegen::Method::Get,
@@ -102,11 +179,17 @@ impl SecurityClient {
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `POST /admin`
-    pub async fn admin_action(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListExportsCall, (), codegen::decode_nothing);
+/// A call of [`SecurityClient::admin_action`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct AdminActionCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> AdminActionCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "adminAction",
                 codegen::Method::Post,
@@ -117,13 +200,17 @@ impl SecurityClient {
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// Optional auth; anonymous callers see less.
-    ///
-    /// `GET /catalog`
-    pub async fn browse_catalog(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(AdminActionCall, (), codegen::decode_nothing);
+/// A call of [`SecurityClient::browse_catalog`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct BrowseCatalogCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> BrowseCatalogCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "browseCatalog",
                 codegen::Method::Get,
@@ -134,11 +221,17 @@ impl SecurityClient {
                 optional: true,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `GET /calendar`
-    pub async fn read_calendar(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(BrowseCatalogCall, (), codegen::decode_nothing);
+/// A call of [`SecurityClient::read_calendar`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ReadCalendarCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> ReadCalendarCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "readCalendar",
                 codegen::Method::Get,
@@ -149,13 +242,17 @@ impl SecurityClient {
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// One requirement naming two schemes (both must be sent).
-    ///
-    /// `GET /both`
-    pub async fn needs_both(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(ReadCalendarCall, (), codegen::decode_nothing);
+/// A call of [`SecurityClient::needs_both`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct NeedsBothCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> NeedsBothCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "needsBoth",
                 codegen::Method::Get,
@@ -174,10 +271,10 @@ impl SecurityClient {
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(NeedsBothCall, (), codegen::decode_nothing);
 /// Returned by `get_me`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -33,7 +33,25 @@ impl SecurityAndClient {
         &self.service
     }
     /// `GET /reports`
-    pub async fn list_reports(&self) -> Result<(), codegen::MicroserviceError> {
+    pub fn list_reports(&self) -> ListReportsCall<'_> {
+        ListReportsCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `GET /health`
+    pub fn health(&self) -> HealthCall<'_> {
+        HealthCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+}
+/// A call of [`SecurityAndClient::list_reports`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListReportsCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> ListReportsCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "listReports",
                 codegen::Method::Get,
@@ -53,11 +71,17 @@ impl SecurityAndClient {
                 optional: false,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `GET /health`
-    pub async fn health(&self) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListReportsCall, (), codegen::decode_nothing);
+/// A call of [`SecurityAndClient::health`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct HealthCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> HealthCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "health",
                 codegen::Method::Get,
@@ -75,7 +99,7 @@ impl SecurityAndClient {
                 optional: true,
             });
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(HealthCall, (), codegen::decode_nothing);

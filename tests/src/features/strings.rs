@@ -33,75 +33,142 @@ impl StringsClient {
         &self.service
     }
     /// `GET /documents/{id}`
-    pub async fn get_document(
+    ///
+    /// Optional values are set on the returned [`GetDocumentCall`].
+    pub fn get_document(&self, id: codegen::Uuid) -> GetDocumentCall<'_> {
+        GetDocumentCall {
+            call: codegen::Call::new(&self.service),
+            id,
+            as_of: None,
+            day: None,
+        }
+    }
+    /// `GET /documents/{id}/content`
+    pub fn download_document(&self, id: codegen::Uuid) -> DownloadDocumentCall<'_> {
+        DownloadDocumentCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `PUT /documents/{id}/content`
+    pub fn upload_document(
         &self,
         id: codegen::Uuid,
-        as_of: Option<codegen::DateTime>,
-        day: Option<codegen::Date>,
-    ) -> Result<Document, codegen::MicroserviceError> {
+        body: codegen::Bytes,
+    ) -> UploadDocumentCall<'_> {
+        UploadDocumentCall {
+            call: codegen::Call::new(&self.service),
+            id,
+            body,
+        }
+    }
+    /// `GET /documents/{id}/summary`
+    pub fn get_summary(&self, id: codegen::Uuid) -> GetSummaryCall<'_> {
+        GetSummaryCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`StringsClient::get_document`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetDocumentCall<'a> {
+    call: codegen::Call<'a>,
+    id: codegen::Uuid,
+    as_of: Option<codegen::DateTime>,
+    day: Option<codegen::Date>,
+}
+impl<'a> GetDocumentCall<'a> {
+    /// Sets the `as_of` query parameter.
+    pub fn as_of(mut self, value: codegen::DateTime) -> Self {
+        self.as_of = Some(value);
+        self
+    }
+    /// Sets the `day` query parameter.
+    pub fn day(mut self, value: codegen::Date) -> Self {
+        self.day = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getDocument",
             codegen::Method::Get,
             "/documents/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        let request = match as_of {
+        let request = request.path_param("id", self.id);
+        let request = match self.as_of {
             Some(value) => request.query("as_of", codegen::rfc3339(&value)),
             None => request,
         };
-        let request = match day {
+        let request = match self.day {
             Some(value) => request.query("day", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `GET /documents/{id}/content`
-    pub async fn download_document(
-        &self,
-        id: codegen::Uuid,
-    ) -> Result<codegen::Bytes, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetDocumentCall, Document, codegen::decode_json);
+/// A call of [`StringsClient::download_document`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DownloadDocumentCall<'a> {
+    call: codegen::Call<'a>,
+    id: codegen::Uuid,
+}
+impl<'a> DownloadDocumentCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "downloadDocument",
             codegen::Method::Get,
             "/documents/{id}/content",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        Ok(self.service.execute(request).await?.into_body())
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `PUT /documents/{id}/content`
-    pub async fn upload_document(
-        &self,
-        id: codegen::Uuid,
-        body: codegen::Bytes,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(DownloadDocumentCall, codegen::Bytes, codegen::decode_bytes);
+/// A call of [`StringsClient::upload_document`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct UploadDocumentCall<'a> {
+    call: codegen::Call<'a>,
+    id: codegen::Uuid,
+    body: codegen::Bytes,
+}
+impl<'a> UploadDocumentCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "uploadDocument",
             codegen::Method::Put,
             "/documents/{id}/content",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
+        let request = request.path_param("id", self.id);
+        let body = self.body;
         let request = request.raw_body("application/octet-stream", body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `GET /documents/{id}/summary`
-    pub async fn get_summary(
-        &self,
-        id: codegen::Uuid,
-    ) -> Result<String, codegen::MicroserviceError> {
+}
+codegen::call_builder!(UploadDocumentCall, (), codegen::decode_nothing);
+/// A call of [`StringsClient::get_summary`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetSummaryCall<'a> {
+    call: codegen::Call<'a>,
+    id: codegen::Uuid,
+}
+impl<'a> GetSummaryCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getSummary",
             codegen::Method::Get,
             "/documents/{id}/summary",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.text()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetSummaryCall, String, codegen::decode_text);
 /// Returned by `get_document`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

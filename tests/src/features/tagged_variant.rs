@@ -33,35 +33,60 @@ impl TaggedVariantClient {
         &self.service
     }
     /// `POST /pets`
-    pub async fn create_pet(
-        &self,
-        body: &Pet,
-    ) -> Result<(), codegen::MicroserviceError> {
+    pub fn create_pet<'a>(&'a self, body: &'a Pet) -> CreatePetCall<'a> {
+        CreatePetCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `POST /cats`
+    pub fn create_cat<'a>(&'a self, body: &'a Cat) -> CreateCatCall<'a> {
+        CreateCatCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+}
+/// A call of [`TaggedVariantClient::create_pet`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreatePetCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a Pet,
+}
+impl<'a> CreatePetCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "createPet",
             codegen::Method::Post,
             "/pets",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
-    /// `POST /cats`
-    pub async fn create_cat(
-        &self,
-        body: &Cat,
-    ) -> Result<Cat, codegen::MicroserviceError> {
+}
+codegen::call_builder!(CreatePetCall, (), codegen::decode_nothing);
+/// A call of [`TaggedVariantClient::create_cat`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CreateCatCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a Cat,
+}
+impl<'a> CreateCatCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "createCat",
             codegen::Method::Post,
             "/cats",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(CreateCatCall, Cat, codegen::decode_json);
 /// The body of `create_cat`; returned by `create_cat`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -33,50 +33,81 @@ impl Undeclared2xxClient {
         &self.service
     }
     /// `POST /jobs`
-    pub async fn start_job(
-        &self,
-    ) -> Result<StartJobResponse, codegen::MicroserviceError> {
+    pub fn start_job(&self) -> StartJobCall<'_> {
+        StartJobCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+    /// `GET /jobs/{id}`
+    pub fn get_job<'a>(&'a self, id: &'a str) -> GetJobCall<'a> {
+        GetJobCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`Undeclared2xxClient::start_job`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct StartJobCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> StartJobCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "startJob",
             codegen::Method::Post,
             "/jobs",
         );
         let request = codegen::Request::new(&OPERATION);
-        let response = self.service.execute(request).await?;
+        (self.call, request)
+    }
+    fn decode(
+        response: &codegen::Response,
+    ) -> Result<StartJobResponse, codegen::MicroserviceError> {
         Ok(
             match response.status() {
-                200 => StartJobResponse::Ok(response.json()?),
-                202 => StartJobResponse::Accepted(response.json()?),
+                200 => StartJobResponse::Ok(codegen::decode_json(response)?),
+                202 => StartJobResponse::Accepted(codegen::decode_json(response)?),
                 status => {
                     StartJobResponse::Other {
                         status,
-                        body: response.into_body(),
+                        body: response.body().clone(),
                     }
                 }
             },
         )
     }
-    /// `GET /jobs/{id}`
-    pub async fn get_job(
-        &self,
-        id: &str,
-    ) -> Result<GetJobResponse, codegen::MicroserviceError> {
+}
+codegen::call_builder!(StartJobCall, StartJobResponse, Self::decode);
+/// A call of [`Undeclared2xxClient::get_job`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetJobCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetJobCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getJob",
             codegen::Method::Get,
             "/jobs/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        let response = self.service.execute(request).await?;
+        let request = request.path_param("id", self.id);
+        (self.call, request)
+    }
+    fn decode(
+        response: &codegen::Response,
+    ) -> Result<GetJobResponse, codegen::MicroserviceError> {
         Ok(
             match response.status() {
-                202 => GetJobResponse::Accepted(response.json()?),
-                _ => GetJobResponse::Success(response.json()?),
+                202 => GetJobResponse::Accepted(codegen::decode_json(response)?),
+                _ => GetJobResponse::Success(codegen::decode_json(response)?),
             },
         )
     }
 }
+codegen::call_builder!(GetJobCall, GetJobResponse, Self::decode);
 /// The successful answers of `start_job`.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]

@@ -33,32 +33,59 @@ impl Webhooks31Client {
         &self.service
     }
     /// `POST /subscriptions`
-    pub async fn subscribe(
-        &self,
-        body: &Subscription,
-    ) -> Result<Subscription, codegen::MicroserviceError> {
+    pub fn subscribe<'a>(&'a self, body: &'a Subscription) -> SubscribeCall<'a> {
+        SubscribeCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// `DELETE /subscriptions/{id}`
+    pub fn unsubscribe<'a>(&'a self, id: &'a str) -> UnsubscribeCall<'a> {
+        UnsubscribeCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`Webhooks31Client::subscribe`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SubscribeCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a Subscription,
+}
+impl<'a> SubscribeCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "subscribe",
             codegen::Method::Post,
             "/subscriptions",
         );
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// `DELETE /subscriptions/{id}`
-    pub async fn unsubscribe(&self, id: &str) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(SubscribeCall, Subscription, codegen::decode_json);
+/// A call of [`Webhooks31Client::unsubscribe`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct UnsubscribeCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> UnsubscribeCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "unsubscribe",
             codegen::Method::Delete,
             "/subscriptions/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(UnsubscribeCall, (), codegen::decode_nothing);
 /// The `Event` schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

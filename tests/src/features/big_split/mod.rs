@@ -10,6 +10,8 @@ mod operations_01;
 mod operations_02;
 mod types_01;
 mod types_02;
+pub use operations_01::*;
+pub use operations_02::*;
 pub use types_01::*;
 pub use types_02::*;
 /// Client of the big_split service (A big spec split into several files 1.0.0).

@@ -4,843 +4,1563 @@
 use super::*;
 impl BigSplitClient {
     /// `GET /items1/{id}`
-    pub async fn get_item1(
-        &self,
-        id: &str,
-    ) -> Result<Item1, codegen::MicroserviceError> {
+    pub fn get_item1<'a>(&'a self, id: &'a str) -> GetItem1Call<'a> {
+        GetItem1Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items2/{id}`
+    pub fn get_item2<'a>(&'a self, id: &'a str) -> GetItem2Call<'a> {
+        GetItem2Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items3/{id}`
+    pub fn get_item3<'a>(&'a self, id: &'a str) -> GetItem3Call<'a> {
+        GetItem3Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items4/{id}`
+    pub fn get_item4<'a>(&'a self, id: &'a str) -> GetItem4Call<'a> {
+        GetItem4Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items5/{id}`
+    pub fn get_item5<'a>(&'a self, id: &'a str) -> GetItem5Call<'a> {
+        GetItem5Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items6/{id}`
+    pub fn get_item6<'a>(&'a self, id: &'a str) -> GetItem6Call<'a> {
+        GetItem6Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items7/{id}`
+    pub fn get_item7<'a>(&'a self, id: &'a str) -> GetItem7Call<'a> {
+        GetItem7Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items8/{id}`
+    pub fn get_item8<'a>(&'a self, id: &'a str) -> GetItem8Call<'a> {
+        GetItem8Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items9/{id}`
+    pub fn get_item9<'a>(&'a self, id: &'a str) -> GetItem9Call<'a> {
+        GetItem9Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items10/{id}`
+    pub fn get_item10<'a>(&'a self, id: &'a str) -> GetItem10Call<'a> {
+        GetItem10Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items11/{id}`
+    pub fn get_item11<'a>(&'a self, id: &'a str) -> GetItem11Call<'a> {
+        GetItem11Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items12/{id}`
+    pub fn get_item12<'a>(&'a self, id: &'a str) -> GetItem12Call<'a> {
+        GetItem12Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items13/{id}`
+    pub fn get_item13<'a>(&'a self, id: &'a str) -> GetItem13Call<'a> {
+        GetItem13Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items14/{id}`
+    pub fn get_item14<'a>(&'a self, id: &'a str) -> GetItem14Call<'a> {
+        GetItem14Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items15/{id}`
+    pub fn get_item15<'a>(&'a self, id: &'a str) -> GetItem15Call<'a> {
+        GetItem15Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items16/{id}`
+    pub fn get_item16<'a>(&'a self, id: &'a str) -> GetItem16Call<'a> {
+        GetItem16Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items17/{id}`
+    pub fn get_item17<'a>(&'a self, id: &'a str) -> GetItem17Call<'a> {
+        GetItem17Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items18/{id}`
+    pub fn get_item18<'a>(&'a self, id: &'a str) -> GetItem18Call<'a> {
+        GetItem18Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items19/{id}`
+    pub fn get_item19<'a>(&'a self, id: &'a str) -> GetItem19Call<'a> {
+        GetItem19Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items20/{id}`
+    pub fn get_item20<'a>(&'a self, id: &'a str) -> GetItem20Call<'a> {
+        GetItem20Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items21/{id}`
+    pub fn get_item21<'a>(&'a self, id: &'a str) -> GetItem21Call<'a> {
+        GetItem21Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items22/{id}`
+    pub fn get_item22<'a>(&'a self, id: &'a str) -> GetItem22Call<'a> {
+        GetItem22Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items23/{id}`
+    pub fn get_item23<'a>(&'a self, id: &'a str) -> GetItem23Call<'a> {
+        GetItem23Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items24/{id}`
+    pub fn get_item24<'a>(&'a self, id: &'a str) -> GetItem24Call<'a> {
+        GetItem24Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items25/{id}`
+    pub fn get_item25<'a>(&'a self, id: &'a str) -> GetItem25Call<'a> {
+        GetItem25Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items26/{id}`
+    pub fn get_item26<'a>(&'a self, id: &'a str) -> GetItem26Call<'a> {
+        GetItem26Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items27/{id}`
+    pub fn get_item27<'a>(&'a self, id: &'a str) -> GetItem27Call<'a> {
+        GetItem27Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items28/{id}`
+    pub fn get_item28<'a>(&'a self, id: &'a str) -> GetItem28Call<'a> {
+        GetItem28Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items29/{id}`
+    pub fn get_item29<'a>(&'a self, id: &'a str) -> GetItem29Call<'a> {
+        GetItem29Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items30/{id}`
+    pub fn get_item30<'a>(&'a self, id: &'a str) -> GetItem30Call<'a> {
+        GetItem30Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items31/{id}`
+    pub fn get_item31<'a>(&'a self, id: &'a str) -> GetItem31Call<'a> {
+        GetItem31Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items32/{id}`
+    pub fn get_item32<'a>(&'a self, id: &'a str) -> GetItem32Call<'a> {
+        GetItem32Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items33/{id}`
+    pub fn get_item33<'a>(&'a self, id: &'a str) -> GetItem33Call<'a> {
+        GetItem33Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items34/{id}`
+    pub fn get_item34<'a>(&'a self, id: &'a str) -> GetItem34Call<'a> {
+        GetItem34Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items35/{id}`
+    pub fn get_item35<'a>(&'a self, id: &'a str) -> GetItem35Call<'a> {
+        GetItem35Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items36/{id}`
+    pub fn get_item36<'a>(&'a self, id: &'a str) -> GetItem36Call<'a> {
+        GetItem36Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items37/{id}`
+    pub fn get_item37<'a>(&'a self, id: &'a str) -> GetItem37Call<'a> {
+        GetItem37Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items38/{id}`
+    pub fn get_item38<'a>(&'a self, id: &'a str) -> GetItem38Call<'a> {
+        GetItem38Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items39/{id}`
+    pub fn get_item39<'a>(&'a self, id: &'a str) -> GetItem39Call<'a> {
+        GetItem39Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items40/{id}`
+    pub fn get_item40<'a>(&'a self, id: &'a str) -> GetItem40Call<'a> {
+        GetItem40Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items41/{id}`
+    pub fn get_item41<'a>(&'a self, id: &'a str) -> GetItem41Call<'a> {
+        GetItem41Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items42/{id}`
+    pub fn get_item42<'a>(&'a self, id: &'a str) -> GetItem42Call<'a> {
+        GetItem42Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items43/{id}`
+    pub fn get_item43<'a>(&'a self, id: &'a str) -> GetItem43Call<'a> {
+        GetItem43Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items44/{id}`
+    pub fn get_item44<'a>(&'a self, id: &'a str) -> GetItem44Call<'a> {
+        GetItem44Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items45/{id}`
+    pub fn get_item45<'a>(&'a self, id: &'a str) -> GetItem45Call<'a> {
+        GetItem45Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items46/{id}`
+    pub fn get_item46<'a>(&'a self, id: &'a str) -> GetItem46Call<'a> {
+        GetItem46Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items47/{id}`
+    pub fn get_item47<'a>(&'a self, id: &'a str) -> GetItem47Call<'a> {
+        GetItem47Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items48/{id}`
+    pub fn get_item48<'a>(&'a self, id: &'a str) -> GetItem48Call<'a> {
+        GetItem48Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items49/{id}`
+    pub fn get_item49<'a>(&'a self, id: &'a str) -> GetItem49Call<'a> {
+        GetItem49Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items50/{id}`
+    pub fn get_item50<'a>(&'a self, id: &'a str) -> GetItem50Call<'a> {
+        GetItem50Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items51/{id}`
+    pub fn get_item51<'a>(&'a self, id: &'a str) -> GetItem51Call<'a> {
+        GetItem51Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items52/{id}`
+    pub fn get_item52<'a>(&'a self, id: &'a str) -> GetItem52Call<'a> {
+        GetItem52Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items53/{id}`
+    pub fn get_item53<'a>(&'a self, id: &'a str) -> GetItem53Call<'a> {
+        GetItem53Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items54/{id}`
+    pub fn get_item54<'a>(&'a self, id: &'a str) -> GetItem54Call<'a> {
+        GetItem54Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items55/{id}`
+    pub fn get_item55<'a>(&'a self, id: &'a str) -> GetItem55Call<'a> {
+        GetItem55Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items56/{id}`
+    pub fn get_item56<'a>(&'a self, id: &'a str) -> GetItem56Call<'a> {
+        GetItem56Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items57/{id}`
+    pub fn get_item57<'a>(&'a self, id: &'a str) -> GetItem57Call<'a> {
+        GetItem57Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items58/{id}`
+    pub fn get_item58<'a>(&'a self, id: &'a str) -> GetItem58Call<'a> {
+        GetItem58Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items59/{id}`
+    pub fn get_item59<'a>(&'a self, id: &'a str) -> GetItem59Call<'a> {
+        GetItem59Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items60/{id}`
+    pub fn get_item60<'a>(&'a self, id: &'a str) -> GetItem60Call<'a> {
+        GetItem60Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`BigSplitClient::get_item1`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem1Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem1Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem1",
             codegen::Method::Get,
             "/items1/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items2/{id}`
-    pub async fn get_item2(
-        &self,
-        id: &str,
-    ) -> Result<Item2, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem1Call, Item1, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item2`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem2Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem2Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem2",
             codegen::Method::Get,
             "/items2/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items3/{id}`
-    pub async fn get_item3(
-        &self,
-        id: &str,
-    ) -> Result<Item3, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem2Call, Item2, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item3`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem3Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem3Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem3",
             codegen::Method::Get,
             "/items3/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items4/{id}`
-    pub async fn get_item4(
-        &self,
-        id: &str,
-    ) -> Result<Item4, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem3Call, Item3, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item4`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem4Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem4Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem4",
             codegen::Method::Get,
             "/items4/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items5/{id}`
-    pub async fn get_item5(
-        &self,
-        id: &str,
-    ) -> Result<Item5, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem4Call, Item4, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item5`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem5Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem5Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem5",
             codegen::Method::Get,
             "/items5/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items6/{id}`
-    pub async fn get_item6(
-        &self,
-        id: &str,
-    ) -> Result<Item6, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem5Call, Item5, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item6`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem6Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem6Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem6",
             codegen::Method::Get,
             "/items6/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items7/{id}`
-    pub async fn get_item7(
-        &self,
-        id: &str,
-    ) -> Result<Item7, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem6Call, Item6, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item7`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem7Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem7Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem7",
             codegen::Method::Get,
             "/items7/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items8/{id}`
-    pub async fn get_item8(
-        &self,
-        id: &str,
-    ) -> Result<Item8, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem7Call, Item7, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item8`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem8Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem8Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem8",
             codegen::Method::Get,
             "/items8/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items9/{id}`
-    pub async fn get_item9(
-        &self,
-        id: &str,
-    ) -> Result<Item9, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem8Call, Item8, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item9`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem9Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem9Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem9",
             codegen::Method::Get,
             "/items9/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items10/{id}`
-    pub async fn get_item10(
-        &self,
-        id: &str,
-    ) -> Result<Item10, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem9Call, Item9, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item10`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem10Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem10Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem10",
             codegen::Method::Get,
             "/items10/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items11/{id}`
-    pub async fn get_item11(
-        &self,
-        id: &str,
-    ) -> Result<Item11, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem10Call, Item10, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item11`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem11Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem11Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem11",
             codegen::Method::Get,
             "/items11/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items12/{id}`
-    pub async fn get_item12(
-        &self,
-        id: &str,
-    ) -> Result<Item12, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem11Call, Item11, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item12`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem12Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem12Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem12",
             codegen::Method::Get,
             "/items12/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items13/{id}`
-    pub async fn get_item13(
-        &self,
-        id: &str,
-    ) -> Result<Item13, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem12Call, Item12, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item13`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem13Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem13Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem13",
             codegen::Method::Get,
             "/items13/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items14/{id}`
-    pub async fn get_item14(
-        &self,
-        id: &str,
-    ) -> Result<Item14, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem13Call, Item13, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item14`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem14Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem14Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem14",
             codegen::Method::Get,
             "/items14/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items15/{id}`
-    pub async fn get_item15(
-        &self,
-        id: &str,
-    ) -> Result<Item15, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem14Call, Item14, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item15`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem15Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem15Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem15",
             codegen::Method::Get,
             "/items15/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items16/{id}`
-    pub async fn get_item16(
-        &self,
-        id: &str,
-    ) -> Result<Item16, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem15Call, Item15, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item16`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem16Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem16Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem16",
             codegen::Method::Get,
             "/items16/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items17/{id}`
-    pub async fn get_item17(
-        &self,
-        id: &str,
-    ) -> Result<Item17, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem16Call, Item16, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item17`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem17Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem17Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem17",
             codegen::Method::Get,
             "/items17/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items18/{id}`
-    pub async fn get_item18(
-        &self,
-        id: &str,
-    ) -> Result<Item18, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem17Call, Item17, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item18`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem18Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem18Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem18",
             codegen::Method::Get,
             "/items18/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items19/{id}`
-    pub async fn get_item19(
-        &self,
-        id: &str,
-    ) -> Result<Item19, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem18Call, Item18, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item19`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem19Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem19Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem19",
             codegen::Method::Get,
             "/items19/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items20/{id}`
-    pub async fn get_item20(
-        &self,
-        id: &str,
-    ) -> Result<Item20, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem19Call, Item19, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item20`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem20Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem20Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem20",
             codegen::Method::Get,
             "/items20/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items21/{id}`
-    pub async fn get_item21(
-        &self,
-        id: &str,
-    ) -> Result<Item21, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem20Call, Item20, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item21`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem21Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem21Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem21",
             codegen::Method::Get,
             "/items21/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items22/{id}`
-    pub async fn get_item22(
-        &self,
-        id: &str,
-    ) -> Result<Item22, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem21Call, Item21, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item22`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem22Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem22Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem22",
             codegen::Method::Get,
             "/items22/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items23/{id}`
-    pub async fn get_item23(
-        &self,
-        id: &str,
-    ) -> Result<Item23, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem22Call, Item22, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item23`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem23Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem23Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem23",
             codegen::Method::Get,
             "/items23/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items24/{id}`
-    pub async fn get_item24(
-        &self,
-        id: &str,
-    ) -> Result<Item24, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem23Call, Item23, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item24`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem24Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem24Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem24",
             codegen::Method::Get,
             "/items24/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items25/{id}`
-    pub async fn get_item25(
-        &self,
-        id: &str,
-    ) -> Result<Item25, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem24Call, Item24, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item25`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem25Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem25Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem25",
             codegen::Method::Get,
             "/items25/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items26/{id}`
-    pub async fn get_item26(
-        &self,
-        id: &str,
-    ) -> Result<Item26, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem25Call, Item25, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item26`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem26Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem26Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem26",
             codegen::Method::Get,
             "/items26/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items27/{id}`
-    pub async fn get_item27(
-        &self,
-        id: &str,
-    ) -> Result<Item27, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem26Call, Item26, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item27`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem27Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem27Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem27",
             codegen::Method::Get,
             "/items27/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items28/{id}`
-    pub async fn get_item28(
-        &self,
-        id: &str,
-    ) -> Result<Item28, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem27Call, Item27, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item28`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem28Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem28Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem28",
             codegen::Method::Get,
             "/items28/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items29/{id}`
-    pub async fn get_item29(
-        &self,
-        id: &str,
-    ) -> Result<Item29, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem28Call, Item28, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item29`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem29Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem29Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem29",
             codegen::Method::Get,
             "/items29/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items30/{id}`
-    pub async fn get_item30(
-        &self,
-        id: &str,
-    ) -> Result<Item30, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem29Call, Item29, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item30`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem30Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem30Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem30",
             codegen::Method::Get,
             "/items30/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items31/{id}`
-    pub async fn get_item31(
-        &self,
-        id: &str,
-    ) -> Result<Item31, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem30Call, Item30, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item31`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem31Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem31Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem31",
             codegen::Method::Get,
             "/items31/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items32/{id}`
-    pub async fn get_item32(
-        &self,
-        id: &str,
-    ) -> Result<Item32, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem31Call, Item31, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item32`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem32Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem32Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem32",
             codegen::Method::Get,
             "/items32/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items33/{id}`
-    pub async fn get_item33(
-        &self,
-        id: &str,
-    ) -> Result<Item33, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem32Call, Item32, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item33`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem33Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem33Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem33",
             codegen::Method::Get,
             "/items33/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items34/{id}`
-    pub async fn get_item34(
-        &self,
-        id: &str,
-    ) -> Result<Item34, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem33Call, Item33, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item34`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem34Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem34Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem34",
             codegen::Method::Get,
             "/items34/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items35/{id}`
-    pub async fn get_item35(
-        &self,
-        id: &str,
-    ) -> Result<Item35, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem34Call, Item34, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item35`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem35Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem35Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem35",
             codegen::Method::Get,
             "/items35/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items36/{id}`
-    pub async fn get_item36(
-        &self,
-        id: &str,
-    ) -> Result<Item36, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem35Call, Item35, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item36`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem36Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem36Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem36",
             codegen::Method::Get,
             "/items36/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items37/{id}`
-    pub async fn get_item37(
-        &self,
-        id: &str,
-    ) -> Result<Item37, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem36Call, Item36, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item37`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem37Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem37Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem37",
             codegen::Method::Get,
             "/items37/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items38/{id}`
-    pub async fn get_item38(
-        &self,
-        id: &str,
-    ) -> Result<Item38, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem37Call, Item37, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item38`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem38Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem38Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem38",
             codegen::Method::Get,
             "/items38/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items39/{id}`
-    pub async fn get_item39(
-        &self,
-        id: &str,
-    ) -> Result<Item39, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem38Call, Item38, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item39`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem39Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem39Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem39",
             codegen::Method::Get,
             "/items39/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items40/{id}`
-    pub async fn get_item40(
-        &self,
-        id: &str,
-    ) -> Result<Item40, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem39Call, Item39, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item40`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem40Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem40Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem40",
             codegen::Method::Get,
             "/items40/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items41/{id}`
-    pub async fn get_item41(
-        &self,
-        id: &str,
-    ) -> Result<Item41, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem40Call, Item40, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item41`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem41Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem41Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem41",
             codegen::Method::Get,
             "/items41/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items42/{id}`
-    pub async fn get_item42(
-        &self,
-        id: &str,
-    ) -> Result<Item42, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem41Call, Item41, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item42`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem42Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem42Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem42",
             codegen::Method::Get,
             "/items42/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items43/{id}`
-    pub async fn get_item43(
-        &self,
-        id: &str,
-    ) -> Result<Item43, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem42Call, Item42, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item43`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem43Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem43Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem43",
             codegen::Method::Get,
             "/items43/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items44/{id}`
-    pub async fn get_item44(
-        &self,
-        id: &str,
-    ) -> Result<Item44, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem43Call, Item43, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item44`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem44Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem44Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem44",
             codegen::Method::Get,
             "/items44/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items45/{id}`
-    pub async fn get_item45(
-        &self,
-        id: &str,
-    ) -> Result<Item45, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem44Call, Item44, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item45`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem45Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem45Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem45",
             codegen::Method::Get,
             "/items45/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items46/{id}`
-    pub async fn get_item46(
-        &self,
-        id: &str,
-    ) -> Result<Item46, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem45Call, Item45, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item46`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem46Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem46Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem46",
             codegen::Method::Get,
             "/items46/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items47/{id}`
-    pub async fn get_item47(
-        &self,
-        id: &str,
-    ) -> Result<Item47, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem46Call, Item46, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item47`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem47Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem47Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem47",
             codegen::Method::Get,
             "/items47/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items48/{id}`
-    pub async fn get_item48(
-        &self,
-        id: &str,
-    ) -> Result<Item48, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem47Call, Item47, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item48`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem48Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem48Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem48",
             codegen::Method::Get,
             "/items48/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items49/{id}`
-    pub async fn get_item49(
-        &self,
-        id: &str,
-    ) -> Result<Item49, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem48Call, Item48, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item49`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem49Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem49Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem49",
             codegen::Method::Get,
             "/items49/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items50/{id}`
-    pub async fn get_item50(
-        &self,
-        id: &str,
-    ) -> Result<Item50, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem49Call, Item49, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item50`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem50Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem50Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem50",
             codegen::Method::Get,
             "/items50/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items51/{id}`
-    pub async fn get_item51(
-        &self,
-        id: &str,
-    ) -> Result<Item51, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem50Call, Item50, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item51`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem51Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem51Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem51",
             codegen::Method::Get,
             "/items51/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items52/{id}`
-    pub async fn get_item52(
-        &self,
-        id: &str,
-    ) -> Result<Item52, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem51Call, Item51, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item52`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem52Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem52Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem52",
             codegen::Method::Get,
             "/items52/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items53/{id}`
-    pub async fn get_item53(
-        &self,
-        id: &str,
-    ) -> Result<Item53, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem52Call, Item52, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item53`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem53Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem53Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem53",
             codegen::Method::Get,
             "/items53/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items54/{id}`
-    pub async fn get_item54(
-        &self,
-        id: &str,
-    ) -> Result<Item54, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem53Call, Item53, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item54`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem54Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem54Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem54",
             codegen::Method::Get,
             "/items54/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items55/{id}`
-    pub async fn get_item55(
-        &self,
-        id: &str,
-    ) -> Result<Item55, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem54Call, Item54, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item55`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem55Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem55Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem55",
             codegen::Method::Get,
             "/items55/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items56/{id}`
-    pub async fn get_item56(
-        &self,
-        id: &str,
-    ) -> Result<Item56, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem55Call, Item55, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item56`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem56Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem56Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem56",
             codegen::Method::Get,
             "/items56/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items57/{id}`
-    pub async fn get_item57(
-        &self,
-        id: &str,
-    ) -> Result<Item57, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem56Call, Item56, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item57`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem57Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem57Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem57",
             codegen::Method::Get,
             "/items57/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items58/{id}`
-    pub async fn get_item58(
-        &self,
-        id: &str,
-    ) -> Result<Item58, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem57Call, Item57, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item58`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem58Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem58Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem58",
             codegen::Method::Get,
             "/items58/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items59/{id}`
-    pub async fn get_item59(
-        &self,
-        id: &str,
-    ) -> Result<Item59, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem58Call, Item58, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item59`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem59Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem59Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem59",
             codegen::Method::Get,
             "/items59/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items60/{id}`
-    pub async fn get_item60(
-        &self,
-        id: &str,
-    ) -> Result<Item60, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem59Call, Item59, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item60`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem60Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem60Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem60",
             codegen::Method::Get,
             "/items60/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetItem60Call, Item60, codegen::decode_json);

@@ -4,73 +4,133 @@
 use super::*;
 impl BigSplitClient {
     /// `GET /items61/{id}`
-    pub async fn get_item61(
-        &self,
-        id: &str,
-    ) -> Result<Item61, codegen::MicroserviceError> {
+    pub fn get_item61<'a>(&'a self, id: &'a str) -> GetItem61Call<'a> {
+        GetItem61Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items62/{id}`
+    pub fn get_item62<'a>(&'a self, id: &'a str) -> GetItem62Call<'a> {
+        GetItem62Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items63/{id}`
+    pub fn get_item63<'a>(&'a self, id: &'a str) -> GetItem63Call<'a> {
+        GetItem63Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items64/{id}`
+    pub fn get_item64<'a>(&'a self, id: &'a str) -> GetItem64Call<'a> {
+        GetItem64Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+    /// `GET /items65/{id}`
+    pub fn get_item65<'a>(&'a self, id: &'a str) -> GetItem65Call<'a> {
+        GetItem65Call {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`BigSplitClient::get_item61`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem61Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem61Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem61",
             codegen::Method::Get,
             "/items61/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items62/{id}`
-    pub async fn get_item62(
-        &self,
-        id: &str,
-    ) -> Result<Item62, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem61Call, Item61, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item62`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem62Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem62Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem62",
             codegen::Method::Get,
             "/items62/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items63/{id}`
-    pub async fn get_item63(
-        &self,
-        id: &str,
-    ) -> Result<Item63, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem62Call, Item62, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item63`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem63Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem63Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem63",
             codegen::Method::Get,
             "/items63/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items64/{id}`
-    pub async fn get_item64(
-        &self,
-        id: &str,
-    ) -> Result<Item64, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem63Call, Item63, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item64`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem64Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem64Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem64",
             codegen::Method::Get,
             "/items64/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
-    /// `GET /items65/{id}`
-    pub async fn get_item65(
-        &self,
-        id: &str,
-    ) -> Result<Item65, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetItem64Call, Item64, codegen::decode_json);
+/// A call of [`BigSplitClient::get_item65`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetItem65Call<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetItem65Call<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getItem65",
             codegen::Method::Get,
             "/items65/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?.json()
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetItem65Call, Item65, codegen::decode_json);

@@ -35,12 +35,75 @@ impl LeavesClient {
     /// List Leave Wallets
     ///
     /// `GET /leave-wallets`
-    pub async fn list_leave_wallets(
-        &self,
-        limit: Option<i64>,
-        offset: Option<i64>,
-        leave_type: Option<&LeaveType>,
-    ) -> Result<Vec<Balance>, codegen::MicroserviceError> {
+    ///
+    /// Optional values are set on the returned [`ListLeaveWalletsCall`].
+    pub fn list_leave_wallets(&self) -> ListLeaveWalletsCall<'_> {
+        ListLeaveWalletsCall {
+            call: codegen::Call::new(&self.service),
+            limit: None,
+            offset: None,
+            leave_type: None,
+        }
+    }
+    /// Get Leave Balance
+    ///
+    /// `GET /leave-wallets/{employee_id}/balance`
+    ///
+    /// Optional values are set on the returned [`GetLeaveBalanceCall`].
+    pub fn get_leave_balance<'a>(
+        &'a self,
+        employee_id: &'a str,
+    ) -> GetLeaveBalanceCall<'a> {
+        GetLeaveBalanceCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+            leave_type: None,
+            as_of: None,
+        }
+    }
+    /// Debit Leave
+    ///
+    /// `POST /leave-wallets/{employee_id}/debits`
+    ///
+    /// Optional values are set on the returned [`DebitLeaveCall`].
+    pub fn debit_leave<'a>(
+        &'a self,
+        employee_id: &'a str,
+        body: &'a DebitRequest,
+    ) -> DebitLeaveCall<'a> {
+        DebitLeaveCall {
+            call: codegen::Call::new(&self.service),
+            employee_id,
+            x_request_id: None,
+            body,
+        }
+    }
+}
+/// A call of [`LeavesClient::list_leave_wallets`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListLeaveWalletsCall<'a> {
+    call: codegen::Call<'a>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+    leave_type: Option<&'a LeaveType>,
+}
+impl<'a> ListLeaveWalletsCall<'a> {
+    /// Sets the `limit` query parameter.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.limit = Some(value);
+        self
+    }
+    /// Sets the `offset` query parameter.
+    pub fn offset(mut self, value: i64) -> Self {
+        self.offset = Some(value);
+        self
+    }
+    /// Sets the `leave_type` query parameter.
+    pub fn leave_type(mut self, value: &'a LeaveType) -> Self {
+        self.leave_type = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "list_leave_wallets_leave_wallets_get",
                 codegen::Method::Get,
@@ -48,29 +111,42 @@ impl LeavesClient {
             )
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = match limit {
+        let request = match self.limit {
             Some(value) => request.query("limit", value),
             None => request,
         };
-        let request = match offset {
+        let request = match self.offset {
             Some(value) => request.query("offset", value),
             None => request,
         };
-        let request = match leave_type {
+        let request = match self.leave_type {
             Some(value) => request.query("leave_type", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Get Leave Balance
-    ///
-    /// `GET /leave-wallets/{employee_id}/balance`
-    pub async fn get_leave_balance(
-        &self,
-        employee_id: &str,
-        leave_type: Option<&LeaveType>,
-        as_of: Option<&str>,
-    ) -> Result<Balance, codegen::MicroserviceError> {
+}
+codegen::call_builder!(ListLeaveWalletsCall, Vec < Balance >, codegen::decode_json);
+/// A call of [`LeavesClient::get_leave_balance`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetLeaveBalanceCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+    leave_type: Option<&'a LeaveType>,
+    as_of: Option<&'a str>,
+}
+impl<'a> GetLeaveBalanceCall<'a> {
+    /// Sets the `leave_type` query parameter.
+    pub fn leave_type(mut self, value: &'a LeaveType) -> Self {
+        self.leave_type = Some(value);
+        self
+    }
+    /// Sets the `as_of` query parameter.
+    pub fn as_of(mut self, value: &'a str) -> Self {
+        self.as_of = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "get_leave_balance_leave_wallets__employee_id__balance_get",
                 codegen::Method::Get,
@@ -78,26 +154,34 @@ impl LeavesClient {
             )
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        let request = match leave_type {
+        let request = request.path_param("employee_id", self.employee_id);
+        let request = match self.leave_type {
             Some(value) => request.query("leave_type", value),
             None => request,
         };
-        let request = match as_of {
+        let request = match self.as_of {
             Some(value) => request.query("as_of", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Debit Leave
-    ///
-    /// `POST /leave-wallets/{employee_id}/debits`
-    pub async fn debit_leave(
-        &self,
-        employee_id: &str,
-        x_request_id: Option<&str>,
-        body: &DebitRequest,
-    ) -> Result<Debit, codegen::MicroserviceError> {
+}
+codegen::call_builder!(GetLeaveBalanceCall, Balance, codegen::decode_json);
+/// A call of [`LeavesClient::debit_leave`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DebitLeaveCall<'a> {
+    call: codegen::Call<'a>,
+    employee_id: &'a str,
+    x_request_id: Option<&'a str>,
+    body: &'a DebitRequest,
+}
+impl<'a> DebitLeaveCall<'a> {
+    /// Sets the `x-request-id` header parameter.
+    pub fn x_request_id(mut self, value: &'a str) -> Self {
+        self.x_request_id = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "debit_leave_leave_wallets__employee_id__debits_post",
                 codegen::Method::Post,
@@ -105,15 +189,17 @@ impl LeavesClient {
             )
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("employee_id", employee_id);
-        let request = match x_request_id {
+        let request = request.path_param("employee_id", self.employee_id);
+        let request = match self.x_request_id {
             Some(value) => request.header("x-request-id", value),
             None => request,
         };
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(DebitLeaveCall, Debit, codegen::decode_json);
 fn decode_422_http_validation_error(
     status: u16,
     body: &[u8],

@@ -35,10 +35,53 @@ impl NotificationsClient {
     /// Send Notification
     ///
     /// `POST /notifications`
-    pub async fn send_notification(
+    pub fn send_notification<'a>(
+        &'a self,
+        body: &'a NotificationCreate,
+    ) -> SendNotificationCall<'a> {
+        SendNotificationCall {
+            call: codegen::Call::new(&self.service),
+            body,
+        }
+    }
+    /// Delete Notification
+    ///
+    /// `DELETE /notifications/{notification_id}`
+    pub fn delete_notification(
         &self,
-        body: &NotificationCreate,
-    ) -> Result<Notification, codegen::MicroserviceError> {
+        notification_id: i64,
+    ) -> DeleteNotificationCall<'_> {
+        DeleteNotificationCall {
+            call: codegen::Call::new(&self.service),
+            notification_id,
+        }
+    }
+    /// List Notifications
+    ///
+    /// `GET /users/{user_id}/notifications`
+    ///
+    /// Optional values are set on the returned [`ListNotificationsCall`].
+    pub fn list_notifications<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> ListNotificationsCall<'a> {
+        ListNotificationsCall {
+            call: codegen::Call::new(&self.service),
+            user_id,
+            unread_only: None,
+            limit: None,
+            channel: None,
+        }
+    }
+}
+/// A call of [`NotificationsClient::send_notification`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct SendNotificationCall<'a> {
+    call: codegen::Call<'a>,
+    body: &'a NotificationCreate,
+}
+impl<'a> SendNotificationCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "send_notification_notifications_post",
                 codegen::Method::Post,
@@ -46,16 +89,20 @@ impl NotificationsClient {
             )
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
+        let body = self.body;
         let request = request.json(body);
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
-    /// Delete Notification
-    ///
-    /// `DELETE /notifications/{notification_id}`
-    pub async fn delete_notification(
-        &self,
-        notification_id: i64,
-    ) -> Result<(), codegen::MicroserviceError> {
+}
+codegen::call_builder!(SendNotificationCall, Notification, codegen::decode_json);
+/// A call of [`NotificationsClient::delete_notification`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DeleteNotificationCall<'a> {
+    call: codegen::Call<'a>,
+    notification_id: i64,
+}
+impl<'a> DeleteNotificationCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "delete_notification_notifications__notification_id__delete",
                 codegen::Method::Delete,
@@ -63,20 +110,37 @@ impl NotificationsClient {
             )
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("notification_id", notification_id);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.path_param("notification_id", self.notification_id);
+        (self.call, request)
     }
-    /// List Notifications
-    ///
-    /// `GET /users/{user_id}/notifications`
-    pub async fn list_notifications(
-        &self,
-        user_id: &str,
-        unread_only: Option<bool>,
-        limit: Option<i64>,
-        channel: Option<&Channel>,
-    ) -> Result<Vec<Notification>, codegen::MicroserviceError> {
+}
+codegen::call_builder!(DeleteNotificationCall, (), codegen::decode_nothing);
+/// A call of [`NotificationsClient::list_notifications`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListNotificationsCall<'a> {
+    call: codegen::Call<'a>,
+    user_id: &'a str,
+    unread_only: Option<bool>,
+    limit: Option<i64>,
+    channel: Option<&'a Channel>,
+}
+impl<'a> ListNotificationsCall<'a> {
+    /// Sets the `unread_only` query parameter.
+    pub fn unread_only(mut self, value: bool) -> Self {
+        self.unread_only = Some(value);
+        self
+    }
+    /// Sets the `limit` query parameter.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.limit = Some(value);
+        self
+    }
+    /// Sets the `channel` query parameter.
+    pub fn channel(mut self, value: &'a Channel) -> Self {
+        self.channel = Some(value);
+        self
+    }
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
                 "list_notifications_users__user_id__notifications_get",
                 codegen::Method::Get,
@@ -84,22 +148,25 @@ impl NotificationsClient {
             )
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("user_id", user_id);
-        let request = match unread_only {
+        let request = request.path_param("user_id", self.user_id);
+        let request = match self.unread_only {
             Some(value) => request.query("unread_only", value),
             None => request,
         };
-        let request = match limit {
+        let request = match self.limit {
             Some(value) => request.query("limit", value),
             None => request,
         };
-        let request = match channel {
+        let request = match self.channel {
             Some(value) => request.query("channel", value),
             None => request,
         };
-        self.service.execute(request).await?.json()
+        (self.call, request)
     }
 }
+codegen::call_builder!(
+    ListNotificationsCall, Vec < Notification >, codegen::decode_json
+);
 fn decode_422_http_validation_error(
     status: u16,
     body: &[u8],

@@ -33,16 +33,28 @@ impl LinkOutsideBodyClient {
         &self.service
     }
     /// `GET /health`
-    pub async fn health(&self) -> Result<(), codegen::MicroserviceError> {
+    pub fn health(&self) -> HealthCall<'_> {
+        HealthCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
+}
+/// A call of [`LinkOutsideBodyClient::health`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct HealthCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> HealthCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "health",
             codegen::Method::Get,
             "/health",
         );
         let request = codegen::Request::new(&OPERATION);
-        self.service.execute(request).await?;
-        Ok(())
+        (self.call, request)
     }
 }
+codegen::call_builder!(HealthCall, (), codegen::decode_nothing);
 /// The `Link` schema.
 pub type Link = String;

@@ -33,15 +33,29 @@ impl UndeclaredPathParamClient {
         &self.service
     }
     /// `GET /users/{id}`
-    pub async fn get_user(&self, id: &str) -> Result<(), codegen::MicroserviceError> {
+    pub fn get_user<'a>(&'a self, id: &'a str) -> GetUserCall<'a> {
+        GetUserCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
+}
+/// A call of [`UndeclaredPathParamClient::get_user`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetUserCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> GetUserCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
             "getUser",
             codegen::Method::Get,
             "/users/{id}",
         );
         let request = codegen::Request::new(&OPERATION);
-        let request = request.path_param("id", id);
-        self.service.execute(request).await?;
-        Ok(())
+        let request = request.path_param("id", self.id);
+        (self.call, request)
     }
 }
+codegen::call_builder!(GetUserCall, (), codegen::decode_nothing);
