@@ -218,6 +218,12 @@ pub const SURFACE: &[Construct] = &[
         "a `Multipart` builder",
     ),
     row(
+        "list operations: recognised (cursor, Stripe's `starting_after`, next-page URL, `Link` header, offset, page number) or declared with `x-pagination`",
+        Supported,
+        "features/paging.yaml",
+        "`.pages()` and `.items()` on the call builder, each page a call with the builder's settings",
+    ),
+    row(
         "security: bearer, basic, API key (header, query, cookie), OAuth 2",
         Supported,
         "features/security.yaml",

@@ -15,10 +15,12 @@ use std::time::Duration;
 
 use crate::error::MicroserviceError;
 use crate::options::CallOptions;
+use crate::pagination::{PageLimits, Pages, Paging};
 use crate::request::Request;
 use crate::response::Response;
 use crate::retry::RetryPolicy;
 use crate::session::ServiceClient;
+use crate::stream::StreamingResponse;
 use crate::transport::Headers;
 
 /// The future of a call: what awaiting a call builder runs.
@@ -113,6 +115,21 @@ impl<'a> Call<'a> {
                 body,
             })
         })
+    }
+
+    /// Sends `request` and returns once a 2xx answer's head is in; its
+    /// body is read as it arrives ([`StreamingResponse`]).
+    pub fn send_streaming(self, request: Request) -> CallFuture<'a, StreamingResponse> {
+        let (service, request) = self.settle(request);
+        Box::pin(async move { service.execute_streaming(request).await })
+    }
+
+    /// The pages of the list `request` asks for, read as `paging` says
+    /// (each page a call with this call's settings), within the default
+    /// [`PageLimits`].
+    pub fn pages(self, request: Request, paging: Paging) -> Pages {
+        let (service, request) = self.settle(request);
+        service.pages(request, paging, PageLimits::default())
     }
 
     /// The handle to send through (the borrowed one, or one carrying this

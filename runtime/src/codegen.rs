@@ -12,6 +12,7 @@ pub use serde_json;
 
 pub use crate::multipart::Multipart;
 pub use crate::options::CallOptions;
+pub use crate::pagination::{Items, PageScheme, Pages, Paging};
 pub use crate::types::{Base64, Date, DateTime, Json, Map, Nullable, Uuid, chrono, uuid};
 
 pub use crate::auth::{ApiKeyLocation, AuthScheme};
@@ -24,6 +25,7 @@ pub use crate::error::{ErrorBody, MicroserviceError};
 pub use crate::request::{ErrorDecoder, Method, Operation, Request, Security};
 pub use crate::response::Response;
 pub use crate::session::{ServiceClient, Session};
+pub use crate::stream::StreamingResponse;
 
 /// Decodes a JSON error body as `T`, for an operation's error decoder.
 /// A body that does not match gives `None`; the error keeps its excerpt.

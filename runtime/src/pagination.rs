@@ -125,6 +125,12 @@ impl ServiceClient {
 }
 
 impl Pages {
+    /// The same list, read within `limits` instead.
+    pub fn limits(mut self, limits: PageLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The next page's response; `None` once the list ended or a limit was
     /// reached. An error ends the list.
     pub async fn next(&mut self) -> Option<Result<Page, MicroserviceError>> {

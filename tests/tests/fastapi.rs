@@ -126,6 +126,16 @@ async fn the_leave_wallet_through_its_generated_client() {
         .unwrap();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].leave_type, LeaveType::Sick);
+
+    // `limit`/`offset` is recognised as offset paging: one wallet a page.
+    let everything = wallets.list_leave_wallets().limit(100).await.unwrap();
+    assert!(everything.len() >= 2);
+    let mut paged = Vec::new();
+    let mut items = wallets.list_leave_wallets().limit(1).items();
+    while let Some(wallet) = items.next().await {
+        paged.push(wallet.unwrap());
+    }
+    assert_eq!(paged, everything);
 }
 
 #[tokio::test]

@@ -308,3 +308,127 @@ async fn recursive_and_overlapping_unions_go_on_the_wire() {
     assert_eq!(tree.children.unwrap()[0].label.as_deref(), Some("leaf"));
     let _ = Tree::default();
 }
+
+/// A list operation's builder reads every page in the operation's scheme:
+/// a cursor in the body, the `Link` header, and a page number its
+/// `x-pagination` declares; the items decode as the list's item type, and
+/// the call's settings and optional parameters go on every page.
+#[tokio::test]
+async fn list_operations_read_every_page_in_their_scheme() {
+    use clientgen_tests::features::paging::PagingClient;
+    let server = TestServer::start(|request| {
+        let query = request.query_pairs();
+        let value = |name: &str| {
+            query
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+        let ticket = |id: u32| json!({"id": id, "title": format!("ticket {id}")});
+        match request.path_segments()[0].as_str() {
+            "tickets" => match value("cursor").as_deref() {
+                None => Reply::json(
+                    200,
+                    json!({"data": [ticket(1), ticket(2)], "next_cursor": "c2"}),
+                ),
+                Some("c2") => Reply::json(200, json!({"data": [ticket(3)], "next_cursor": null})),
+                Some(_) => Reply::status(400),
+            },
+            "events" => match value("page").as_deref() {
+                None => Reply::json(200, json!([ticket(10)]))
+                    .header("Link", "</events?page=2&per_page=1>; rel=\"next\""),
+                Some("2") => Reply::json(200, json!([ticket(11)])),
+                Some(_) => Reply::status(400),
+            },
+            _ => match value("p").as_deref() {
+                None | Some("0") => Reply::json(200, json!({"results": ["a", "b"]})),
+                Some("1") => Reply::json(200, json!({"results": ["c"]})),
+                Some(_) => Reply::json(200, json!({"results": []})),
+            },
+        }
+    })
+    .await;
+    let paging = PagingClient::from_service(client(&server.url(), |config| config));
+
+    let mut tickets = paging
+        .list_tickets()
+        .limit(2)
+        .header("X-Trace", "t-1")
+        .items();
+    let mut titles = Vec::new();
+    while let Some(ticket) = tickets.next().await {
+        titles.push(ticket.unwrap().title);
+    }
+    assert_eq!(titles, ["ticket 1", "ticket 2", "ticket 3"]);
+
+    let mut events = paging.list_events().per_page(1).items();
+    let mut ids = Vec::new();
+    while let Some(event) = events.next().await {
+        ids.push(event.unwrap().id);
+    }
+    assert_eq!(ids, [10, 11]);
+
+    let mut archive = paging.list_archive().items();
+    let mut names = Vec::new();
+    while let Some(name) = archive.next().await {
+        names.push(name.unwrap());
+    }
+    assert_eq!(names, ["a", "b", "c"]);
+
+    let requests = server.requests();
+    let tickets: Vec<_> = requests
+        .iter()
+        .filter(|request| request.path.starts_with("/tickets"))
+        .collect();
+    assert_eq!(tickets.len(), 2);
+    for request in tickets {
+        assert_eq!(
+            request.header("x-trace"),
+            Some("t-1"),
+            "settings on every page"
+        );
+        assert!(
+            request
+                .query_pairs()
+                .contains(&("limit".to_owned(), "2".to_owned()))
+        );
+    }
+    let archive_pages: Vec<Option<String>> = requests
+        .iter()
+        .filter(|request| request.path.starts_with("/archive"))
+        .map(|request| request.query_pairs().first().map(|(_, page)| page.clone()))
+        .collect();
+    assert_eq!(
+        archive_pages,
+        [None, Some("1".to_owned()), Some("2".to_owned())],
+        "the first page as asked, then counted from the declared first page (0)"
+    );
+}
+
+/// A byte answer's builder streams it: `send_streaming()` returns at the
+/// head, and the body arrives chunk by chunk, whole.
+#[tokio::test]
+async fn a_download_is_streamed_through_its_builder() {
+    use clientgen_tests::features::media::MediaClient;
+    const LEN: u64 = 8 * 1024 * 1024;
+    let server = TestServer::start(|_| Reply::streamed(200, LEN)).await;
+    let media = MediaClient::from_service(client(&server.url(), |config| config));
+    let response = media
+        .download_export("e-1")
+        .header("X-Trace", "t-2")
+        .send_streaming()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    let (mut total, mut chunks) = (0u64, 0u32);
+    while let Some(chunk) = body.chunk().await {
+        total += chunk.unwrap().len() as u64;
+        chunks += 1;
+    }
+    assert_eq!(total, LEN);
+    assert!(chunks > 1, "read as it arrived, not whole");
+    let request = clientgen_tests::fixtures::only_request(&server);
+    assert_eq!(request.path, "/exports/e-1");
+    assert_eq!(request.header("x-trace"), Some("t-2"));
+}

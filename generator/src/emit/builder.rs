@@ -4,18 +4,21 @@
 //! awaitable (`IntoFuture`), with the call's settings and
 //! `send_with_response()`.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::decoders::Decoders;
+use super::paging::{page_methods, streaming_method};
 use super::request::{
     body_type, borrows, is_idempotency_key, operation_static, param_type, request_statements,
 };
 use super::{doc_attr, ident, type_tokens};
-use crate::ir::{Media, Operation, Param, ParamLocation, Success, TypeRef};
+use crate::ir::{Media, Operation, Param, ParamLocation, Success, TypeKind, TypeRef};
 
-/// Names a builder's fields (the first two) and methods (its settings and
-/// sending methods) already use: a parameter with one of these names gets
+/// Names a builder's fields (the first two) and methods (its settings,
+/// sending and paging methods) already use: a parameter with one of these names gets
 /// a `_param` suffix.
 const TAKEN: &[&str] = &[
     "call",
@@ -29,6 +32,9 @@ const TAKEN: &[&str] = &[
     "into_parts",
     "into_future",
     "decode",
+    "pages",
+    "items",
+    "send_streaming",
 ];
 
 /// One operation's client method and its call builder.
@@ -47,7 +53,12 @@ struct Field<'a> {
 }
 
 /// The method and builder of `operation`, a method of `client`.
-pub(super) fn emit_operation(operation: &Operation, client: &str, decoders: &Decoders) -> Emitted {
+pub(super) fn emit_operation(
+    operation: &Operation,
+    client: &str,
+    decoders: &Decoders,
+    kinds: &BTreeMap<&str, &TypeKind>,
+) -> Emitted {
     let builder = ident(&operation.builder_name);
     let fields: Vec<Field<'_>> = operation
         .params
@@ -163,6 +174,8 @@ pub(super) fn emit_operation(operation: &Operation, client: &str, decoders: &Dec
         &quote!(self.body),
     );
     let (output, decode, decode_fn) = success(operation);
+    let page_methods = page_methods(operation, kinds);
+    let streaming_method = streaming_method(operation);
     let shown = operation.method_name.trim_start_matches("r#");
     let has_optional =
         fields.iter().any(|field| !field.param.required) || body.is_some_and(|body| !body.required);
@@ -196,6 +209,9 @@ pub(super) fn emit_operation(operation: &Operation, client: &str, decoders: &Dec
             }
 
             #decode_fn
+
+            #page_methods
+            #streaming_method
         }
 
         codegen::call_builder!(#builder, #output, #decode);

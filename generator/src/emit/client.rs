@@ -2,6 +2,8 @@
 //! and call builder per operation (`builder`), and the operations' success
 //! enums.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -9,7 +11,7 @@ pub(super) use super::builder::Emitted;
 use super::builder::{emit_operation, media_type};
 use super::decoders::Decoders;
 use super::{doc_attr, ident};
-use crate::ir::{Operation, Service, Success};
+use crate::ir::{Operation, Service, Success, TypeKind};
 
 /// A service's client, in parts that can be placed in one file or several.
 pub(super) struct ClientParts {
@@ -27,11 +29,12 @@ pub(super) struct ClientParts {
 pub(super) fn emit_operations(
     service: &Service,
     decoders: &Decoders,
+    kinds: &BTreeMap<&str, &TypeKind>,
     range: std::ops::Range<usize>,
 ) -> Vec<Emitted> {
     service.operations[range]
         .iter()
-        .map(|operation| emit_operation(operation, &service.client, decoders))
+        .map(|operation| emit_operation(operation, &service.client, decoders, kinds))
         .collect()
 }
 

@@ -10,6 +10,7 @@ mod builder;
 mod client;
 mod decoders;
 mod docs;
+mod paging;
 mod request;
 mod root;
 mod types;
@@ -244,7 +245,12 @@ impl Part {
                 service,
                 lookups,
                 TokenStream::new(),
-                client::emit_operations(service, &lookups.decoders, 0..service.operations.len()),
+                client::emit_operations(
+                    service,
+                    &lookups.decoders,
+                    &lookups.kinds,
+                    0..service.operations.len(),
+                ),
                 emit_models(service, lookups, 0..service.types.len()),
             ),
             Part::Operations { number, range } => {
@@ -252,6 +258,7 @@ impl Part {
                 let (methods, builders) = split_operations(client::emit_operations(
                     service,
                     &lookups.decoders,
+                    &lookups.kinds,
                     range.clone(),
                 ));
                 part_file(

@@ -301,6 +301,8 @@ pub struct Operation {
     pub security_optional: bool,
     /// JSON pointers of link fields in the body.
     pub link_fields: Vec<String>,
+    /// How the operation's list is read page by page, when it is one.
+    pub paging: Option<crate::paging::Paging>,
 }
 
 /// Where a parameter goes.

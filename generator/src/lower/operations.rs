@@ -149,6 +149,22 @@ impl<'a> OperationContext<'a, '_> {
         let body = self.body(at, types, &type_prefix)?;
         let (success, errors) = self.responses(at, types, &type_prefix)?;
         let (security, security_optional) = self.security(at)?;
+        let paging =
+            match crate::paging::detect(self.root, at, &self.method.variant().to_ascii_lowercase())
+            {
+                Ok(paging) => paging,
+                Err(problem) => {
+                    notes.push(Diagnostic::warning(
+                        &problem.pointer,
+                        format!(
+                            "operation {id}: {}; generated without paging",
+                            problem.message
+                        ),
+                        problem.help,
+                    ));
+                    None
+                }
+            };
         let builder_name = types.reserve_name(&format!(
             "{}Call",
             pascal(method_name.trim_start_matches("r#"))
@@ -182,6 +198,7 @@ impl<'a> OperationContext<'a, '_> {
             security,
             security_optional,
             link_fields,
+            paging,
         })
     }
 

@@ -57,6 +57,15 @@ impl MediaClient {
             body,
         }
     }
+    /// A download, read as it arrives.
+    ///
+    /// `GET /exports/{id}`
+    pub fn download_export<'a>(&'a self, id: &'a str) -> DownloadExportCall<'a> {
+        DownloadExportCall {
+            call: codegen::Call::new(&self.service),
+            id,
+        }
+    }
     /// `GET /feed`
     pub fn feed(&self) -> FeedCall<'_> {
         FeedCall {
@@ -151,6 +160,31 @@ impl<'a> AddNoteCall<'a> {
     }
 }
 codegen::call_builder!(AddNoteCall, String, codegen::decode_text);
+/// A call of [`MediaClient::download_export`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct DownloadExportCall<'a> {
+    call: codegen::Call<'a>,
+    id: &'a str,
+}
+impl<'a> DownloadExportCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
+        static OPERATION: codegen::Operation = codegen::Operation::new(
+            "downloadExport",
+            codegen::Method::Get,
+            "/exports/{id}",
+        );
+        let request = codegen::Request::new(&OPERATION);
+        let request = request.path_param("id", self.id);
+        (self.call, request)
+    }
+    /// Sends the call and returns once the answer's head is in: its
+    /// body is read chunk by chunk as it arrives, in bounded memory.
+    pub fn send_streaming(self) -> codegen::CallFuture<'a, codegen::StreamingResponse> {
+        let (call, request) = self.into_parts();
+        call.send_streaming(request)
+    }
+}
+codegen::call_builder!(DownloadExportCall, codegen::Bytes, codegen::decode_bytes);
 /// A call of [`MediaClient::feed`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
 #[must_use = "a call does nothing until it is awaited"]
 pub struct FeedCall<'a> {
@@ -165,6 +199,12 @@ impl<'a> FeedCall<'a> {
         );
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
+    }
+    /// Sends the call and returns once the answer's head is in: its
+    /// body is read chunk by chunk as it arrives, in bounded memory.
+    pub fn send_streaming(self) -> codegen::CallFuture<'a, codegen::StreamingResponse> {
+        let (call, request) = self.into_parts();
+        call.send_streaming(request)
     }
 }
 codegen::call_builder!(FeedCall, codegen::Bytes, codegen::decode_bytes);
@@ -182,6 +222,12 @@ impl<'a> ReportCall<'a> {
         );
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
+    }
+    /// Sends the call and returns once the answer's head is in: its
+    /// body is read chunk by chunk as it arrives, in bounded memory.
+    pub fn send_streaming(self) -> codegen::CallFuture<'a, codegen::StreamingResponse> {
+        let (call, request) = self.into_parts();
+        call.send_streaming(request)
     }
 }
 codegen::call_builder!(ReportCall, codegen::Bytes, codegen::decode_bytes);

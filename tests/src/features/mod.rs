@@ -53,6 +53,8 @@ pub mod operations;
 #[rustfmt::skip]
 pub mod overlaid;
 #[rustfmt::skip]
+pub mod paging;
+#[rustfmt::skip]
 pub mod recursive;
 #[rustfmt::skip]
 pub mod refs;

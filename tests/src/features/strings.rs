@@ -126,6 +126,12 @@ impl<'a> DownloadDocumentCall<'a> {
         let request = request.path_param("id", self.id);
         (self.call, request)
     }
+    /// Sends the call and returns once the answer's head is in: its
+    /// body is read chunk by chunk as it arrives, in bounded memory.
+    pub fn send_streaming(self) -> codegen::CallFuture<'a, codegen::StreamingResponse> {
+        let (call, request) = self.into_parts();
+        call.send_streaming(request)
+    }
 }
 codegen::call_builder!(DownloadDocumentCall, codegen::Bytes, codegen::decode_bytes);
 /// A call of [`StringsClient::upload_document`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.

@@ -125,6 +125,21 @@ impl<'a> ListLeaveWalletsCall<'a> {
         };
         (self.call, request)
     }
+    /// The list's pages, one call each with this call's settings (paging: `offset`), within the default limits (`Pages::limits` changes them).
+    pub fn pages(self) -> codegen::Pages {
+        static PAGING: codegen::Paging = codegen::Paging {
+            items: "",
+            scheme: codegen::PageScheme::Offset {
+                param: "offset",
+            },
+        };
+        let (call, request) = self.into_parts();
+        call.pages(request, PAGING)
+    }
+    /// Every item of the list, decoded, read page after page.
+    pub fn items(self) -> codegen::Items<Balance> {
+        self.pages().items()
+    }
 }
 codegen::call_builder!(ListLeaveWalletsCall, Vec < Balance >, codegen::decode_json);
 /// A call of [`LeavesClient::get_leave_balance`]: set its optional values and settings, then `.await` it (or `.send_with_response()` for the status and headers too).
