@@ -11,6 +11,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use crate::error::MicroserviceError;
@@ -23,9 +24,67 @@ use crate::session::ServiceClient;
 use crate::stream::StreamingResponse;
 use crate::transport::Headers;
 
-/// The future of a call: what awaiting a call builder runs.
-pub type CallFuture<'a, T> =
-    Pin<Box<dyn Future<Output = Result<T, MicroserviceError>> + Send + 'a>>;
+/// A call in flight up to its response: the runtime's whole call path,
+/// boxed, so that it is compiled once here rather than for each operation.
+type Sending<'a> = Pin<Box<dyn Future<Output = Result<Response, MicroserviceError>> + Send + 'a>>;
+
+/// The future of a streamed call, up to the answer's head.
+pub type StreamFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<StreamingResponse, MicroserviceError>> + Send + 'a>>;
+
+/// The future of a call: what awaiting a call builder runs. It sends the
+/// call when first polled and decodes the answer when the call ends.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct CallFuture<'a, T> {
+    sending: Sending<'a>,
+    decode: Decode<T>,
+}
+
+impl<T> Future for CallFuture<'_, T> {
+    type Output = Result<T, MicroserviceError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let response = ready!(this.sending.as_mut().poll(cx))?;
+        Poll::Ready((this.decode)(&response))
+    }
+}
+
+impl<T> std::fmt::Debug for CallFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future of `send_with_response()`: the decoded answer with the
+/// response's status, headers and attempts.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ReplyFuture<'a, T> {
+    sending: Sending<'a>,
+    decode: Decode<T>,
+}
+
+impl<T> Future for ReplyFuture<'_, T> {
+    type Output = Result<Reply<T>, MicroserviceError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let response = ready!(this.sending.as_mut().poll(cx))?;
+        let body = (this.decode)(&response)?;
+        Poll::Ready(Ok(Reply {
+            status: response.status,
+            headers: response.headers,
+            attempts: response.attempts,
+            body,
+        }))
+    }
+}
+
+impl<T> std::fmt::Debug for ReplyFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplyFuture").finish_non_exhaustive()
+    }
+}
 
 /// Turns a 2xx response into an operation's typed answer.
 pub type Decode<T> = fn(&Response) -> Result<T, MicroserviceError>;
@@ -89,39 +148,33 @@ impl<'a> Call<'a> {
     }
 
     /// Sends `request` and decodes the answer with `decode`.
-    pub fn send<T: 'a>(self, request: Request, decode: Decode<T>) -> CallFuture<'a, T> {
-        let (service, request) = self.settle(request);
-        Box::pin(async move {
-            let response = service.execute(request).await?;
-            decode(&response)
-        })
+    pub fn send<T>(self, request: Request, decode: Decode<T>) -> CallFuture<'a, T> {
+        CallFuture {
+            sending: self.start(request),
+            decode,
+        }
     }
 
     /// Sends `request` and gives the decoded answer with the response's
     /// status, headers and attempts.
-    pub fn send_with_response<T: 'a>(
-        self,
-        request: Request,
-        decode: Decode<T>,
-    ) -> CallFuture<'a, Reply<T>> {
-        let (service, request) = self.settle(request);
-        Box::pin(async move {
-            let response = service.execute(request).await?;
-            let body = decode(&response)?;
-            Ok(Reply {
-                status: response.status,
-                headers: response.headers,
-                attempts: response.attempts,
-                body,
-            })
-        })
+    pub fn send_with_response<T>(self, request: Request, decode: Decode<T>) -> ReplyFuture<'a, T> {
+        ReplyFuture {
+            sending: self.start(request),
+            decode,
+        }
     }
 
     /// Sends `request` and returns once a 2xx answer's head is in; its
     /// body is read as it arrives ([`StreamingResponse`]).
-    pub fn send_streaming(self, request: Request) -> CallFuture<'a, StreamingResponse> {
+    pub fn send_streaming(self, request: Request) -> StreamFuture<'a> {
         let (service, request) = self.settle(request);
         Box::pin(async move { service.execute_streaming(request).await })
+    }
+
+    /// The call path for `request`, not started until polled.
+    fn start(self, request: Request) -> Sending<'a> {
+        let (service, request) = self.settle(request);
+        Box::pin(async move { service.execute(request).await })
     }
 
     /// The pages of the list `request` asks for, read as `paging` says
@@ -278,9 +331,7 @@ macro_rules! call_builder {
 
             /// Sends the call and gives the decoded body with the
             /// response's status, headers and attempts.
-            pub fn send_with_response(
-                self,
-            ) -> $crate::codegen::CallFuture<'a, $crate::Reply<$output>> {
+            pub fn send_with_response(self) -> $crate::codegen::ReplyFuture<'a, $output> {
                 let (call, request) = self.into_parts();
                 call.send_with_response(request, $decode)
             }

@@ -17,7 +17,8 @@ pub use crate::types::{Base64, Date, DateTime, Json, Map, Nullable, Uuid, chrono
 
 pub use crate::auth::{ApiKeyLocation, AuthScheme};
 pub use crate::builder::{
-    Call, CallFuture, Decode, decode_bytes, decode_json, decode_nothing, decode_text,
+    Call, CallFuture, Decode, ReplyFuture, StreamFuture, decode_bytes, decode_json, decode_nothing,
+    decode_text,
 };
 pub use crate::call_builder;
 pub use crate::config::ConfigError;

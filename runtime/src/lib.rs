@@ -88,7 +88,7 @@ mod window;
 pub use ::url::Url;
 pub use auth::{Credentials, TokenProvider};
 pub use breaker::{BreakerConfig, BreakerState};
-pub use builder::{CallFuture, Reply};
+pub use builder::{CallFuture, Reply, ReplyFuture, StreamFuture};
 pub use config::{ConfigError, RuntimeConfig, RuntimeConfigBuilder};
 pub use error::{ErrorCategory, MicroserviceError};
 pub use events::{EventStream, TypedEvent};

@@ -128,7 +128,7 @@ impl<'a> DownloadDocumentCall<'a> {
     }
     /// Sends the call and returns once the answer's head is in: its
     /// body is read chunk by chunk as it arrives, in bounded memory.
-    pub fn send_streaming(self) -> codegen::CallFuture<'a, codegen::StreamingResponse> {
+    pub fn send_streaming(self) -> codegen::StreamFuture<'a> {
         let (call, request) = self.into_parts();
         call.send_streaming(request)
     }
