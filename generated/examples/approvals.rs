@@ -220,16 +220,16 @@ impl ApprovalsService {
     async fn notify(&self, request: &LeaveRequest) -> Result<String, MicroserviceError> {
         let action_url = format!("/approvals/{}", request.id);
         let message = notification::NotificationRequest {
-            recipient_id: request.approver,
-            channel: notification::Channel::Email,
-            title: format!("Leave request {} approved", request.id),
-            body: format!(
-                "{} days approved for {}.",
-                request.days, request.employee_id
-            ),
             action_url: Nullable::Value(action_url.clone()),
-            metadata: None,
-            scheduled_at: Nullable::Absent,
+            ..notification::NotificationRequest::new(
+                request.approver,
+                notification::Channel::Email,
+                format!("Leave request {} approved", request.id),
+                format!(
+                    "{} days approved for {}.",
+                    request.days, request.employee_id
+                ),
+            )
         };
         self.clients
             .notification

@@ -244,6 +244,23 @@ pub struct AuditEventInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<codegen::Map<codegen::Json>>,
 }
+impl AuditEventInput {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(
+        action: impl Into<String>,
+        occurred_at: codegen::DateTime,
+        actor: Actor,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            occurred_at,
+            actor,
+            target: codegen::Nullable::Absent,
+            details: None,
+        }
+    }
+}
 /// A list of audit events.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
@@ -315,5 +332,15 @@ impl Serialize for UserActor {
             state.serialize_field("ip_address", &self.ip_address)?;
         }
         state.end()
+    }
+}
+impl UserActor {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(user_id: impl Into<String>) -> Self {
+        Self {
+            user_id: user_id.into(),
+            ip_address: None,
+        }
     }
 }

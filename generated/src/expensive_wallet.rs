@@ -276,6 +276,22 @@ pub struct ExpenseTransactionRequest {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub receipt_id: codegen::Nullable<String>,
 }
+impl ExpenseTransactionRequest {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(
+        amount_cents: i64,
+        currency: Currency,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            amount_cents,
+            currency,
+            description: description.into(),
+            receipt_id: codegen::Nullable::Absent,
+        }
+    }
+}
 /// Error body in the style of RFC 9457 problem details.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

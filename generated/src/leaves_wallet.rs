@@ -252,6 +252,17 @@ pub struct LeaveTransactionRequest {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub request_id: codegen::Nullable<String>,
 }
+impl LeaveTransactionRequest {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(days: f64, reason: impl Into<String>) -> Self {
+        Self {
+            days,
+            reason: reason.into(),
+            request_id: codegen::Nullable::Absent,
+        }
+    }
+}
 /// Direction of a wallet transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -270,6 +270,26 @@ pub struct NotificationRequest {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub scheduled_at: codegen::Nullable<codegen::DateTime>,
 }
+impl NotificationRequest {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(
+        recipient_id: codegen::Uuid,
+        channel: Channel,
+        title: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Self {
+        Self {
+            recipient_id,
+            channel,
+            title: title.into(),
+            body: body.into(),
+            action_url: codegen::Nullable::Absent,
+            metadata: None,
+            scheduled_at: codegen::Nullable::Absent,
+        }
+    }
+}
 /// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

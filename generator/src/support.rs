@@ -74,6 +74,18 @@ pub const SURFACE: &[Construct] = &[
         "`r#type`, `#[serde(rename)]`",
     ),
     row(
+        "a property's `default` (a boolean, number, string, enum value or empty list)",
+        Supported,
+        "features/defaults.yaml",
+        "the field holds the value (absent on the wire: the default), not an `Option`; other defaults stay `Option`",
+    ),
+    row(
+        "request models with required and optional fields",
+        Supported,
+        "features/defaults.yaml",
+        "`new(required fields)`, the others absent or at their defaults; `Default` when nothing is required",
+    ),
+    row(
         "string enums",
         Supported,
         "features/enums.yaml",

@@ -61,12 +61,12 @@ async fn the_leave_wallet_through_its_generated_client() {
     assert_eq!(missing.status(), Some(404));
 
     // Pydantic's validation error decodes into the typed 422 body.
-    let refused = DebitRequest {
-        days: 0.0,
-        leave_type: None,
-        reason: Nullable::Absent,
-        approved_by: None,
-    };
+    let refused = DebitRequest::new(0.0);
+    assert_eq!(
+        (refused.leave_type.clone(), refused.approved_by.len()),
+        (LeaveType::Annual, 0),
+        "the constructor starts from the spec's defaults"
+    );
     let error = wallets.debit_leave("emp-1", &refused).await.unwrap_err();
     assert_eq!(error.status(), Some(422));
     let validation = error
@@ -76,10 +76,9 @@ async fn the_leave_wallet_through_its_generated_client() {
     assert_eq!(detail[0].r#type, "greater_than");
 
     let debit = DebitRequest {
-        days: 2.0,
-        leave_type: Some(LeaveType::Annual),
         reason: Nullable::Value("dentist".to_owned()),
-        approved_by: Some(vec!["mgr-1".to_owned()]),
+        approved_by: vec!["mgr-1".to_owned()],
+        ..DebitRequest::new(2.0)
     };
     let done = wallets
         .debit_leave("emp-1", &debit)
@@ -144,11 +143,8 @@ async fn notifications_through_their_generated_client() {
     let notifications = NotificationsClient::from_service(client(&app.url(), |config| config));
     let sent = notifications
         .send_notification(&NotificationCreate {
-            user_id: "u-1".to_owned(),
-            message: "Approved".to_owned(),
-            channel: None,
             action_url: Nullable::Value("/approvals/42".to_owned()),
-            tags: None,
+            ..NotificationCreate::new("Approved", "u-1")
         })
         .await
         .unwrap();
@@ -172,4 +168,27 @@ async fn notifications_through_their_generated_client() {
         .await
         .unwrap_err();
     assert_eq!(again.status(), Some(404));
+}
+
+/// A property's `default` is the field's value when it is absent, and the
+/// constructor takes the required fields and starts the others at their
+/// defaults (or absent).
+#[test]
+fn spec_defaults_fill_absent_fields_and_constructors_take_the_required_ones() {
+    use clientgen_tests::features::fastapi::leaves::Balance;
+    let created = serde_json::to_value(NotificationCreate::new("Approved", "u-1")).unwrap();
+    assert_eq!(
+        created,
+        serde_json::json!({"message": "Approved", "user_id": "u-1", "channel": "email", "tags": []}),
+        "an absent optional is not sent; a default is"
+    );
+    let debit: DebitRequest = serde_json::from_value(serde_json::json!({"days": 1.5})).unwrap();
+    assert_eq!(debit.leave_type, LeaveType::Annual);
+    assert!(debit.approved_by.is_empty());
+    assert!(debit.reason.is_absent());
+    let balance: Balance = serde_json::from_value(serde_json::json!({
+        "employee_id": "emp-1", "leave_type": "sick", "days": 5.0,
+    }))
+    .unwrap();
+    assert_eq!(balance.carried_over, 0.0);
 }

@@ -8,6 +8,7 @@
 
 mod builder;
 mod client;
+mod construct;
 mod decoders;
 mod docs;
 mod paging;
@@ -17,7 +18,7 @@ mod types;
 
 use docs::doc_lines;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -80,6 +81,8 @@ struct Lookups<'a> {
     /// Where each type is used, for the docs of a type the spec leaves
     /// undescribed.
     usages: BTreeMap<&'a str, Vec<(&'static str, String)>>,
+    /// The types a request holds (a body, a parameter, and what they hold).
+    request_models: BTreeSet<&'a str>,
 }
 
 impl<'a> Lookups<'a> {
@@ -93,6 +96,7 @@ impl<'a> Lookups<'a> {
             decoders: decoders::Decoders::new(&service.operations),
             self_tags: types::SelfTags::new(&service.types),
             usages: usages(service),
+            request_models: request_models(service),
         }
     }
 }
@@ -166,6 +170,45 @@ fn usages(service: &Service) -> BTreeMap<&str, Vec<(&'static str, String)>> {
                 );
             }
         }
+    }
+    found
+}
+
+/// The types a request holds: bodies and parameters, and every type they
+/// hold in turn (fields, items, union members, alias targets).
+fn request_models(service: &Service) -> BTreeSet<&str> {
+    let kinds: BTreeMap<&str, &TypeKind> = service
+        .types
+        .iter()
+        .map(|def| (def.name.as_str(), &def.kind))
+        .collect();
+    let mut pending: Vec<&str> = service
+        .operations
+        .iter()
+        .flat_map(|operation| {
+            let body = operation.body.as_ref().map(|body| &body.ty);
+            body.into_iter()
+                .chain(operation.params.iter().map(|param| &param.ty))
+        })
+        .filter_map(named_in)
+        .collect();
+    let mut found = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !found.insert(name) {
+            continue;
+        }
+        let held: Vec<&TypeRef> = match kinds.get(name) {
+            Some(TypeKind::Struct { fields }) => fields.iter().map(|field| &field.ty).collect(),
+            Some(TypeKind::Tagged { variants, .. }) => {
+                variants.iter().map(|variant| &variant.ty).collect()
+            }
+            Some(TypeKind::Untagged { variants }) => {
+                variants.iter().map(|variant| &variant.ty).collect()
+            }
+            Some(TypeKind::Alias(target)) => vec![target],
+            Some(TypeKind::Enum { .. }) | None => Vec::new(),
+        };
+        pending.extend(held.into_iter().filter_map(named_in));
     }
     found
 }
@@ -409,7 +452,8 @@ fn emit_models(service: &Service, lookups: &Lookups<'_>, range: Range<usize>) ->
         .iter()
         .map(|def| {
             let usage = lookups.usages.get(def.name.as_str()).map(Vec::as_slice);
-            types::emit_type(def, &lookup, &lookups.self_tags, usage)
+            let request_model = lookups.request_models.contains(def.name.as_str());
+            types::emit_type(def, &lookup, &lookups.self_tags, usage, request_model)
         })
         .collect()
 }

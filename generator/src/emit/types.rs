@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::construct::{constructors, default_attr, defaulted, derives_default};
 use super::{doc_attr, ident, type_tokens};
 use crate::ir::{EnumVariant, Field, TaggedVariant, TypeDef, TypeKind, TypeRef, UntaggedVariant};
 
@@ -14,13 +15,20 @@ pub(super) fn emit_type<'a>(
     lookup: &dyn Fn(&str) -> Option<&'a TypeKind>,
     self_tags: &SelfTags<'_>,
     usage: Option<&[(&'static str, String)]>,
+    request_model: bool,
 ) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc_attr(def.docs.as_deref(), || undescribed(&def.name, usage));
     match &def.kind {
         TypeKind::Struct { fields } => {
             let tag = self_tags.structs.get(def.name.as_str()).copied();
-            emit_struct(&name, &docs, fields, tag)
+            let model = Model {
+                owner: &def.name,
+                fields,
+                lookup,
+                request_model,
+            };
+            emit_struct(&name, &docs, &model, tag)
         }
         TypeKind::Enum { variants } => emit_enum(&name, &docs, variants),
         TypeKind::Tagged { tag, variants } => {
@@ -149,14 +157,23 @@ fn derives(extra: TokenStream) -> TokenStream {
     }
 }
 
+/// A struct model and what its defaults are looked up in.
+struct Model<'m, 'a> {
+    owner: &'m str,
+    fields: &'m [Field],
+    lookup: &'m dyn Fn(&str) -> Option<&'a TypeKind>,
+    /// Whether a request (body or parameter) uses it, so it gets `new`.
+    request_model: bool,
+}
+
 fn emit_struct(
     name: &proc_macro2::Ident,
     docs: &TokenStream,
-    fields: &[Field],
+    model: &Model<'_, '_>,
     tag: Option<(&str, &str)>,
 ) -> TokenStream {
-    let all_optional = fields.iter().all(|field| !field.required);
-    let default = all_optional.then(|| quote!(Default,));
+    let fields = model.fields;
+    let default = derives_default(fields, model.lookup).then(|| quote!(Default,));
     let derives = match tag {
         None => derives(quote!(#default)),
         // `Serialize` is written below, to add the tag.
@@ -165,8 +182,13 @@ fn emit_struct(
             #[serde(crate = "codegen::serde")]
         },
     };
-    let serialize = tag.map(|tag| emit_tagging_serialize(name, fields, tag));
-    let fields = fields.iter().map(emit_field);
+    let serialize = tag.map(|tag| emit_tagging_serialize(name, model, tag));
+    let constructors = constructors(model.owner, fields, model.lookup, model.request_model);
+    let fields = fields.iter().map(|field| {
+        let default = defaulted(field, model.lookup)
+            .map(|default| default_attr(model.owner, field, &default));
+        emit_field(field, default)
+    });
     quote! {
         #docs
         #derives
@@ -175,6 +197,7 @@ fn emit_struct(
         }
 
         #serialize
+        #constructors
     }
 }
 
@@ -182,15 +205,16 @@ fn emit_struct(
 /// as the derived one would (absent optionals left out).
 fn emit_tagging_serialize(
     name: &proc_macro2::Ident,
-    fields: &[Field],
+    model: &Model<'_, '_>,
     (tag, value): (&str, &str),
 ) -> TokenStream {
+    let fields = model.fields;
     let type_name = name.to_string();
     let count = fields.len() + 1;
     let steps = fields.iter().map(|field| {
         let field_name = ident(&field.name);
         let wire = &field.wire;
-        if field.required {
+        if field.required || defaulted(field, model.lookup).is_some() {
             quote!(state.serialize_field(#wire, &self.#field_name)?;)
         } else {
             let absent = if matches!(field.ty, TypeRef::Nullable(_)) {
@@ -222,7 +246,9 @@ fn emit_tagging_serialize(
     }
 }
 
-fn emit_field(field: &Field) -> TokenStream {
+/// A field; `default` is its `#[serde(default ...)]` when the spec's
+/// default stands in for absence.
+fn emit_field(field: &Field, default: Option<TokenStream>) -> TokenStream {
     let name = ident(&field.name);
     let docs = doc_attr(field.docs.as_deref(), || format!("`{}`", field.wire));
     let rename = (field.name.trim_start_matches("r#") != field.wire).then(|| {
@@ -234,6 +260,8 @@ fn emit_field(field: &Field) -> TokenStream {
     });
     let (ty, skip) = if field.required {
         (type_tokens(&field.ty), None)
+    } else if default.is_some() {
+        (type_tokens(&field.ty), default)
     } else if let TypeRef::Nullable(inner) = &field.ty {
         // Optional and nullable: absent, `null` and a value are three
         // different requests (PATCH semantics).

@@ -182,6 +182,8 @@ pub struct Field {
     pub docs: Option<String>,
     /// Whether the field is a frontend link (`x-frontend-link: true`).
     pub link: bool,
+    /// The spec's `default` for the property, if it gives one.
+    pub default: Option<serde_json::Value>,
 }
 
 /// A string enum variant.

@@ -358,6 +358,10 @@ impl<'a> Types<'a> {
                     .ok()
                     .and_then(|target| description(target.value))
             });
+            let default = property
+                .get("default")
+                .map(|default| default.value.clone())
+                .filter(|default| !default.is_null());
             fields.push(Field {
                 name: names.unique(&snake(&wire)),
                 required: required.contains(&wire),
@@ -365,6 +369,7 @@ impl<'a> Types<'a> {
                 ty,
                 docs,
                 link,
+                default,
             });
         }
         Ok(TypeKind::Struct { fields })

@@ -111,6 +111,17 @@ pub struct CreateEmployeeBody {
     /// `team`
     pub team: String,
 }
+impl CreateEmployeeBody {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(name: impl Into<String>, team: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            email: None,
+            team: team.into(),
+        }
+    }
+}
 /// Person and Audited merged, plus inline properties.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -144,6 +144,17 @@ pub struct NewTask {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub channel: codegen::Nullable<NewTaskChannel>,
 }
+impl NewTask {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(title: impl Into<String>, status: TaskStatus) -> Self {
+        Self {
+            title: title.into(),
+            status,
+            channel: codegen::Nullable::Absent,
+        }
+    }
+}
 /// A field of [`NewTask`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -194,6 +194,23 @@ pub struct Notification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_channel: Option<codegen::Map<Action>>,
 }
+impl Notification {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(
+        recipient: impl Into<String>,
+        action_url: impl Into<String>,
+        details: NotificationDetails,
+    ) -> Self {
+        Self {
+            recipient: recipient.into(),
+            action_url: action_url.into(),
+            details,
+            actions: None,
+            by_channel: None,
+        }
+    }
+}
 /// A field of [`Notification`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

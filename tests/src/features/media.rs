@@ -265,6 +265,13 @@ pub struct ChargeForm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<ChargeFormCard>,
 }
+impl ChargeForm {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(amount: i64) -> Self {
+        Self { amount, card: None }
+    }
+}
 /// A field of [`ChargeForm`].
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

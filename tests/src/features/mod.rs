@@ -13,6 +13,8 @@ pub mod cookie_param;
 #[rustfmt::skip]
 pub mod deep_object;
 #[rustfmt::skip]
+pub mod defaults;
+#[rustfmt::skip]
 pub mod descriptions;
 #[rustfmt::skip]
 pub mod discriminator_overlap;

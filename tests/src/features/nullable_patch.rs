@@ -90,3 +90,15 @@ pub struct UserPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
+impl UserPatch {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(version: Option<i64>) -> Self {
+        Self {
+            version,
+            nickname: codegen::Nullable::Absent,
+            manager: codegen::Nullable::Absent,
+            email: None,
+        }
+    }
+}

@@ -160,3 +160,29 @@ pub struct Measurement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levels: Option<Vec<i32>>,
 }
+impl Measurement {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(
+        count32: i32,
+        count64: i64,
+        plain: i64,
+        big: u64,
+        ratio: f32,
+        precise: f64,
+        ok: bool,
+    ) -> Self {
+        Self {
+            count32,
+            count64,
+            plain,
+            big,
+            small_unsigned: None,
+            ratio,
+            precise,
+            any_number: None,
+            ok,
+            levels: None,
+        }
+    }
+}

@@ -160,6 +160,16 @@ impl Serialize for Card {
         state.end()
     }
 }
+impl Card {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(number: impl Into<String>) -> Self {
+        Self {
+            number: number.into(),
+            expiry: None,
+        }
+    }
+}
 /// Returned by `get_contact`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

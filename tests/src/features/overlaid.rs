@@ -109,6 +109,17 @@ pub struct NotificationCreate {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub action_url: codegen::Nullable<String>,
 }
+impl NotificationCreate {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(recipient_id: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            recipient_id: recipient_id.into(),
+            message: message.into(),
+            action_url: codegen::Nullable::Absent,
+        }
+    }
+}
 /// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -143,6 +143,13 @@ pub struct OrderV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
 }
+impl OrderV3 {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(id: OrderId, lines: Vec<OrderLine>) -> Self {
+        Self { id, lines, customer: None }
+    }
+}
 /// The `Person` schema.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]

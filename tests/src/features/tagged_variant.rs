@@ -115,6 +115,16 @@ impl Serialize for Cat {
         state.end()
     }
 }
+impl Cat {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            indoor: None,
+        }
+    }
+}
 /// The `Dog` schema.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(crate = "codegen::serde")]

@@ -106,3 +106,13 @@ pub struct Subscription {
     /// `callback_url`
     pub callback_url: String,
 }
+impl Subscription {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(callback_url: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            callback_url: callback_url.into(),
+        }
+    }
+}

@@ -229,8 +229,8 @@ fn decode_422_http_validation_error(
 #[serde(crate = "codegen::serde")]
 pub struct Balance {
     /// `carried_over`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub carried_over: Option<f64>,
+    #[serde(default)]
+    pub carried_over: f64,
     /// `days`
     pub days: f64,
     /// `employee_id`
@@ -258,16 +258,31 @@ pub struct Debit {
 #[serde(crate = "codegen::serde")]
 pub struct DebitRequest {
     /// `approved_by`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approved_by: Option<Vec<String>>,
+    #[serde(default)]
+    pub approved_by: Vec<String>,
     /// `days`
     pub days: f64,
     /// `leave_type`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leave_type: Option<LeaveType>,
+    #[serde(default = "default_debit_request_leave_type")]
+    pub leave_type: LeaveType,
     /// `reason`
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub reason: codegen::Nullable<String>,
+}
+fn default_debit_request_leave_type() -> LeaveType {
+    LeaveType::Annual
+}
+impl DebitRequest {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(days: f64) -> Self {
+        Self {
+            approved_by: Vec::new(),
+            days,
+            leave_type: LeaveType::Annual,
+            reason: codegen::Nullable::Absent,
+        }
+    }
 }
 /// An error body of `list_leave_wallets`, `get_leave_balance` and `debit_leave`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]

@@ -232,8 +232,8 @@ pub struct Notification {
     /// `message`
     pub message: String,
     /// `read`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read: Option<bool>,
+    #[serde(default)]
+    pub read: bool,
     /// `user_id`
     pub user_id: String,
 }
@@ -245,15 +245,31 @@ pub struct NotificationCreate {
     #[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]
     pub action_url: codegen::Nullable<String>,
     /// `channel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<Channel>,
+    #[serde(default = "default_notification_create_channel")]
+    pub channel: Channel,
     /// `message`
     pub message: String,
     /// `tags`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
     /// `user_id`
     pub user_id: String,
+}
+fn default_notification_create_channel() -> Channel {
+    Channel::Email
+}
+impl NotificationCreate {
+    /// A value with the required fields given, the others
+    /// absent or at their spec defaults.
+    pub fn new(message: impl Into<String>, user_id: impl Into<String>) -> Self {
+        Self {
+            action_url: codegen::Nullable::Absent,
+            channel: Channel::Email,
+            message: message.into(),
+            tags: Vec::new(),
+            user_id: user_id.into(),
+        }
+    }
 }
 /// A field of [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
