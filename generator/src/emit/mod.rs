@@ -15,6 +15,7 @@ mod paging;
 mod request;
 mod root;
 mod types;
+mod uses;
 
 use docs::doc_lines;
 
@@ -95,134 +96,9 @@ impl<'a> Lookups<'a> {
                 .collect(),
             decoders: decoders::Decoders::new(&service.operations),
             self_tags: types::SelfTags::new(&service.types),
-            usages: usages(service),
-            request_models: request_models(service),
+            usages: uses::usages(service),
+            request_models: uses::request_models(service),
         }
-    }
-}
-
-/// Where each named type is used: `(how, where)` pairs such as
-/// `("the body of", "`x`")` and `("a field of", "[`Z`]")`, in the order of
-/// the operations and types.
-fn usages(service: &Service) -> BTreeMap<&str, Vec<(&'static str, String)>> {
-    fn add<'a>(
-        found: &mut BTreeMap<&'a str, Vec<(&'static str, String)>>,
-        ty: Option<&'a TypeRef>,
-        how: &'static str,
-        place: String,
-    ) {
-        if let Some(name) = ty.and_then(named_in) {
-            let uses = found.entry(name).or_default();
-            if !uses
-                .iter()
-                .any(|(seen_how, seen)| *seen_how == how && *seen == place)
-            {
-                uses.push((how, place));
-            }
-        }
-    }
-    let mut found = BTreeMap::new();
-    for operation in &service.operations {
-        let method = format!("`{}`", operation.method_name.trim_start_matches("r#"));
-        let body = operation.body.as_ref().map(|body| &body.ty);
-        add(&mut found, body, "the body of", method.clone());
-        match &operation.success {
-            crate::ir::Success::One { ty, .. } => {
-                add(&mut found, Some(ty), "returned by", method.clone());
-            }
-            crate::ir::Success::Several { variants, .. } => {
-                for variant in variants {
-                    add(
-                        &mut found,
-                        variant.ty.as_ref(),
-                        "returned by",
-                        method.clone(),
-                    );
-                }
-            }
-            crate::ir::Success::Empty => {}
-        }
-        for error in &operation.errors {
-            add(
-                &mut found,
-                Some(&error.ty),
-                "an error body of",
-                method.clone(),
-            );
-        }
-        for param in &operation.params {
-            add(
-                &mut found,
-                Some(&param.ty),
-                "a parameter of",
-                method.clone(),
-            );
-        }
-    }
-    for def in &service.types {
-        if let TypeKind::Struct { fields } = &def.kind {
-            for field in fields {
-                add(
-                    &mut found,
-                    Some(&field.ty),
-                    "a field of",
-                    format!("[`{}`]", def.name),
-                );
-            }
-        }
-    }
-    found
-}
-
-/// The types a request holds: bodies and parameters, and every type they
-/// hold in turn (fields, items, union members, alias targets).
-fn request_models(service: &Service) -> BTreeSet<&str> {
-    let kinds: BTreeMap<&str, &TypeKind> = service
-        .types
-        .iter()
-        .map(|def| (def.name.as_str(), &def.kind))
-        .collect();
-    let mut pending: Vec<&str> = service
-        .operations
-        .iter()
-        .flat_map(|operation| {
-            let body = operation.body.as_ref().map(|body| &body.ty);
-            body.into_iter()
-                .chain(operation.params.iter().map(|param| &param.ty))
-        })
-        .filter_map(named_in)
-        .collect();
-    let mut found = BTreeSet::new();
-    while let Some(name) = pending.pop() {
-        if !found.insert(name) {
-            continue;
-        }
-        let held: Vec<&TypeRef> = match kinds.get(name) {
-            Some(TypeKind::Struct { fields }) => fields.iter().map(|field| &field.ty).collect(),
-            Some(TypeKind::Tagged { variants, .. }) => {
-                variants.iter().map(|variant| &variant.ty).collect()
-            }
-            Some(TypeKind::Untagged { variants }) => {
-                variants.iter().map(|variant| &variant.ty).collect()
-            }
-            Some(TypeKind::Alias(target)) => vec![target],
-            Some(TypeKind::Enum { .. }) | None => Vec::new(),
-        };
-        pending.extend(held.into_iter().filter_map(named_in));
-    }
-    found
-}
-
-/// The named type a reference comes down to, through arrays, maps and
-/// options.
-fn named_in(ty: &TypeRef) -> Option<&str> {
-    match ty {
-        TypeRef::Named(name) => Some(name),
-        TypeRef::Array(inner)
-        | TypeRef::Map(inner)
-        | TypeRef::Nullable(inner)
-        | TypeRef::Boxed(inner) => named_in(inner),
-        _ => None,
     }
 }
 
