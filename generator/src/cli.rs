@@ -19,6 +19,41 @@ pub(crate) enum Command {
     Generate(Inputs),
     /// Exit 1 with a diff when the output folder is stale, 0 when fresh.
     Check(Inputs),
+    /// What a spec update does to the generated Rust API: breaking,
+    /// behavioural and compatible changes, and the semver bump they need.
+    Diff(DiffArgs),
+}
+
+/// What `diff` compares, and how it reports.
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The old spec (a file) or specs (a folder); with `--against`, omitted.
+    #[arg(value_name = "OLD", required_unless_present = "against")]
+    pub(crate) old: Option<PathBuf>,
+    /// The new spec or specs; with `--against`, the working tree's `--specs`.
+    #[arg(value_name = "NEW", required_unless_present = "against")]
+    pub(crate) new: Option<PathBuf>,
+    /// Compare the working tree's specs with those of a git revision.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["old", "new"])]
+    pub(crate) against: Option<String>,
+    /// The specs folder, with `--against`.
+    #[arg(long, default_value = "specs", value_name = "DIR")]
+    pub(crate) specs: PathBuf,
+    /// An OpenAPI Overlay applied to both sides (overlays found next to
+    /// each spec apply on their side). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) overlay: Vec<PathBuf>,
+    /// Print JSON (for CI) instead of the summary.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Exit 1 on a breaking change, unless (with `--against`) the generated
+    /// crate's version was bumped as the change needs.
+    #[arg(long)]
+    pub(crate) deny_breaking: bool,
+    /// The generated crate's manifest, whose version `--deny-breaking`
+    /// reads at both revisions.
+    #[arg(long, default_value = "generated/Cargo.toml", value_name = "FILE")]
+    pub(crate) manifest: PathBuf,
 }
 
 /// Which specs, and where the code goes.

@@ -16,6 +16,7 @@
 
 pub mod bundle;
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod ir;
 pub mod load;
@@ -300,6 +301,23 @@ impl Generator {
     /// Generates every file in memory.
     pub fn render(&self) -> Result<Rendered, GenerateError> {
         let started = Instant::now();
+        let (services, warnings) = self.services()?;
+        let label = if self.source_label.is_empty() {
+            services
+                .iter()
+                .map(|s| s.source.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            self.source_label.clone()
+        };
+        assemble(services, warnings, &label, started)
+    }
+
+    /// Every spec loaded, overlaid, validated and lowered to the IR the
+    /// code is emitted from (sorted by module), with the warnings: what
+    /// `clientgen diff` compares.
+    pub fn services(&self) -> Result<(Vec<ir::Service>, Vec<Diagnostic>), GenerateError> {
         let mut services = Vec::new();
         let mut warnings = Vec::new();
         let mut errors = Vec::new();
@@ -337,16 +355,7 @@ impl Generator {
             });
         }
         services.sort_by(|a, b| a.module.cmp(&b.module));
-        let label = if self.source_label.is_empty() {
-            services
-                .iter()
-                .map(|s| s.source.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        } else {
-            self.source_label.clone()
-        };
-        assemble(services, warnings, &label, started)
+        Ok((services, warnings))
     }
 
     /// Generates and writes the files that changed.

@@ -1,6 +1,7 @@
 //! The `clientgen` command-line interface.
 
 mod cli;
+mod diff_command;
 
 use std::process::ExitCode;
 
@@ -48,6 +49,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::Diff(args) => diff_command::run(&args),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::ir::{Field, TypeKind, TypeRef};
 use crate::naming::snake;
 
 /// The value of an optional field whose spec gives a `default`.
-pub(super) struct Defaulted {
+pub(crate) struct Defaulted {
     /// The expression of the default value.
     expr: TokenStream,
     /// Whether it is the type's own `Default` (`false`, `0`, `""`, empty).
@@ -21,7 +21,7 @@ pub(super) struct Defaulted {
 /// The default of `field`, when it is optional, not nullable, and its
 /// `default` is a value of its type: a boolean, a number, a string, one of
 /// an enum's values, or an empty list.
-pub(super) fn defaulted<'a>(
+pub(crate) fn defaulted<'a>(
     field: &Field,
     lookup: &dyn Fn(&str) -> Option<&'a TypeKind>,
 ) -> Option<Defaulted> {

@@ -30,6 +30,9 @@ use crate::ir::{Service, TypeKind, TypeRef};
 
 pub use root::emit_root;
 
+pub(crate) use construct::defaulted;
+pub(crate) use request::{body_type, param_type};
+
 /// The `@generated` header of a file made from `source`.
 pub fn header(source: &str) -> String {
     format!(

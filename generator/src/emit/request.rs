@@ -87,7 +87,7 @@ pub(super) fn request_statements(
 
 /// The type a call builder holds a parameter's value in, borrowing for
 /// `'a` what is not `Copy`.
-pub(super) fn param_type(param: &Param, operation: &Operation) -> TokenStream {
+pub(crate) fn param_type(param: &Param, operation: &Operation) -> TokenStream {
     let is_key = is_idempotency_key(param, operation);
     match &param.ty {
         _ if is_key => quote!(&'a str),
@@ -110,7 +110,7 @@ pub(super) fn borrows(param: &Param, operation: &Operation) -> bool {
 }
 
 /// The type a call builder holds the body in.
-pub(super) fn body_type(media: Media, ty: &TypeRef) -> TokenStream {
+pub(crate) fn body_type(media: Media, ty: &TypeRef) -> TokenStream {
     match media {
         Media::Json | Media::Form => {
             let inner = type_tokens(ty);

@@ -130,4 +130,3 @@ pub(super) fn named_in(ty: &TypeRef) -> Option<&str> {
         _ => None,
     }
 }
-

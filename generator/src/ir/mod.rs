@@ -132,6 +132,8 @@ impl TypeRef {
 pub struct TypeDef {
     /// The Rust name.
     pub name: String,
+    /// The JSON pointer of the schema it was made from.
+    pub pointer: String,
     /// Rustdoc.
     pub docs: Option<String>,
     /// What it is.

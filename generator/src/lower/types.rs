@@ -278,6 +278,7 @@ impl<'a> Types<'a> {
         };
         Ok(TypeDef {
             name: name.to_owned(),
+            pointer: at.pointer().to_owned(),
             docs,
             kind,
         })
