@@ -15,6 +15,7 @@
 //! `operations` and `models` find the changes; `report` words them for
 //! people and for CI, with the semver bump they call for.
 
+mod consumer;
 mod models;
 mod operations;
 mod report;
@@ -23,6 +24,7 @@ use std::collections::BTreeMap;
 
 use crate::ir::Service;
 
+pub use consumer::consumer;
 pub use report::Bump;
 
 /// How a change affects code written against the old crate.

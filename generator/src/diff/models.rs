@@ -19,6 +19,7 @@ pub(super) fn compare(old: &Service, new: &Service, found: &mut Changes<'_>) {
         .iter()
         .map(|def| (def.name.as_str(), def))
         .collect();
+    let requests = crate::emit::request_models(old);
     for (name, old_def) in &old_types {
         let item = format!("model {name}");
         match new_types.get(name) {
@@ -42,6 +43,9 @@ pub(super) fn compare(old: &Service, new: &Service, found: &mut Changes<'_>) {
                 let lookups = Lookups {
                     old: &|name: &str| old_types.get(name).map(|def| &def.kind),
                     new: &|name: &str| new_types.get(name).map(|def| &def.kind),
+                    request: requests.contains(name),
+                    literal: requests.contains(name)
+                        && matches!(&old_def.kind, TypeKind::Struct { fields } if fields.iter().all(|f| f.required)),
                 };
                 compare_kind(&old_def.kind, &new_def.kind, &lookups, &mut add);
             }
@@ -64,6 +68,11 @@ pub(super) fn compare(old: &Service, new: &Service, found: &mut Changes<'_>) {
 struct Lookups<'l, 'a> {
     old: &'l dyn Fn(&str) -> Option<&'a TypeKind>,
     new: &'l dyn Fn(&str) -> Option<&'a TypeKind>,
+    /// A request model: callers build it (a response model, they read).
+    request: bool,
+    /// A request model whose fields are all required: callers build it
+    /// with a whole literal (it has neither `new` nor `Default`).
+    literal: bool,
 }
 
 fn kind_name(kind: &TypeKind) -> &'static str {
@@ -115,25 +124,13 @@ fn compare_kind(
             }
         }
         (TypeKind::Tagged { variants: old, .. }, TypeKind::Tagged { variants: new, .. }) => {
-            let old: Vec<(&str, String)> = old
-                .iter()
-                .map(|v| (v.name.as_str(), rust_type(&v.ty)))
-                .collect();
-            let new: Vec<(&str, String)> = new
-                .iter()
-                .map(|v| (v.name.as_str(), rust_type(&v.ty)))
-                .collect();
+            let old = typed(old.iter().map(|v| (v.name.as_str(), &v.ty)));
+            let new = typed(new.iter().map(|v| (v.name.as_str(), &v.ty)));
             compare_variants(&old, &new, add);
         }
         (TypeKind::Untagged { variants: old }, TypeKind::Untagged { variants: new }) => {
-            let old: Vec<(&str, String)> = old
-                .iter()
-                .map(|v| (v.name.as_str(), rust_type(&v.ty)))
-                .collect();
-            let new: Vec<(&str, String)> = new
-                .iter()
-                .map(|v| (v.name.as_str(), rust_type(&v.ty)))
-                .collect();
+            let old = typed(old.iter().map(|v| (v.name.as_str(), &v.ty)));
+            let new = typed(new.iter().map(|v| (v.name.as_str(), &v.ty)));
             compare_variants(&old, &new, add);
         }
         (TypeKind::Alias(old), TypeKind::Alias(new)) => {
@@ -147,6 +144,11 @@ fn compare_kind(
             format!("now {} (was {})", kind_name(new), kind_name(old)),
         ),
     }
+}
+
+/// Variants with their types spelled as Rust.
+fn typed<'a>(variants: impl Iterator<Item = (&'a str, &'a TypeRef)>) -> Vec<(&'a str, String)> {
+    variants.map(|(name, ty)| (name, rust_type(ty))).collect()
 }
 
 /// A union's variants by name.
@@ -249,11 +251,29 @@ fn compare_fields(
         if old.iter().any(|f| f.name == field.name) {
             continue;
         }
-        if field.required {
+        if lookups.literal {
+            add(
+                Class::Breaking,
+                format!(
+                    "new field `{}: {}` (the model is built with a whole literal: every field is required)",
+                    field.name,
+                    field_type(field, lookups.new)
+                ),
+            );
+        } else if field.required && lookups.request {
             add(
                 Class::Breaking,
                 format!(
                     "new required field `{}: {}` (struct literals and `new` need it)",
+                    field.name,
+                    field_type(field, lookups.new)
+                ),
+            );
+        } else if field.required {
+            add(
+                Class::Compatible,
+                format!(
+                    "new field `{}: {}` (a model callers read; literals built with `..` keep compiling)",
                     field.name,
                     field_type(field, lookups.new)
                 ),

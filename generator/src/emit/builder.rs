@@ -222,6 +222,11 @@ pub(super) fn emit_operation(
     }
 }
 
+/// The setter of an optional parameter named `param`.
+pub(crate) fn setter_name(param: &str) -> proc_macro2::Ident {
+    field_name(param, false)
+}
+
 /// A parameter's field name (and, when it is optional, its setter's): its
 /// own, unless the builder already uses it (any of [`TAKEN`] for a setter;
 /// only the other fields' names for a required parameter, which has no

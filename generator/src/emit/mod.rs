@@ -30,8 +30,10 @@ use crate::ir::{Service, TypeKind, TypeRef};
 
 pub use root::emit_root;
 
+pub(crate) use builder::setter_name;
 pub(crate) use construct::defaulted;
 pub(crate) use request::{body_type, param_type};
+pub(crate) use uses::request_models;
 
 /// The `@generated` header of a file made from `source`.
 pub fn header(source: &str) -> String {
@@ -100,7 +102,7 @@ impl<'a> Lookups<'a> {
             decoders: decoders::Decoders::new(&service.operations),
             self_tags: types::SelfTags::new(&service.types),
             usages: uses::usages(service),
-            request_models: uses::request_models(service),
+            request_models: request_models(service),
         }
     }
 }

@@ -81,7 +81,7 @@ pub(super) fn usages(service: &Service) -> BTreeMap<&str, Vec<(&'static str, Str
 
 /// The types a request holds: bodies and parameters, and every type they
 /// hold in turn (fields, items, union members, alias targets).
-pub(super) fn request_models(service: &Service) -> BTreeSet<&str> {
+pub(crate) fn request_models(service: &Service) -> BTreeSet<&str> {
     let kinds: BTreeMap<&str, &TypeKind> = service
         .types
         .iter()
