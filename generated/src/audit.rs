@@ -8,6 +8,7 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+pub use crate::shared_types::Error;
 /// Client of the audit service (Audit Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct AuditClient {
@@ -276,15 +277,6 @@ pub struct AuditTarget {
     pub kind: String,
     /// `id`
     pub id: String,
-}
-/// Error body returned by every failing call.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct Error {
-    /// Stable machine-readable error code.
-    pub code: String,
-    /// Human-readable explanation.
-    pub message: String,
 }
 /// A backend service acting on its own behalf.
 #[derive(Clone, Debug, PartialEq, Deserialize)]

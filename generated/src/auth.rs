@@ -8,6 +8,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+pub use crate::shared_types::{
+    ErrorDetail, HttpValidationError, ValidationError, ValidationErrorLocItem,
+};
 /// Client of the auth service (Auth Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct AuthClient {
@@ -171,21 +174,6 @@ fn decode_401_403_error_detail_422_http_validation_error(
         _ => None,
     }
 }
-/// Error body raised through HTTPException.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct ErrorDetail {
-    /// `detail`
-    pub detail: String,
-}
-/// An error body of `get_user` and `validate_token`.
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct HttpValidationError {
-    /// `detail`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Vec<ValidationError>>,
-}
 /// Role granted to a user.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
@@ -255,34 +243,4 @@ pub struct User {
     pub manager_id: Option<String>,
     /// `created_at`
     pub created_at: codegen::DateTime,
-}
-/// A field of [`HttpValidationError`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct ValidationError {
-    /// `loc`
-    pub loc: Vec<ValidationErrorLocItem>,
-    /// `msg`
-    pub msg: String,
-    /// `type`
-    pub r#type: String,
-}
-/// A field of [`ValidationError`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
-pub enum ValidationErrorLocItem {
-    /// A value of type `String`.
-    String(String),
-    /// A value of type `i64`.
-    Integer(i64),
-}
-impl std::fmt::Display for ValidationErrorLocItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::String(value) => value.fmt(f),
-            Self::Integer(value) => value.fmt(f),
-        }
-    }
 }

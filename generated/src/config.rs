@@ -8,6 +8,7 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+pub use crate::shared_types::Error;
 /// Client of the config service (Config Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ConfigClient {
@@ -243,15 +244,6 @@ pub struct ConfigValueList {
     pub items: Vec<ConfigValue>,
     /// Opaque cursor of the next page, null on the last page.
     pub next_cursor: Option<String>,
-}
-/// Error body returned by every failing call.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct Error {
-    /// Stable machine-readable error code.
-    pub code: String,
-    /// Human-readable explanation.
-    pub message: String,
 }
 /// Settings and feature flags of one service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+pub use crate::shared_types::TransactionKind;
 /// Client of the expensive_wallet service (Expense Wallet Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ExpensiveWalletClient {
@@ -305,33 +306,4 @@ pub struct Problem {
     /// Explanation specific to this occurrence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-}
-/// Direction of an account transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub enum TransactionKind {
-    /// `debit`
-    #[serde(rename = "debit")]
-    Debit,
-    /// `credit`
-    #[serde(rename = "credit")]
-    Credit,
-    /// A value this client does not know yet.
-    #[serde(untagged)]
-    Unknown(String),
-}
-impl TransactionKind {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Debit => "debit",
-            Self::Credit => "credit",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl std::fmt::Display for TransactionKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

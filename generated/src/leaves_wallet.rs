@@ -8,6 +8,10 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+pub use crate::shared_types::{
+    ErrorDetail, HttpValidationError, TransactionKind, ValidationError,
+    ValidationErrorLocItem,
+};
 /// Client of the leaves_wallet service (Leaves Wallet Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct LeavesWalletClient {
@@ -193,21 +197,6 @@ fn decode_401_404_503_error_detail_422_http_validation_error(
         _ => None,
     }
 }
-/// Error body raised through HTTPException.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct ErrorDetail {
-    /// `detail`
-    pub detail: String,
-}
-/// An error body of `get_leave_balance`, `debit_leave` and `credit_leave`.
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct HttpValidationError {
-    /// `detail`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Vec<ValidationError>>,
-}
 /// Leave days available and pending for one employee and year.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
@@ -260,65 +249,6 @@ impl LeaveTransactionRequest {
             days,
             reason: reason.into(),
             request_id: codegen::Nullable::Absent,
-        }
-    }
-}
-/// Direction of a wallet transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub enum TransactionKind {
-    /// `debit`
-    #[serde(rename = "debit")]
-    Debit,
-    /// `credit`
-    #[serde(rename = "credit")]
-    Credit,
-    /// A value this client does not know yet.
-    #[serde(untagged)]
-    Unknown(String),
-}
-impl TransactionKind {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Debit => "debit",
-            Self::Credit => "credit",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl std::fmt::Display for TransactionKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-/// A field of [`HttpValidationError`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct ValidationError {
-    /// `loc`
-    pub loc: Vec<ValidationErrorLocItem>,
-    /// `msg`
-    pub msg: String,
-    /// `type`
-    pub r#type: String,
-}
-/// A field of [`ValidationError`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
-pub enum ValidationErrorLocItem {
-    /// A value of type `String`.
-    String(String),
-    /// A value of type `i64`.
-    Integer(i64),
-}
-impl std::fmt::Display for ValidationErrorLocItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::String(value) => value.fmt(f),
-            Self::Integer(value) => value.fmt(f),
         }
     }
 }

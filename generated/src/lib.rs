@@ -35,6 +35,9 @@ pub mod leaves_wallet;
 /// The notification service: client and models.
 #[rustfmt::skip]
 pub mod notification;
+/// Models several services' specs define identically, defined once.
+#[rustfmt::skip]
+pub mod shared_types;
 pub use audit::AuditClient;
 pub use auth::AuthClient;
 pub use clientgen_runtime as runtime;

@@ -8,6 +8,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+pub use crate::shared_types::{
+    ErrorDetail, HttpValidationError, ValidationError, ValidationErrorLocItem,
+};
 /// Client of the notification service (Notification Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct NotificationClient {
@@ -201,21 +204,6 @@ impl std::fmt::Display for DeliveryStatus {
         f.write_str(self.as_str())
     }
 }
-/// Error body raised through HTTPException.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct ErrorDetail {
-    /// `detail`
-    pub detail: String,
-}
-/// An error body of `send_notification` and `get_notification`.
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct HttpValidationError {
-    /// `detail`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Vec<ValidationError>>,
-}
 /// A stored notification with its delivery status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
@@ -287,36 +275,6 @@ impl NotificationRequest {
             action_url: codegen::Nullable::Absent,
             metadata: None,
             scheduled_at: codegen::Nullable::Absent,
-        }
-    }
-}
-/// A field of [`HttpValidationError`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-pub struct ValidationError {
-    /// `loc`
-    pub loc: Vec<ValidationErrorLocItem>,
-    /// `msg`
-    pub msg: String,
-    /// `type`
-    pub r#type: String,
-}
-/// A field of [`ValidationError`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "codegen::serde")]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
-pub enum ValidationErrorLocItem {
-    /// A value of type `String`.
-    String(String),
-    /// A value of type `i64`.
-    Integer(i64),
-}
-impl std::fmt::Display for ValidationErrorLocItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::String(value) => value.fmt(f),
-            Self::Integer(value) => value.fmt(f),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod output;
 pub(crate) mod overlay;
 pub mod paging;
 mod parallel;
+pub mod share;
 pub mod spec;
 pub mod support;
 pub mod validate;
@@ -538,13 +539,23 @@ pub fn render_text_overlaid(
 /// Emits every service and the crate root (`source` names the specs in its
 /// docs).
 fn assemble(
-    services: Vec<ir::Service>,
+    mut services: Vec<ir::Service>,
     warnings: Vec<Diagnostic>,
     source: &str,
     started: Instant,
 ) -> Result<Rendered, GenerateError> {
+    let shared = share::share(&mut services);
     let mut files: BTreeMap<String, String> = emit::emit_services(&services)?.into_iter().collect();
-    files.insert("lib.rs".to_owned(), emit::emit_root(&services, source)?);
+    if let Some(shared) = &shared {
+        files.insert(
+            format!("{}.rs", share::SHARED_MODULE),
+            emit::emit_shared(shared, source)?,
+        );
+    }
+    files.insert(
+        "lib.rs".to_owned(),
+        emit::emit_root(&services, shared.as_ref(), source)?,
+    );
     Ok(Rendered {
         files,
         services,

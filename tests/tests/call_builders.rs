@@ -270,3 +270,28 @@ async fn a_builder_can_be_kept_and_awaited_later_or_dropped_without_a_request() 
     assert_eq!(balance.available_days, 20.0);
     assert_eq!(upstream.calls().len(), 1);
 }
+
+/// A model several specs define identically is one type: a 422 from the
+/// auth service decodes as the notification module's `HttpValidationError`
+/// too, since both modules re-export the shared one.
+#[tokio::test(start_paused = true)]
+async fn a_shared_error_body_decodes_the_same_from_any_service() {
+    use service_clients::{auth, notification, shared_types};
+    let upstream = FakeUpstream::new();
+    upstream.on("getUser", |_| {
+        FakeReply::json(
+            422,
+            &json!({"detail": [{"loc": ["path", "user_id"], "msg": "not a user id", "type": "value_error"}]}),
+        )
+    });
+    let clients = clients(&upstream);
+    let error = clients.auth.get_user("???").await.unwrap_err();
+    assert_eq!(error.status(), Some(422));
+    let from_notification = error
+        .body::<notification::HttpValidationError>()
+        .expect("the shared type decodes auth's 422");
+    let from_auth: &auth::HttpValidationError = from_notification;
+    let shared: &shared_types::HttpValidationError = from_auth;
+    let detail = shared.detail.as_ref().unwrap();
+    assert_eq!(detail[0].msg, "not a user id");
+}

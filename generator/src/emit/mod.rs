@@ -301,7 +301,19 @@ fn module_head(service: &Service) -> TokenStream {
     let derives_serde = service
         .types
         .iter()
-        .any(|def| !matches!(def.kind, TypeKind::Alias(_)));
+        .any(|def| !def.shared && !matches!(def.kind, TypeKind::Alias(_)));
+    let shared: Vec<Ident> = service
+        .types
+        .iter()
+        .filter(|def| def.shared)
+        .map(|def| ident(&def.name))
+        .collect();
+    let shared_module = ident(crate::share::SHARED_MODULE);
+    let shared_use = (!shared.is_empty()).then(|| {
+        quote! {
+            pub use crate::#shared_module::{#(#shared),*};
+        }
+    });
     let imports = if derives_serde {
         quote!(
             use clientgen_runtime::codegen::{self, Deserialize, Serialize};
@@ -323,7 +335,30 @@ fn module_head(service: &Service) -> TokenStream {
         )]
 
         #imports
+        #shared_use
     }
+}
+
+/// The module of the models several services share (`share`): its docs,
+/// imports and models.
+pub fn emit_shared(shared: &Service, source: &str) -> Result<String, GenerateError> {
+    let lookups = Lookups::new(shared);
+    let models = emit_models(shared, &lookups, 0..shared.types.len());
+    let tokens = quote! {
+        #![doc = " Models several services' specs define identically, defined once: each"]
+        #![doc = " service's module re-exports the ones it uses, so an error body decodes"]
+        #![doc = " into the same type whichever service sent it."]
+        #![allow(
+            rustdoc::bare_urls,
+            rustdoc::broken_intra_doc_links,
+            rustdoc::invalid_html_tags
+        )]
+
+        use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+
+        #(#models)*
+    };
+    format_file(source, tokens)
 }
 
 /// The models of the service's types in `range`.
@@ -331,6 +366,7 @@ fn emit_models(service: &Service, lookups: &Lookups<'_>, range: Range<usize>) ->
     let lookup = |name: &str| lookups.kinds.get(name).copied();
     service.types[range]
         .iter()
+        .filter(|def| !def.shared)
         .map(|def| {
             let usage = lookups.usages.get(def.name.as_str()).map(Vec::as_slice);
             let request_model = lookups.request_models.contains(def.name.as_str());

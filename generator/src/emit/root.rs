@@ -7,7 +7,12 @@ use crate::GenerateError;
 use crate::ir::Service;
 
 /// The `lib.rs` of a crate holding `services` (sorted by module name).
-pub fn emit_root(services: &[Service], source: &str) -> Result<String, GenerateError> {
+/// `shared` is the module of the models several services share, if any.
+pub fn emit_root(
+    services: &[Service],
+    shared: Option<&Service>,
+    source: &str,
+) -> Result<String, GenerateError> {
     let modules: Vec<_> = services.iter().map(|s| ident(&s.module)).collect();
     let clients: Vec<_> = services.iter().map(|s| ident(&s.client)).collect();
     let crate_docs = format!(
@@ -19,10 +24,31 @@ pub fn emit_root(services: &[Service], source: &str) -> Result<String, GenerateE
         .iter()
         .map(|s| format!(" The {} service ({}).", s.service_name, s.title))
         .collect();
-    let module_docs: Vec<String> = services
+    // The module declarations, sorted as rustfmt sorts them.
+    let mut declarations: Vec<(String, proc_macro2::TokenStream)> = services
         .iter()
-        .map(|s| format!(" The {} service: client and models.", s.service_name))
+        .map(|s| {
+            let module = ident(&s.module);
+            let docs = format!(" The {} service: client and models.", s.service_name);
+            (
+                s.module.clone(),
+                quote!(#[doc = #docs] #[rustfmt::skip] pub mod #module;),
+            )
+        })
         .collect();
+    if let Some(shared) = shared {
+        let module = ident(&shared.module);
+        declarations.push((
+            shared.module.clone(),
+            quote! {
+                /// Models several services' specs define identically, defined once.
+                #[rustfmt::skip]
+                pub mod #module;
+            },
+        ));
+    }
+    declarations.sort_by(|a, b| a.0.cmp(&b.0));
+    let declarations = declarations.into_iter().map(|(_, tokens)| tokens);
     // Sorted the way rustfmt sorts them, so the file is rustfmt-clean.
     let mut uses: Vec<(String, proc_macro2::TokenStream)> = services
         .iter()
@@ -70,11 +96,7 @@ pub fn emit_root(services: &[Service], source: &str) -> Result<String, GenerateE
         #![doc = " setting (`timeout`, `header`, ...) has its setter named with `_param`"]
         #![doc = " (`timeout_param`)."]
 
-        #(
-            #[doc = #module_docs]
-            #[rustfmt::skip]
-            pub mod #modules;
-        )*
+        #(#declarations)*
 
         #(#uses)*
 

@@ -138,6 +138,9 @@ pub struct TypeDef {
     pub docs: Option<String>,
     /// What it is.
     pub kind: TypeKind,
+    /// Defined once for several services (`share`): the service's module
+    /// re-exports it instead of defining it.
+    pub shared: bool,
 }
 
 /// The shape of a named type.

@@ -281,6 +281,7 @@ impl<'a> Types<'a> {
             pointer: at.pointer().to_owned(),
             docs,
             kind,
+            shared: false,
         })
     }
 
