@@ -33,7 +33,7 @@ pub use root::emit_root;
 pub(crate) use builder::setter_name;
 pub(crate) use construct::defaulted;
 pub(crate) use request::{body_type, param_type};
-pub(crate) use uses::request_models;
+pub(crate) use uses::{named_in, request_models};
 
 /// The `@generated` header of a file made from `source`.
 pub fn header(source: &str) -> String {

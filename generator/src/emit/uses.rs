@@ -120,7 +120,7 @@ pub(crate) fn request_models(service: &Service) -> BTreeSet<&str> {
 
 /// The named type a reference comes down to, through arrays, maps and
 /// options.
-pub(super) fn named_in(ty: &TypeRef) -> Option<&str> {
+pub(crate) fn named_in(ty: &TypeRef) -> Option<&str> {
     match ty {
         TypeRef::Named(name) => Some(name),
         TypeRef::Array(inner)
