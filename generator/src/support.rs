@@ -80,6 +80,12 @@ pub const SURFACE: &[Construct] = &[
         "the field holds the value (absent on the wire: the default), not an `Option`; other defaults stay `Option`",
     ),
     row(
+        "a string `const` (outside a discriminator)",
+        Supported,
+        "features/defaults.yaml",
+        "an enum of its one value with no `Unknown` fallback, so it holds nothing else; `Default`; `new` fills a required one",
+    ),
+    row(
         "request models with required and optional fields",
         Supported,
         "features/defaults.yaml",

@@ -432,3 +432,27 @@ async fn a_download_is_streamed_through_its_builder() {
     assert_eq!(request.path, "/exports/e-1");
     assert_eq!(request.header("x-trace"), Some("t-2"));
 }
+
+/// A `const` is a type that holds its one value: it is written as that
+/// value, a body with another one is refused, and `new` fills it; a
+/// property's `default` fills what the server leaves out.
+#[test]
+fn consts_hold_their_one_value_and_defaults_fill_absent_fields() {
+    use clientgen_tests::features::defaults::{
+        Job, JobApiVersion, JobCreate, JobCreateKind, Priority,
+    };
+    let created = serde_json::to_value(JobCreate::new("nightly")).unwrap();
+    assert_eq!(
+        created,
+        json!({"name": "nightly", "kind": "job", "priority": "normal", "retries": 3,
+               "dry_run": false, "queue": "default-queue", "labels": [], "ratio": 0.5})
+    );
+    assert_eq!(JobCreateKind::default().as_str(), "job");
+    let refused = serde_json::from_value::<JobCreate>(json!({"name": "n", "kind": "batch"}));
+    assert!(refused.is_err(), "a const holds nothing else");
+    let job: Job = serde_json::from_value(json!({"id": "j-1", "api_version": "v1"})).unwrap();
+    assert_eq!((job.attempts, job.paused), (0, true));
+    assert_eq!(job.api_version, Some(JobApiVersion::V1));
+    let read: JobCreate = serde_json::from_value(json!({"name": "n", "kind": "job"})).unwrap();
+    assert_eq!((read.priority, read.retries), (Priority::Normal, 3));
+}

@@ -154,7 +154,18 @@ fn use_model(
                 let (name, ty) = typed(field);
                 quote!(let _: #ty = any::<#model>().#name;)
             });
-            let required: Vec<&Field> = fields.iter().filter(|field| field.required).collect();
+            // The constructor fills a required `const` itself.
+            let is_const = |field: &Field| match &field.ty {
+                TypeRef::Named(name) => {
+                    matches!(lookup(name), Some(TypeKind::Enum { closed: true, .. }))
+                }
+                _ => false,
+            };
+            let required: Vec<&Field> = fields
+                .iter()
+                .filter(|field| field.required && !is_const(field))
+                .collect();
+            let any_required = fields.iter().any(|field| field.required);
             let building = if !requests.contains(name) {
                 // Read, not built, by callers: only `..` literals (tests).
                 let sets = fields.iter().map(|field| {
@@ -162,7 +173,7 @@ fn use_model(
                     quote!(#name: any::<#ty>(),)
                 });
                 quote!(let _ = #model { #(#sets)* ..any::<#model>() };)
-            } else if required.is_empty() {
+            } else if !any_required {
                 let sets = fields.iter().map(|field| {
                     let (name, ty) = typed(field);
                     quote!(#name: any::<#ty>(),)
@@ -191,7 +202,7 @@ fn use_model(
                 #building
             }
         }
-        TypeKind::Enum { variants } => {
+        TypeKind::Enum { variants, .. } => {
             let names = variants.iter().map(|variant| ident(&variant.name));
             quote! {
                 #(let _ = #model::#names;)*

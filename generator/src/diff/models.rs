@@ -95,7 +95,7 @@ fn compare_kind(
         (TypeKind::Struct { fields: old }, TypeKind::Struct { fields: new }) => {
             compare_fields(old, new, lookups, add);
         }
-        (TypeKind::Enum { variants: old }, TypeKind::Enum { variants: new }) => {
+        (TypeKind::Enum { variants: old, .. }, TypeKind::Enum { variants: new, .. }) => {
             let old_values: Vec<&str> = old.iter().map(|v| v.wire.as_str()).collect();
             let new_values: Vec<&str> = new.iter().map(|v| v.wire.as_str()).collect();
             for variant in old

@@ -64,7 +64,7 @@ pub(crate) fn defaulted<'a>(
             plain(quote!(Vec::new()), true)
         }
         (TypeRef::Named(name), Value::String(text)) => {
-            let Some(TypeKind::Enum { variants }) = lookup(name) else {
+            let Some(TypeKind::Enum { variants, .. }) = lookup(name) else {
                 return None;
             };
             let variant = variants.iter().find(|variant| variant.wire == *text)?;
@@ -121,12 +121,21 @@ pub(super) fn constructors<'a>(
             }
         })
     });
+    let is_const = |field: &Field| match &field.ty {
+        TypeRef::Named(name) => matches!(lookup(name), Some(TypeKind::Enum { closed: true, .. })),
+        _ => false,
+    };
     let values: Vec<TokenStream> = fields
         .iter()
         .zip(&defaults)
         .map(|(field, default)| {
             let field_name = ident(&field.name);
             match default {
+                // A `const` can hold one value: the constructor fills it.
+                _ if field.required && is_const(field) => {
+                    let ty = type_tokens(&field.ty);
+                    quote!(#field_name: #ty::default())
+                }
                 _ if field.required => {
                     if matches!(field.ty, TypeRef::String) {
                         quote!(#field_name: #field_name.into())
@@ -145,8 +154,11 @@ pub(super) fn constructors<'a>(
             }
         })
         .collect();
-    let required: Vec<&Field> = fields.iter().filter(|field| field.required).collect();
-    let needs_default_impl = required.is_empty()
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|field| field.required && !is_const(field))
+        .collect();
+    let needs_default_impl = fields.iter().all(|field| !field.required)
         && defaults
             .iter()
             .flatten()
@@ -160,28 +172,28 @@ pub(super) fn constructors<'a>(
             }
         }
     });
-    let constructor = (request_model && !required.is_empty() && required.len() < fields.len())
-        .then(|| {
-            let args = required.iter().map(|field| {
-                let field_name = ident(&field.name);
-                let ty = match field.ty {
-                    TypeRef::String => quote!(impl Into<String>),
-                    _ => type_tokens(&field.ty),
-                };
-                quote!(#field_name: #ty)
-            });
-            let many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-            quote! {
-                impl #name {
-                    /// A value with the required fields given, the others
-                    /// absent or at their spec defaults.
-                    #many
-                    pub fn new(#(#args),*) -> Self {
-                        Self { #(#values),* }
-                    }
+    let any_required = fields.iter().any(|field| field.required);
+    let constructor = (request_model && any_required && required.len() < fields.len()).then(|| {
+        let args = required.iter().map(|field| {
+            let field_name = ident(&field.name);
+            let ty = match field.ty {
+                TypeRef::String => quote!(impl Into<String>),
+                _ => type_tokens(&field.ty),
+            };
+            quote!(#field_name: #ty)
+        });
+        let many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        quote! {
+            impl #name {
+                /// A value with the required fields given, the others
+                /// absent or at their spec defaults.
+                #many
+                pub fn new(#(#args),*) -> Self {
+                    Self { #(#values),* }
                 }
             }
-        });
+        }
+    });
     quote! {
         #(#default_fns)*
         #default_impl

@@ -30,7 +30,7 @@ pub(super) fn emit_type<'a>(
             };
             emit_struct(&name, &docs, &model, tag)
         }
-        TypeKind::Enum { variants } => emit_enum(&name, &docs, variants),
+        TypeKind::Enum { variants, closed } => emit_enum(&name, &docs, variants, *closed),
         TypeKind::Tagged { tag, variants } => {
             let delegates = self_tags.unions.contains(def.name.as_str());
             emit_tagged(&name, &docs, tag, variants, delegates)
@@ -286,11 +286,58 @@ fn emit_field(field: &Field, default: Option<TokenStream>) -> TokenStream {
     }
 }
 
-fn emit_enum(
+/// A `const`: an enum of its one value, with no fallback, so that it can
+/// hold nothing else (and is its own default).
+fn emit_const(
     name: &proc_macro2::Ident,
     docs: &TokenStream,
     variants: &[EnumVariant],
 ) -> TokenStream {
+    let derives = derives(quote!(Copy, Eq, Hash, Default,));
+    let names = variants.iter().map(|v| ident(&v.name));
+    let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
+    let variant_docs = wires
+        .iter()
+        .map(|wire| format!(" `{wire}`, the only value."));
+    let names_again = variants.iter().map(|v| ident(&v.name));
+    quote! {
+        #docs
+        #derives
+        pub enum #name {
+            #(
+                #[doc = #variant_docs]
+                #[default]
+                #[serde(rename = #wires)]
+                #names,
+            )*
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#names_again => #wires,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+fn emit_enum(
+    name: &proc_macro2::Ident,
+    docs: &TokenStream,
+    variants: &[EnumVariant],
+    closed: bool,
+) -> TokenStream {
+    if closed {
+        return emit_const(name, docs, variants);
+    }
     let derives = derives(quote!(Eq, Hash,));
     let names: Vec<_> = variants.iter().map(|v| ident(&v.name)).collect();
     let wires: Vec<_> = variants.iter().map(|v| v.wire.as_str()).collect();

@@ -151,10 +151,14 @@ pub enum TypeKind {
         /// Fields in document order.
         fields: Vec<Field>,
     },
-    /// A string enum; unknown values land in a fallback variant.
+    /// A string enum; unknown values land in a fallback variant, unless
+    /// it is closed.
     Enum {
         /// Variants in document order.
         variants: Vec<EnumVariant>,
+        /// A `const`: the one value, and no fallback (a type that can only
+        /// hold it).
+        closed: bool,
     },
     /// A `oneOf` with a discriminator: an internally tagged enum.
     Tagged {

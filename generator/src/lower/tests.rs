@@ -181,7 +181,7 @@ fn inline_schemas_get_stable_names_from_their_place() {
 fn enums_rename_odd_values_and_reserve_the_fallback() {
     let service =
         components("    S: {type: string, enum: [in-progress, DONE, '2fa', unknown, '']}\n");
-    let TypeKind::Enum { variants } = &def(&service, "S").kind else {
+    let TypeKind::Enum { variants, .. } = &def(&service, "S").kind else {
         panic!("S is not an enum");
     };
     let pairs: Vec<_> = variants

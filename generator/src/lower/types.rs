@@ -203,7 +203,7 @@ impl<'a> Types<'a> {
             }
             return self.named_inline(at, hint);
         }
-        if is_string_enum(value) {
+        if is_string_enum(value) || string_const(value).is_some() {
             return self.named_inline(at, hint);
         }
         match primary_type(value) {
@@ -329,6 +329,19 @@ impl<'a> Types<'a> {
                 ));
             }
             return self.lower_untagged(&non_null, name);
+        }
+        if let Some(value) = string_const(at.value) {
+            return Ok(TypeKind::Enum {
+                variants: vec![EnumVariant {
+                    name: if value.is_empty() {
+                        "Empty".to_owned()
+                    } else {
+                        pascal(value)
+                    },
+                    wire: value.to_owned(),
+                }],
+                closed: true,
+            });
         }
         if is_string_enum(at.value) {
             return Ok(lower_enum(at.value));
@@ -665,6 +678,13 @@ fn is_null_schema(value: &Value) -> bool {
             .is_some_and(|values| values.len() == 1 && values[0].is_null())
 }
 
+/// The value of a string `const` (`const: v1`, or a one-value `enum` is
+/// not one: it may grow).
+fn string_const(value: &Value) -> Option<&str> {
+    let text = value.get("const")?.as_str()?;
+    matches!(primary_type(value), None | Some("string")).then_some(text)
+}
+
 fn is_string_enum(value: &Value) -> bool {
     value
         .get("enum")
@@ -702,7 +722,10 @@ fn lower_enum(value: &Value) -> TypeKind {
             wire: wire.to_owned(),
         })
         .collect();
-    TypeKind::Enum { variants }
+    TypeKind::Enum {
+        variants,
+        closed: false,
+    }
 }
 
 /// A description for rustdoc (titles are skipped: FastAPI's repeat the name).

@@ -74,9 +74,34 @@ pub struct Job {
     /// `paused`
     #[serde(default = "default_job_paused")]
     pub paused: bool,
+    /// `api_version`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<JobApiVersion>,
 }
 fn default_job_paused() -> bool {
     true
+}
+/// A field of [`Job`].
+#[derive(Clone, Debug, PartialEq, Copy, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub enum JobApiVersion {
+    /// `v1`, the only value.
+    #[default]
+    #[serde(rename = "v1")]
+    V1,
+}
+impl JobApiVersion {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "v1",
+        }
+    }
+}
+impl std::fmt::Display for JobApiVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 /// The body of `create_job`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,6 +109,8 @@ fn default_job_paused() -> bool {
 pub struct JobCreate {
     /// `name`
     pub name: String,
+    /// What is created.
+    pub kind: JobCreateKind,
     /// `priority`
     #[serde(default = "default_job_create_priority")]
     pub priority: Priority,
@@ -127,6 +154,7 @@ impl JobCreate {
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
+            kind: JobCreateKind::default(),
             priority: Priority::Normal,
             retries: 3i32,
             dry_run: false,
@@ -136,6 +164,28 @@ impl JobCreate {
             owner: codegen::Nullable::Absent,
             shape: None,
         }
+    }
+}
+/// What is created.
+#[derive(Clone, Debug, PartialEq, Copy, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub enum JobCreateKind {
+    /// `job`, the only value.
+    #[default]
+    #[serde(rename = "job")]
+    Job,
+}
+impl JobCreateKind {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Job => "job",
+        }
+    }
+}
+impl std::fmt::Display for JobCreateKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 /// A field of [`JobCreate`].
