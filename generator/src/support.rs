@@ -278,6 +278,12 @@ pub const SURFACE: &[Construct] = &[
         "`Model` suffix, raw identifiers, numbering",
     ),
     row(
+        "FastAPI's `X-Input`/`X-Output` pairs and `Literal`s several models share",
+        Supported,
+        "features/naming.yaml",
+        "the output is `X`, the input `XInput`; an inline enum declared alike under one property name in several schemas is named after the property (`LeaveType`)",
+    ),
+    row(
         "webhooks and callbacks",
         Skipped,
         "features/webhooks_31.yaml",

@@ -348,3 +348,27 @@ fn module_names_never_clash_with_the_crate_root() {
         );
     }
 }
+
+#[test]
+fn fastapi_input_and_output_pairs_name_the_output_plainly() {
+    let service = components(
+        "    Item-Input: {type: object, properties: {name: {type: string}}}\n    Item-Output: {type: object, required: [name], properties: {name: {type: string}}}\n    Other-Output: {type: object, properties: {a: {type: string}}}\n",
+    );
+    assert_eq!(names(&service), ["Item", "ItemInput", "OtherOutput"]);
+}
+
+#[test]
+fn an_inline_enum_several_schemas_declare_alike_is_named_after_its_property() {
+    let service = components(
+        "    Balance: {type: object, properties: {leave_type: {type: string, enum: [annual, sick]}}}\n    Debit: {type: object, properties: {leave_type: {type: string, enum: [annual, sick]}, kind: {type: string, enum: [a, b]}}}\n",
+    );
+    assert_eq!(
+        names(&service),
+        ["Balance", "Debit", "DebitKind", "LeaveType"]
+    );
+    let leave = |def: &TypeDef| fields(def)[0].1.clone();
+    assert_eq!(
+        leave(def(&service, "Balance")),
+        TypeRef::Named("LeaveType".to_owned())
+    );
+}

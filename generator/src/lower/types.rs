@@ -30,6 +30,9 @@ pub(crate) struct Types<'a> {
     failed: BTreeMap<String, Diagnostic>,
     /// Inline types by shape, so identical inline schemas share one type.
     shapes: BTreeMap<String, String>,
+    /// Inline string enums (property name, values) that several schemas
+    /// declare alike (FastAPI's `Literal`s): named after the property.
+    shared_enums: BTreeSet<(String, Vec<String>)>,
     /// Notes for the docs of types lowered other than the spec says, by
     /// name.
     notes: BTreeMap<String, String>,
@@ -40,11 +43,28 @@ impl<'a> Types<'a> {
     pub(crate) fn new(root: &'a Value, reserved: &[&str]) -> Self {
         let mut names = Names::with_taken(reserved.iter().copied());
         let mut named = BTreeMap::new();
-        for (key, schema) in At::root(root)
+        let schemas = At::root(root)
             .get("components")
-            .map_or_else(Vec::new, |c| c.entries("schemas"))
-        {
-            named.insert(schema.pointer().to_owned(), names.unique(&pascal(key)));
+            .map_or_else(Vec::new, |c| c.entries("schemas"));
+        let keys: BTreeSet<&str> = schemas.iter().map(|(key, _)| *key).collect();
+        let mut enum_uses: BTreeMap<(String, Vec<String>), usize> = BTreeMap::new();
+        for (_, schema) in &schemas {
+            for (property, value) in schema.entries("properties") {
+                if let Some(values) = inline_enum_values(value.value) {
+                    *enum_uses.entry((property.to_owned(), values)).or_default() += 1;
+                }
+            }
+        }
+        let shared_enums = enum_uses
+            .into_iter()
+            .filter(|(_, uses)| *uses > 1)
+            .map(|(key, _)| key)
+            .collect();
+        for (key, schema) in &schemas {
+            named.insert(
+                schema.pointer().to_owned(),
+                names.unique(&pascal(fastapi_output_name(key, &keys))),
+            );
         }
         let mut tags = BTreeMap::new();
         collect_tags(root, root, &mut tags);
@@ -58,6 +78,7 @@ impl<'a> Types<'a> {
             inline: BTreeMap::new(),
             failed: BTreeMap::new(),
             shapes: BTreeMap::new(),
+            shared_enums,
             notes: BTreeMap::new(),
         }
     }
@@ -366,7 +387,14 @@ impl<'a> Types<'a> {
             if skip.as_deref() == Some(wire.as_str()) || !seen.insert(wire.clone()) {
                 continue;
             }
-            let ty = self.type_of(&property, &format!("{name}{}", pascal(&wire)))?;
+            let alike = inline_enum_values(property.value)
+                .is_some_and(|values| self.shared_enums.contains(&(wire.clone(), values)));
+            let hint = if alike {
+                pascal(&wire)
+            } else {
+                format!("{name}{}", pascal(&wire))
+            };
+            let ty = self.type_of(&property, &hint)?;
             let link = property.flag("x-frontend-link");
             let docs = description(property.value).or_else(|| {
                 resolve(self.root, property.clone())
@@ -676,6 +704,33 @@ fn is_null_schema(value: &Value) -> bool {
             .get("enum")
             .and_then(Value::as_array)
             .is_some_and(|values| values.len() == 1 && values[0].is_null())
+}
+
+/// The values of an inline string enum (not a `$ref`).
+fn inline_enum_values(value: &Value) -> Option<Vec<String>> {
+    if value.get("$ref").is_some() || !is_string_enum(value) {
+        return None;
+    }
+    let values = value.get("enum")?.as_array()?;
+    Some(
+        values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// FastAPI (pydantic) splits a model whose input and output differ into
+/// `X-Input` and `X-Output`: the output, what callers read, is named `X`
+/// when no schema is called that; the input keeps its suffix (`XInput`).
+fn fastapi_output_name<'k>(key: &'k str, keys: &BTreeSet<&str>) -> &'k str {
+    match key.strip_suffix("-Output") {
+        Some(base) if keys.contains(format!("{base}-Input").as_str()) && !keys.contains(base) => {
+            base
+        }
+        _ => key,
+    }
 }
 
 /// The value of a string `const` (`const: v1`, or a one-value `enum` is

@@ -199,6 +199,56 @@ pub struct BoxModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
+/// The output half, what callers read, named plainly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub struct Item {
+    /// `name`
+    pub name: String,
+    /// `leave_type`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_type: Option<LeaveType>,
+}
+/// FastAPI's input half of a model whose input and output differ.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub struct ItemInput {
+    /// `name`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `leave_type`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_type: Option<LeaveType>,
+}
+/// A field of [`Item`] and [`ItemInput`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub enum LeaveType {
+    /// `annual`
+    #[serde(rename = "annual")]
+    Annual,
+    /// `sick`
+    #[serde(rename = "sick")]
+    Sick,
+    /// A value this client does not know yet.
+    #[serde(untagged)]
+    Unknown(String),
+}
+impl LeaveType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Annual => "annual",
+            Self::Sick => "sick",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl std::fmt::Display for LeaveType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 /// Collides with the generated client struct.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
