@@ -15,6 +15,7 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use crate::error::MicroserviceError;
+use crate::events::EventStream;
 use crate::options::CallOptions;
 use crate::pagination::{PageLimits, Pages, Paging};
 use crate::request::Request;
@@ -175,6 +176,16 @@ impl<'a> Call<'a> {
     fn start(self, request: Request) -> Sending<'a> {
         let (service, request) = self.settle(request);
         Box::pin(async move { service.execute(request).await })
+    }
+
+    /// Sends `request` and reads its `text/event-stream` answer as events
+    /// whose `data` decode as JSON `T` ([`EventStream`]).
+    pub async fn events<T: serde::de::DeserializeOwned>(
+        self,
+        request: Request,
+    ) -> Result<EventStream<T>, MicroserviceError> {
+        let (service, request) = self.settle(request);
+        service.execute_events(request).await
     }
 
     /// The pages of the list `request` asks for, read as `paging` says

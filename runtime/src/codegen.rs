@@ -6,10 +6,12 @@ pub use std::collections::BTreeMap;
 
 pub use bytes::Bytes;
 pub use serde;
+pub use serde::de::DeserializeOwned;
 pub use serde::ser::SerializeStruct;
 pub use serde::{Deserialize, Serialize, Serializer};
 pub use serde_json;
 
+pub use crate::events::EventStream;
 pub use crate::multipart::Multipart;
 pub use crate::options::CallOptions;
 pub use crate::pagination::{Items, PageScheme, Pages, Paging};
@@ -32,7 +34,7 @@ pub use crate::stream::StreamingResponse;
 /// A body that does not match gives `None`; the error keeps its excerpt.
 pub fn decode_error<T>(body: &[u8]) -> Option<Box<dyn ErrorBody>>
 where
-    T: serde::de::DeserializeOwned + ErrorBody,
+    T: DeserializeOwned + ErrorBody,
 {
     serde_json::from_slice::<T>(body)
         .ok()

@@ -456,3 +456,36 @@ fn consts_hold_their_one_value_and_defaults_fill_absent_fields() {
     let read: JobCreate = serde_json::from_value(json!({"name": "n", "kind": "job"})).unwrap();
     assert_eq!((read.priority, read.retries), (Priority::Normal, 3));
 }
+
+/// An operation that answers `text/event-stream` has `events()` on its
+/// builder: each event's `data` decodes as the caller's type.
+#[tokio::test]
+async fn an_event_stream_is_read_through_its_builder() {
+    use clientgen_tests::features::media::MediaClient;
+    let server = TestServer::start(|_| {
+        Reply::text(
+            200,
+            "id: 1\ndata: {\"n\": 1}\n\nevent: tick\nid: 2\ndata: {\"n\": 2}\n\n",
+        )
+        .header("content-type", "text/event-stream")
+    })
+    .await;
+    let media = MediaClient::from_service(client(&server.url(), |config| config));
+    let mut events = media
+        .feed()
+        .header("X-Trace", "t-3")
+        .events::<serde_json::Value>()
+        .await
+        .unwrap();
+    let first = events.next().await.unwrap().unwrap();
+    assert_eq!(
+        (first.id.as_deref(), first.data["n"].as_i64()),
+        (Some("1"), Some(1))
+    );
+    let second = events.next().await.unwrap().unwrap();
+    assert_eq!(
+        (second.event.as_str(), second.data["n"].as_i64()),
+        ("tick", Some(2))
+    );
+    assert_eq!(server.requests()[0].header("x-trace"), Some("t-3"));
+}

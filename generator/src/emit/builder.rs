@@ -35,6 +35,7 @@ const TAKEN: &[&str] = &[
     "pages",
     "items",
     "send_streaming",
+    "events",
 ];
 
 /// One operation's client method and its call builder.

@@ -62,7 +62,23 @@ pub(super) fn streaming_method(operation: &Operation) -> TokenStream {
     else {
         return TokenStream::new();
     };
+    let events = operation.event_stream.then(|| {
+        quote! {
+            /// Sends the call and reads its `text/event-stream` answer as
+            /// events whose `data` decode as JSON `T`; an idempotent
+            /// operation's stream reconnects with `Last-Event-ID` when the
+            /// connection breaks.
+            pub async fn events<T: codegen::DeserializeOwned>(
+                self,
+            ) -> Result<codegen::EventStream<T>, codegen::MicroserviceError> {
+                let (call, request) = self.into_parts();
+                call.events(request).await
+            }
+        }
+    });
     quote! {
+        #events
+
         /// Sends the call and returns once the answer's head is in: its
         /// body is read chunk by chunk as it arrives, in bounded memory.
         pub fn send_streaming(self) -> codegen::StreamFuture<'a> {

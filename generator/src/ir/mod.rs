@@ -314,6 +314,8 @@ pub struct Operation {
     pub link_fields: Vec<String>,
     /// How the operation's list is read page by page, when it is one.
     pub paging: Option<crate::paging::Paging>,
+    /// Whether a 2xx answer is a `text/event-stream`.
+    pub event_stream: bool,
 }
 
 /// Where a parameter goes.

@@ -199,6 +199,7 @@ impl<'a> OperationContext<'a, '_> {
             security_optional,
             link_fields,
             paging,
+            event_stream: answers_event_stream(self.root, at),
         })
     }
 
@@ -661,6 +662,22 @@ fn lower_scheme(scheme: &At<'_>) -> Option<SecurityScheme> {
 /// The media type to use from a `content` map, by preference: JSON, form,
 /// multipart, text, then anything else as raw bytes. Returns the media kind,
 /// the exact content type and its node; `None` when there is no content.
+/// Whether a 2xx answer of the operation at `at` is a `text/event-stream`.
+fn answers_event_stream(root: &Value, at: &At<'_>) -> bool {
+    at.entries("responses")
+        .into_iter()
+        .filter(|(status, _)| status.starts_with('2'))
+        .filter_map(|(_, response)| resolve(root, response).ok())
+        .any(|response| {
+            response.entries("content").iter().any(|(media, _)| {
+                media
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("text/event-stream")
+            })
+        })
+}
+
 fn pick_media<'a>(at: &At<'a>) -> Option<(Media, String, At<'a>)> {
     let content = at.entries("content");
     let classify = |media: &str| {
