@@ -16,7 +16,9 @@
 //! [`Reply`] with the status, every response header and the attempts too.
 //! Nothing is sent until the builder is awaited. A parameter named like a
 //! setting (`timeout`, `header`, ...) has its setter named with `_param`
-//! (`timeout_param`).
+//! (`timeout_param`). A list operation's builder also has `pages()` and
+//! `items()`; one whose answer is bytes, `send_streaming()`; one answering
+//! `text/event-stream`, `events::<T>()`.
 /// The audit service: client and models.
 #[rustfmt::skip]
 pub mod audit;

@@ -94,7 +94,9 @@ pub fn emit_root(
         #![doc = " [`Reply`] with the status, every response header and the attempts too."]
         #![doc = " Nothing is sent until the builder is awaited. A parameter named like a"]
         #![doc = " setting (`timeout`, `header`, ...) has its setter named with `_param`"]
-        #![doc = " (`timeout_param`)."]
+        #![doc = " (`timeout_param`). A list operation's builder also has `pages()` and"]
+        #![doc = " `items()`; one whose answer is bytes, `send_streaming()`; one answering"]
+        #![doc = " `text/event-stream`, `events::<T>()`."]
 
         #(#declarations)*
 
