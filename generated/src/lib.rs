@@ -18,7 +18,7 @@
 //! setting (`timeout`, `header`, ...) has its setter named with `_param`
 //! (`timeout_param`). A list operation's builder also has `pages()` and
 //! `items()`; one whose answer is bytes, `send_streaming()`; one answering
-//! `text/event-stream`, `events::<T>()`.
+//! `text/event-stream`, `events()`.
 /// The audit service: client and models.
 #[rustfmt::skip]
 pub mod audit;

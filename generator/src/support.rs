@@ -236,6 +236,18 @@ pub const SURFACE: &[Construct] = &[
         "a `Multipart` builder",
     ),
     row(
+        "answers in bytes: `application/octet-stream`, `format: binary`, other media the client does not decode",
+        Supported,
+        "features/media.yaml",
+        "`.send_streaming()` on the call builder: the body read chunk by chunk, in bounded memory, with an idle timeout",
+    ),
+    row(
+        "`text/event-stream` answers (server-sent events)",
+        Supported,
+        "features/media.yaml",
+        "`.events()` on the call builder: each event's `data` decoded as the content's `itemSchema` or schema (JSON for a plain string); reconnects with `Last-Event-ID`",
+    ),
+    row(
         "list operations: recognised (cursor, Stripe's `starting_after`, next-page URL, `Link` header, offset, page number) or declared with `x-pagination`",
         Supported,
         "features/paging.yaml",

@@ -271,6 +271,18 @@ fn compare_behaviour(old: &Operation, new: &Operation, add: &mut impl FnMut(Clas
             ),
         );
     }
+    if old.events != new.events {
+        let shown = |op: &Operation| op.events.as_ref().map(rust_type);
+        let class = match (&old.events, &new.events) {
+            (None, Some(_)) => Class::Compatible,
+            // `events()` gone, or its events of another type.
+            _ => Class::Breaking,
+        };
+        add(
+            class,
+            format!("event stream changed: {:?} -> {:?}", shown(old), shown(new)),
+        );
+    }
     if old.paging != new.paging {
         let scheme = |op: &Operation| op.paging.as_ref().map(|paging| paging.scheme.name());
         let class = if old.paging.is_some() && new.paging.is_none() {

@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::decoders::Decoders;
-use super::paging::{page_methods, streaming_method};
+use super::paging::{page_methods, streaming_methods};
 use super::request::{
     body_type, borrows, is_idempotency_key, operation_static, param_type, request_statements,
 };
@@ -176,7 +176,7 @@ pub(super) fn emit_operation(
     );
     let (output, decode, decode_fn) = success(operation);
     let page_methods = page_methods(operation, kinds);
-    let streaming_method = streaming_method(operation);
+    let streaming_method = streaming_methods(operation);
     let shown = operation.method_name.trim_start_matches("r#");
     let has_optional =
         fields.iter().any(|field| !field.param.required) || body.is_some_and(|body| !body.required);

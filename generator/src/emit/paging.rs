@@ -52,39 +52,45 @@ pub(super) fn page_methods(
     }
 }
 
-/// `send_streaming()`, for an operation whose answer is bytes (a download,
-/// an event stream, media the client does not decode).
-pub(super) fn streaming_method(operation: &Operation) -> TokenStream {
-    let Success::One {
-        media: Media::Binary,
-        ..
-    } = &operation.success
-    else {
-        return TokenStream::new();
-    };
-    let events = operation.event_stream.then(|| {
+/// `events()`, for an operation that answers `text/event-stream`, and
+/// `send_streaming()`, for one whose answer is bytes (a download, an event
+/// stream, media the client does not decode).
+pub(super) fn streaming_methods(operation: &Operation) -> TokenStream {
+    let events = operation.events.as_ref().map(|item| {
+        let item = type_tokens(item);
         quote! {
             /// Sends the call and reads its `text/event-stream` answer as
-            /// events whose `data` decode as JSON `T`; an idempotent
-            /// operation's stream reconnects with `Last-Event-ID` when the
-            /// connection breaks.
-            pub async fn events<T: codegen::DeserializeOwned>(
+            /// events whose `data` decode as the spec's event type; an
+            /// idempotent operation's stream reconnects with
+            /// `Last-Event-ID` when the connection breaks.
+            pub async fn events(
                 self,
-            ) -> Result<codegen::EventStream<T>, codegen::MicroserviceError> {
+            ) -> Result<codegen::EventStream<#item>, codegen::MicroserviceError> {
                 let (call, request) = self.into_parts();
                 call.events(request).await
             }
         }
     });
+    let bytes = matches!(
+        operation.success,
+        Success::One {
+            media: Media::Binary,
+            ..
+        }
+    );
+    let streaming = bytes.then(|| {
+        quote! {
+            /// Sends the call and returns once the answer's head is in: its
+            /// body is read chunk by chunk as it arrives, in bounded memory.
+            pub fn send_streaming(self) -> codegen::StreamFuture<'a> {
+                let (call, request) = self.into_parts();
+                call.send_streaming(request)
+            }
+        }
+    });
     quote! {
         #events
-
-        /// Sends the call and returns once the answer's head is in: its
-        /// body is read chunk by chunk as it arrives, in bounded memory.
-        pub fn send_streaming(self) -> codegen::StreamFuture<'a> {
-            let (call, request) = self.into_parts();
-            call.send_streaming(request)
-        }
+        #streaming
     }
 }
 

@@ -96,7 +96,7 @@ pub fn emit_root(
         #![doc = " setting (`timeout`, `header`, ...) has its setter named with `_param`"]
         #![doc = " (`timeout_param`). A list operation's builder also has `pages()` and"]
         #![doc = " `items()`; one whose answer is bytes, `send_streaming()`; one answering"]
-        #![doc = " `text/event-stream`, `events::<T>()`."]
+        #![doc = " `text/event-stream`, `events()`."]
 
         #(#declarations)*
 

@@ -47,6 +47,12 @@ pub(super) fn usages(service: &Service) -> BTreeMap<&str, Vec<(&'static str, Str
             }
             crate::ir::Success::Empty => {}
         }
+        add(
+            &mut found,
+            operation.events.as_ref(),
+            "the events of",
+            method.clone(),
+        );
         for error in &operation.errors {
             add(
                 &mut found,

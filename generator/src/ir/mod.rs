@@ -314,8 +314,10 @@ pub struct Operation {
     pub link_fields: Vec<String>,
     /// How the operation's list is read page by page, when it is one.
     pub paging: Option<crate::paging::Paging>,
-    /// Whether a 2xx answer is a `text/event-stream`.
-    pub event_stream: bool,
+    /// When a 2xx answer is a `text/event-stream`: the type each event's
+    /// `data` decodes as (its `itemSchema`, else its schema when that is
+    /// not a plain string; `Json` when the spec gives neither).
+    pub events: Option<TypeRef>,
 }
 
 /// Where a parameter goes.

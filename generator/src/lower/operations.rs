@@ -165,6 +165,7 @@ impl<'a> OperationContext<'a, '_> {
                     None
                 }
             };
+        let events = self.events(at, types, &type_prefix)?;
         let builder_name = types.reserve_name(&format!(
             "{}Call",
             pascal(method_name.trim_start_matches("r#"))
@@ -199,7 +200,7 @@ impl<'a> OperationContext<'a, '_> {
             security_optional,
             link_fields,
             paging,
-            event_stream: answers_event_stream(self.root, at),
+            events,
         })
     }
 
@@ -456,6 +457,40 @@ impl<'a> OperationContext<'a, '_> {
         }))
     }
 
+    /// The type of the events of a 2xx `text/event-stream` answer, if the
+    /// operation has one.
+    fn events(
+        &self,
+        at: &At<'a>,
+        types: &mut Types<'a>,
+        prefix: &str,
+    ) -> Result<Option<TypeRef>, Diagnostic> {
+        for (status, response) in at.entries("responses") {
+            if !status.starts_with('2') {
+                continue;
+            }
+            let response = resolve(self.root, response)?;
+            for (media, content) in response.entries("content") {
+                let essence = media.split(';').next().unwrap_or(media).trim();
+                if !essence.eq_ignore_ascii_case("text/event-stream") {
+                    continue;
+                }
+                let hint = format!("{prefix}Event");
+                if let Some(item) = content.get("itemSchema") {
+                    return types.type_of(&item, &hint).map(Some);
+                }
+                return match content.get("schema") {
+                    Some(schema) => match types.type_of(&schema, &hint)? {
+                        TypeRef::String => Ok(Some(TypeRef::Json)),
+                        ty => Ok(Some(ty)),
+                    },
+                    None => Ok(Some(TypeRef::Json)),
+                };
+            }
+        }
+        Ok(None)
+    }
+
     fn responses(
         &self,
         at: &At<'a>,
@@ -662,22 +697,6 @@ fn lower_scheme(scheme: &At<'_>) -> Option<SecurityScheme> {
 /// The media type to use from a `content` map, by preference: JSON, form,
 /// multipart, text, then anything else as raw bytes. Returns the media kind,
 /// the exact content type and its node; `None` when there is no content.
-/// Whether a 2xx answer of the operation at `at` is a `text/event-stream`.
-fn answers_event_stream(root: &Value, at: &At<'_>) -> bool {
-    at.entries("responses")
-        .into_iter()
-        .filter(|(status, _)| status.starts_with('2'))
-        .filter_map(|(_, response)| resolve(root, response).ok())
-        .any(|response| {
-            response.entries("content").iter().any(|(media, _)| {
-                media
-                    .trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("text/event-stream")
-            })
-        })
-}
-
 fn pick_media<'a>(at: &At<'a>) -> Option<(Media, String, At<'a>)> {
     let content = at.entries("content");
     let classify = |media: &str| {

@@ -66,6 +66,14 @@ impl MediaClient {
             id,
         }
     }
+    /// Server-sent events whose data the spec types.
+    ///
+    /// `GET /ticks`
+    pub fn ticks(&self) -> TicksCall<'_> {
+        TicksCall {
+            call: codegen::Call::new(&self.service),
+        }
+    }
     /// `GET /feed`
     pub fn feed(&self) -> FeedCall<'_> {
         FeedCall {
@@ -185,6 +193,39 @@ impl<'a> DownloadExportCall<'a> {
     }
 }
 codegen::call_builder!(DownloadExportCall, codegen::Bytes, codegen::decode_bytes);
+/// A call of [`MediaClient::ticks`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct TicksCall<'a> {
+    call: codegen::Call<'a>,
+}
+impl<'a> TicksCall<'a> {
+    fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
+        static OPERATION: codegen::Operation = codegen::Operation::new(
+            "ticks",
+            codegen::Method::Get,
+            "/ticks",
+        );
+        let request = codegen::Request::new(&OPERATION);
+        (self.call, request)
+    }
+    /// Sends the call and reads its `text/event-stream` answer as
+    /// events whose `data` decode as the spec's event type; an
+    /// idempotent operation's stream reconnects with
+    /// `Last-Event-ID` when the connection breaks.
+    pub async fn events(
+        self,
+    ) -> Result<codegen::EventStream<Tick>, codegen::MicroserviceError> {
+        let (call, request) = self.into_parts();
+        call.events(request).await
+    }
+    /// Sends the call and returns once the answer's head is in: its
+    /// body is read chunk by chunk as it arrives, in bounded memory.
+    pub fn send_streaming(self) -> codegen::StreamFuture<'a> {
+        let (call, request) = self.into_parts();
+        call.send_streaming(request)
+    }
+}
+codegen::call_builder!(TicksCall, codegen::Bytes, codegen::decode_bytes);
 /// A call of [`MediaClient::feed`]: `.await` it, after its settings if any (`timeout`, `header`, ...), or `.send_with_response()` for the status and headers too.
 #[must_use = "a call does nothing until it is awaited"]
 pub struct FeedCall<'a> {
@@ -201,12 +242,12 @@ impl<'a> FeedCall<'a> {
         (self.call, request)
     }
     /// Sends the call and reads its `text/event-stream` answer as
-    /// events whose `data` decode as JSON `T`; an idempotent
-    /// operation's stream reconnects with `Last-Event-ID` when the
-    /// connection breaks.
-    pub async fn events<T: codegen::DeserializeOwned>(
+    /// events whose `data` decode as the spec's event type; an
+    /// idempotent operation's stream reconnects with
+    /// `Last-Event-ID` when the connection breaks.
+    pub async fn events(
         self,
-    ) -> Result<codegen::EventStream<T>, codegen::MicroserviceError> {
+    ) -> Result<codegen::EventStream<codegen::Json>, codegen::MicroserviceError> {
         let (call, request) = self.into_parts();
         call.events(request).await
     }
@@ -300,6 +341,13 @@ pub struct CreateChargeResponse {
     /// `id`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+}
+/// The events of `ticks`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "codegen::serde")]
+pub struct Tick {
+    /// `n`
+    pub n: i64,
 }
 /// The body of `update_article`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
