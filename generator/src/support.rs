@@ -233,7 +233,7 @@ pub const SURFACE: &[Construct] = &[
         "`multipart/form-data`",
         Supported,
         "features/multipart_body.yaml",
-        "a `Multipart` builder",
+        "a `Multipart` builder; a file part whole or read from a stream (`file_stream`, sent as it is read)",
     ),
     row(
         "answers in bytes: `application/octet-stream`, `format: binary`, other media the client does not decode",

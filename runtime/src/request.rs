@@ -388,14 +388,23 @@ impl Request {
         self.serialized("application/x-www-form-urlencoded", body, BodyKind::Form)
     }
 
-    /// Sets a `multipart/form-data` body.
+    /// Sets a `multipart/form-data` body; a form with a streamed part is
+    /// sent as it is read, and such a call is never retried.
     pub fn multipart(mut self, form: crate::multipart::Multipart) -> Self {
-        let (content_type, bytes) = form.encode();
-        self.body = Some(Body {
-            content_type: content_type.into(),
-            bytes,
-            kind: BodyKind::Raw,
-            stream: crate::transport::RequestBody::empty(),
+        let (content_type, encoded) = form.encode();
+        self.body = Some(match encoded {
+            crate::multipart::Encoded::Whole(bytes) => Body {
+                content_type: content_type.into(),
+                bytes,
+                kind: BodyKind::Raw,
+                stream: crate::transport::RequestBody::empty(),
+            },
+            crate::multipart::Encoded::Stream(form) => Body {
+                content_type: content_type.into(),
+                bytes: Bytes::new(),
+                kind: BodyKind::Stream,
+                stream: crate::transport::RequestBody::from_stream(form),
+            },
         });
         self
     }
