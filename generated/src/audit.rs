@@ -183,6 +183,7 @@ fn decode_400_401_503_error(
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "type")]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Actor {
     /// `type: user`
     #[serde(rename = "user")]

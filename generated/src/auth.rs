@@ -177,6 +177,7 @@ fn decode_401_403_error_detail_422_http_validation_error(
 /// Role granted to a user.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum Role {
     /// `employee`
     #[serde(rename = "employee")]

@@ -205,6 +205,7 @@ fn decode_401_403_404_422_503_problem(
 /// ISO 4217 currency code.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum Currency {
     /// `EUR`
     #[serde(rename = "EUR")]

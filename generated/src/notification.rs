@@ -141,6 +141,7 @@ fn decode_401_429_503_error_detail_422_http_validation_error(
 /// Delivery channel.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum Channel {
     /// `email`
     #[serde(rename = "email")]
@@ -174,6 +175,7 @@ impl std::fmt::Display for Channel {
 /// Delivery state of a notification.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum DeliveryStatus {
     /// `queued`
     #[serde(rename = "queued")]

@@ -35,6 +35,7 @@ pub struct HttpValidationError {
 /// Direction of an account transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum TransactionKind {
     /// `debit`
     #[serde(rename = "debit")]
@@ -77,6 +78,7 @@ pub struct ValidationError {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum ValidationErrorLocItem {
     /// A value of type `String`.
     String(String),

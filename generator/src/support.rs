@@ -95,7 +95,7 @@ pub const SURFACE: &[Construct] = &[
         "string enums",
         Supported,
         "features/enums.yaml",
-        "enum with an `Unknown(String)` fallback, `Display`",
+        "`#[non_exhaustive]` enum with an `Unknown(String)` fallback, `Display`: a new value is not a breaking change",
     ),
     row(
         "integer and number formats",

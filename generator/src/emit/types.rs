@@ -354,6 +354,7 @@ fn emit_enum(
     quote! {
         #docs
         #derives
+        #[non_exhaustive]
         pub enum #name {
             #(
                 #[doc = #variant_docs]
@@ -431,6 +432,7 @@ fn emit_tagged(
         #derives
         #[serde(tag = #tag)]
         #[allow(clippy::large_enum_variant)]
+        #[non_exhaustive]
         pub enum #name {
             #(#arms)*
             /// A variant this client does not know yet.
@@ -483,6 +485,7 @@ fn emit_untagged(
         #derives
         #[serde(untagged)]
         #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+        #[non_exhaustive]
         pub enum #name {
             #(#arms)*
         }

@@ -162,6 +162,7 @@ pub struct Person {
 /// The `Role` schema.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum Role {
     /// `engineer`
     #[serde(rename = "engineer")]

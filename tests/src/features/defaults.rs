@@ -199,6 +199,7 @@ pub struct JobCreateShape {
 /// A field of [`JobCreate`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum Priority {
     /// `low`
     #[serde(rename = "low")]

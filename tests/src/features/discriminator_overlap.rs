@@ -142,6 +142,7 @@ pub struct ComparisonFilter {
 /// A field of [`ComparisonFilter`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum ComparisonFilterType {
     /// `eq`
     #[serde(rename = "eq")]
@@ -182,6 +183,7 @@ pub struct CompoundFilter {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum CompoundFilterFiltersItem {
     /// A value of type `ComparisonFilter`.
     ComparisonFilter(ComparisonFilter),
@@ -191,6 +193,7 @@ pub enum CompoundFilterFiltersItem {
 /// A field of [`CompoundFilter`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum CompoundFilterType {
     /// `and`
     #[serde(rename = "and")]
@@ -222,6 +225,7 @@ impl std::fmt::Display for CompoundFilterType {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum Pet {
     /// A value of type `Cat`.
     Cat(Cat),
@@ -242,6 +246,7 @@ pub struct PetVariant1 {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum PostActionBody {
     /// A value of type `PostActionBodyVariant0`.
     PostActionBodyVariant0(PostActionBodyVariant0),
@@ -259,6 +264,7 @@ pub struct PostActionBodyVariant0 {
 /// A field of [`PostActionBodyVariant0`] and [`PostActionBodyVariant1`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum PostActionBodyVariant0Type {
     /// `reboot`
     #[serde(rename = "reboot")]

@@ -106,6 +106,7 @@ codegen::call_builder!(CreateTaskCall, Task, codegen::decode_json);
 /// A parameter of `list_tasks`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum ListTasksOrder {
     /// `asc`
     #[serde(rename = "asc")]
@@ -158,6 +159,7 @@ impl NewTask {
 /// A field of [`NewTask`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum NewTaskChannel {
     /// `email`
     #[serde(rename = "email")]
@@ -199,6 +201,7 @@ pub struct Task {
 /// A field of [`Task`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum TaskPriority {
     /// `low`
     #[serde(rename = "low")]
@@ -232,6 +235,7 @@ impl std::fmt::Display for TaskPriority {
 /// Values that need renaming, one colliding with the catch-all.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum TaskStatus {
     /// `in-progress`
     #[serde(rename = "in-progress")]

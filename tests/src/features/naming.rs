@@ -223,6 +223,7 @@ pub struct ItemInput {
 /// A field of [`Item`] and [`ItemInput`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum LeaveType {
     /// `annual`
     #[serde(rename = "annual")]

@@ -130,6 +130,7 @@ pub struct ValidationError {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum ValidationErrorLocItem {
     /// A value of type `String`.
     String(String),

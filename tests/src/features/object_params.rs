@@ -110,6 +110,7 @@ codegen::call_builder!(GetPointCall, (), codegen::decode_nothing);
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum GetPointCategory {
     /// A value of type `i64`.
     Integer(i64),
@@ -121,6 +122,7 @@ pub enum GetPointCategory {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum GetPointTag {
     /// A value of type `String`.
     String(String),

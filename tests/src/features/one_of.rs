@@ -175,6 +175,7 @@ impl Card {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum Contact {
     /// A value of type `EmailContact`.
     EmailContact(EmailContact),
@@ -193,6 +194,7 @@ pub struct EmailContact {
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "type")]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Event {
     /// `type: PaymentSucceeded`
     #[serde(rename = "PaymentSucceeded")]
@@ -242,6 +244,7 @@ impl Serialize for PaymentFailed {
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "kind")]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum PaymentMethod {
     /// `kind: card`
     #[serde(rename = "card")]
@@ -298,6 +301,7 @@ pub struct PhoneContact {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum SettingValue {
     /// A value of type `String`.
     String(String),

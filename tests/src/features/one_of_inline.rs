@@ -88,6 +88,7 @@ codegen::call_builder!(GetShapeCall, Shape, codegen::decode_json);
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum GetShapeShapeId {
     /// A value of type `i64`.
     Integer(i64),
@@ -105,6 +106,7 @@ impl std::fmt::Display for GetShapeShapeId {
 /// A parameter of `get_shape`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum GetShapeUnit {
     /// `cm`
     #[serde(rename = "cm")]
@@ -136,6 +138,7 @@ impl std::fmt::Display for GetShapeUnit {
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "type")]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Shape {
     /// `type: circle`
     #[serde(rename = "circle")]

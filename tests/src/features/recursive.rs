@@ -132,6 +132,7 @@ pub struct B {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum Expr {
     /// A value of type `f64`.
     Number(f64),

@@ -150,6 +150,7 @@ impl Serialize for Dog {
 #[serde(crate = "codegen::serde")]
 #[serde(tag = "petType")]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Pet {
     /// `petType: cat`
     #[serde(rename = "cat")]

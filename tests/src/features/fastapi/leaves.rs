@@ -295,6 +295,7 @@ pub struct HttpValidationError {
 /// A parameter of `list_leave_wallets` and `get_leave_balance`; a field of [`Balance`], [`Debit`] and [`DebitRequest`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum LeaveType {
     /// `annual`
     #[serde(rename = "annual")]
@@ -347,6 +348,7 @@ pub struct ValidationError {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum ValidationErrorLocItem {
     /// A value of type `String`.
     String(String),

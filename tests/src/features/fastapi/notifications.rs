@@ -179,6 +179,7 @@ fn decode_422_http_validation_error(
 /// A parameter of `list_notifications`; a field of [`Notification`] and [`NotificationCreate`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "codegen::serde")]
+#[non_exhaustive]
 pub enum Channel {
     /// `email`
     #[serde(rename = "email")]
@@ -293,6 +294,7 @@ pub struct ValidationError {
 #[serde(crate = "codegen::serde")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+#[non_exhaustive]
 pub enum ValidationErrorLocItem {
     /// A value of type `String`.
     String(String),
