@@ -18,12 +18,13 @@ pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (report, versions) = match (&args.against, &args.old, &args.new) {
         (Some(revision), _, _) => {
-            let snapshot = Snapshot::of(revision, &args.specs)?;
+            let repo = Repo::here()?;
+            let snapshot = Snapshot::of(&repo, revision, &args.specs)?;
             let old = services(&snapshot.specs, &args.overlay)?;
             let new = services(&args.specs, &args.overlay)?;
             let versions = (
-                version_at(Some(revision), &args.manifest).ok(),
-                version_at(None, &args.manifest).ok(),
+                version_at(&repo, Some(revision), &args.manifest).ok(),
+                version_at(&repo, None, &args.manifest).ok(),
             );
             (diff::compare(&old, &new), Some(versions))
         }
@@ -101,26 +102,61 @@ struct Snapshot {
     specs: PathBuf,
 }
 
+/// The git work tree the command runs in.
+struct Repo {
+    /// Its top folder.
+    toplevel: PathBuf,
+    /// The current folder, relative to the top.
+    prefix: PathBuf,
+}
+
+impl Repo {
+    fn here() -> anyhow::Result<Self> {
+        Ok(Self {
+            toplevel: PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim()),
+            prefix: PathBuf::from(git(&["rev-parse", "--show-prefix"])?.trim()),
+        })
+    }
+
+    /// A path given from the current folder, from the top (`..` resolved
+    /// through the file system when the path exists).
+    fn inside(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path)
+            .ok()
+            .and_then(|full| {
+                let top = std::fs::canonicalize(&self.toplevel).ok()?;
+                full.strip_prefix(top).ok().map(Path::to_path_buf)
+            })
+            .unwrap_or_else(|| self.prefix.join(path))
+    }
+
+    /// The text of the file at `path` (from the top) at `revision`, or in
+    /// the work tree when `None`.
+    fn read(&self, revision: Option<&str>, path: &Path) -> anyhow::Result<String> {
+        match revision {
+            Some(revision) => git(&["show", &format!("{revision}:{}", path.display())]),
+            None => {
+                let file = self.toplevel.join(path);
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))
+            }
+        }
+    }
+}
+
 impl Snapshot {
-    fn of(revision: &str, specs: &Path) -> anyhow::Result<Self> {
-        let prefix = git(&["rev-parse", "--show-prefix"])?;
-        let inside = Path::new(prefix.trim()).join(specs);
+    fn of(repo: &Repo, revision: &str, specs: &Path) -> anyhow::Result<Self> {
+        let inside = repo.inside(specs);
         let root = std::env::temp_dir().join(format!("clientgen-diff-{}", std::process::id()));
         std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
         let snapshot = Self {
             specs: root.join(&inside),
             root,
         };
-        let toplevel = git(&["rev-parse", "--show-toplevel"])?;
         let archive = Command::new("git")
-            .args([
-                "-C",
-                toplevel.trim(),
-                "archive",
-                "--format=tar",
-                revision,
-                "--",
-            ])
+            .arg("-C")
+            .arg(&repo.toplevel)
+            .args(["archive", "--format=tar", revision, "--"])
             .arg(&inside)
             .stdout(Stdio::piped())
             .spawn()
@@ -166,24 +202,15 @@ fn git(args: &[&str]) -> anyhow::Result<String> {
 /// The `version` of the crate manifest at `revision` (the working tree when
 /// `None`); a version the workspace sets is read from the workspace's
 /// manifest.
-fn version_at(revision: Option<&str>, manifest: &Path) -> anyhow::Result<String> {
-    let text = manifest_text(revision, manifest)?;
-    if let Some(version) = version_in(&text) {
-        return Ok(version);
-    }
-    if text.contains("version.workspace = true") {
-        let toplevel = git(&["rev-parse", "--show-toplevel"])?;
-        let root = Path::new(toplevel.trim()).join("Cargo.toml");
-        let relative = match root.strip_prefix(std::env::current_dir()?) {
-            Ok(relative) => relative.to_path_buf(),
-            Err(_) => root.clone(),
-        };
-        let text = manifest_text(revision, &relative)?;
-        if let Some(version) = version_in(&text) {
-            return Ok(version);
+fn version_at(repo: &Repo, revision: Option<&str>, manifest: &Path) -> anyhow::Result<String> {
+    let text = repo.read(revision, &repo.inside(manifest))?;
+    let version = match version_in(&text) {
+        None if text.contains("version.workspace = true") => {
+            version_in(&repo.read(revision, Path::new("Cargo.toml"))?)
         }
-    }
-    bail!("no version in {}", manifest.display())
+        found => found,
+    };
+    version.with_context(|| format!("no version in {}", manifest.display()))
 }
 
 /// The first `version = "..."` line of a manifest.
@@ -194,18 +221,5 @@ fn version_in(text: &str) -> Option<String> {
             .trim_start()
             .strip_prefix('=')?;
         Some(value.trim().trim_matches('"').to_owned())
-    })
-}
-
-/// A manifest's text at `revision` (the working tree when `None`).
-fn manifest_text(revision: Option<&str>, manifest: &Path) -> anyhow::Result<String> {
-    Ok(match revision {
-        Some(revision) => {
-            let prefix = git(&["rev-parse", "--show-prefix"])?;
-            let inside = Path::new(prefix.trim()).join(manifest);
-            git(&["show", &format!("{revision}:{}", inside.display())])?
-        }
-        None => std::fs::read_to_string(manifest)
-            .with_context(|| format!("reading {}", manifest.display()))?,
     })
 }

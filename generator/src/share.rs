@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::emit::named_in as named;
-use crate::ir::{Service, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Service, TypeDef, TypeKind};
 
 /// The module the shared models are emitted in.
 pub const SHARED_MODULE: &str = "shared_types";
@@ -45,8 +45,10 @@ pub fn share(services: &mut [Service]) -> Option<Service> {
             }
             references_of.insert(
                 def.name.clone(),
-                references(&def.kind)
+                def.kind
+                    .held_types()
                     .into_iter()
+                    .filter_map(named)
                     .map(str::to_owned)
                     .collect(),
             );
@@ -137,16 +139,4 @@ fn listed(names: &[String]) -> String {
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
-}
-
-/// The named types a model refers to.
-fn references(kind: &TypeKind) -> Vec<&str> {
-    let types: Vec<&TypeRef> = match kind {
-        TypeKind::Struct { fields } => fields.iter().map(|field| &field.ty).collect(),
-        TypeKind::Tagged { variants, .. } => variants.iter().map(|variant| &variant.ty).collect(),
-        TypeKind::Untagged { variants } => variants.iter().map(|variant| &variant.ty).collect(),
-        TypeKind::Alias(target) => vec![target],
-        TypeKind::Enum { .. } => Vec::new(),
-    };
-    types.into_iter().filter_map(named).collect()
 }

@@ -11,8 +11,10 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::{body_type, ident, param_type, type_tokens};
-use crate::ir::{Field, Media, Operation, Service, Success, TypeKind, TypeRef};
+use crate::emit::{
+    body_type, field_type, ident, is_const, is_idempotency_key, param_type, type_tokens,
+};
+use crate::ir::{Field, Media, Operation, Service, Success, TypeKind};
 
 /// A module's source using `item` (`service x`, `operation get_user`,
 /// `model User`) of `service` as callers do; `None` for an item the
@@ -27,7 +29,7 @@ pub fn consumer(service: &Service, item: &str) -> Option<String> {
             .operations
             .iter()
             .find(|op| op.method_name.trim_start_matches("r#") == method)?;
-        use_operation(operation, &client)
+        use_operation(operation)
     } else {
         let name = item.strip_prefix("model ")?;
         let def = service.types.iter().find(|def| def.name == name)?;
@@ -58,9 +60,8 @@ fn owned(tokens: TokenStream) -> TokenStream {
 
 /// Calls the method with its arguments, sets every optional value, and
 /// awaits the answer as its type.
-fn use_operation(operation: &Operation, _client: &proc_macro2::Ident) -> TokenStream {
+fn use_operation(operation: &Operation) -> TokenStream {
     let method = ident(&operation.method_name);
-    let is_key = |wire: &str| operation.idempotency_header.as_deref() == Some(wire);
     let args = operation
         .params
         .iter()
@@ -82,7 +83,7 @@ fn use_operation(operation: &Operation, _client: &proc_macro2::Ident) -> TokenSt
     let setters = operation
         .params
         .iter()
-        .filter(|param| !param.required && !is_key(&param.wire))
+        .filter(|param| !param.required && !is_idempotency_key(param, operation))
         .map(|param| {
             let setter = crate::emit::setter_name(&param.name);
             let ty = owned(param_type(param, operation));
@@ -134,72 +135,43 @@ fn use_model(
     match kind {
         TypeKind::Struct { fields } => {
             let typed = |field: &Field| {
-                let ty = match crate::emit::defaulted(field, &lookup) {
-                    Some(_) => type_tokens(&field.ty),
-                    None if field.required => type_tokens(&field.ty),
-                    None => match &field.ty {
-                        TypeRef::Nullable(inner) => {
-                            let inner = type_tokens(inner);
-                            quote!(codegen::Nullable<#inner>)
-                        }
-                        other => {
-                            let inner = type_tokens(other);
-                            quote!(Option<#inner>)
-                        }
-                    },
-                };
-                (ident(&field.name), ty)
+                let defaulted = crate::emit::defaulted(field, &lookup).is_some();
+                (ident(&field.name), field_type(field, defaulted))
             };
             let reads = fields.iter().map(|field| {
                 let (name, ty) = typed(field);
                 quote!(let _: #ty = any::<#model>().#name;)
             });
-            // The constructor fills a required `const` itself.
-            let is_const = |field: &Field| match &field.ty {
-                TypeRef::Named(name) => {
-                    matches!(lookup(name), Some(TypeKind::Enum { closed: true, .. }))
-                }
-                _ => false,
-            };
-            let required: Vec<&Field> = fields
-                .iter()
-                .filter(|field| field.required && !is_const(field))
-                .collect();
-            let any_required = fields.iter().any(|field| field.required);
-            let building = if !requests.contains(name) {
+            let sets = fields.iter().map(|field| {
+                let (name, ty) = typed(field);
+                quote!(#name: any::<#ty>(),)
+            });
+            // What the literal's other fields come from, as callers build it.
+            let rest = if !requests.contains(name) {
                 // Read, not built, by callers: only `..` literals (tests).
-                let sets = fields.iter().map(|field| {
-                    let (name, ty) = typed(field);
-                    quote!(#name: any::<#ty>(),)
-                });
-                quote!(let _ = #model { #(#sets)* ..any::<#model>() };)
-            } else if !any_required {
-                let sets = fields.iter().map(|field| {
-                    let (name, ty) = typed(field);
-                    quote!(#name: any::<#ty>(),)
-                });
-                quote!(let _ = #model { #(#sets)* ..Default::default() };)
-            } else if required.len() < fields.len() {
-                let args = required.iter().map(|field| {
-                    let (_, ty) = typed(field);
-                    quote!(any::<#ty>())
-                });
-                let sets = fields.iter().map(|field| {
-                    let (name, ty) = typed(field);
-                    quote!(#name: any::<#ty>(),)
-                });
-                quote!(let _ = #model { #(#sets)* ..#model::new(#(#args),*) };)
+                quote!(..any::<#model>())
+            } else if !fields.iter().any(|field| field.required) {
+                quote!(..Default::default())
             } else {
-                // Every field required: callers write the whole literal.
-                let sets = fields.iter().map(|field| {
-                    let (name, ty) = typed(field);
-                    quote!(#name: any::<#ty>(),)
-                });
-                quote!(let _ = #model { #(#sets)* };)
+                // The constructor fills a required `const` itself.
+                let required: Vec<&Field> = fields
+                    .iter()
+                    .filter(|field| field.required && !is_const(field, &lookup))
+                    .collect();
+                if required.len() < fields.len() {
+                    let args = required.iter().map(|field| {
+                        let (_, ty) = typed(field);
+                        quote!(any::<#ty>())
+                    });
+                    quote!(..#model::new(#(#args),*))
+                } else {
+                    // Every field required: callers write the whole literal.
+                    TokenStream::new()
+                }
             };
             quote! {
                 #(#reads)*
-                #building
+                let _ = #model { #(#sets)* #rest };
             }
         }
         TypeKind::Enum { variants, .. } => {

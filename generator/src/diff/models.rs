@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Changes, Class, rust_type};
-use crate::emit::defaulted;
+use super::{Changes, Class, rust_type, spelled};
+use crate::emit::{self, defaulted};
 use crate::ir::{Field, Service, TypeDef, TypeKind, TypeRef};
 
 /// Compares the models of two versions of a service.
@@ -19,7 +19,7 @@ pub(super) fn compare(old: &Service, new: &Service, found: &mut Changes<'_>) {
         .iter()
         .map(|def| (def.name.as_str(), def))
         .collect();
-    let requests = crate::emit::request_models(old);
+    let requests = emit::request_models(old);
     for (name, old_def) in &old_types {
         let item = format!("model {name}");
         match new_types.get(name) {
@@ -174,16 +174,9 @@ fn compare_variants(
     }
 }
 
-/// A field's type as callers see it: `Option<T>` or `Nullable<T>` when
-/// optional, the value when required or defaulted.
+/// A field's type as callers see it.
 fn field_type<'a>(field: &Field, lookup: &dyn Fn(&str) -> Option<&'a TypeKind>) -> String {
-    if field.required || defaulted(field, lookup).is_some() {
-        rust_type(&field.ty)
-    } else if let TypeRef::Nullable(inner) = &field.ty {
-        format!("codegen::Nullable<{}>", rust_type(inner))
-    } else {
-        format!("Option<{}>", rust_type(&field.ty))
-    }
+    spelled(&emit::field_type(field, defaulted(field, lookup).is_some()))
 }
 
 fn compare_fields(

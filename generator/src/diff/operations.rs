@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Changes, Class, rust_type, spelled};
-use crate::emit::{self, param_type};
+use crate::emit::{self, is_idempotency_key, param_type};
 use crate::ir::{Body, Operation, Service, Success};
 
 /// Compares the operations of two versions of a service.
@@ -80,11 +80,10 @@ fn arguments(operation: &Operation) -> Vec<(String, String)> {
 
 /// The builder's setters of optional values, by name, with their types.
 fn setters(operation: &Operation) -> BTreeMap<String, String> {
-    let is_key = |wire: &str| operation.idempotency_header.as_deref() == Some(wire);
     operation
         .params
         .iter()
-        .filter(|param| !param.required && !is_key(&param.wire))
+        .filter(|param| !param.required && !is_idempotency_key(param, operation))
         .map(|param| (param.name.clone(), spelled(&param_type(param, operation))))
         .chain(
             operation

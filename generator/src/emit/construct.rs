@@ -75,6 +75,33 @@ pub(crate) fn defaulted<'a>(
     }
 }
 
+/// A field's type as its struct declares it: the value when it is
+/// required or `defaulted`, else `codegen::Nullable<T>` (optional and
+/// nullable) or `Option<T>`.
+pub(crate) fn field_type(field: &Field, defaulted: bool) -> TokenStream {
+    if field.required || defaulted {
+        return type_tokens(&field.ty);
+    }
+    match &field.ty {
+        TypeRef::Nullable(inner) => {
+            let inner = type_tokens(inner);
+            quote!(codegen::Nullable<#inner>)
+        }
+        other => {
+            let inner = type_tokens(other.non_null());
+            quote!(Option<#inner>)
+        }
+    }
+}
+
+/// Whether `field` is a `const` (an enum of one value, which `new` fills).
+pub(crate) fn is_const<'a>(field: &Field, lookup: &dyn Fn(&str) -> Option<&'a TypeKind>) -> bool {
+    match &field.ty {
+        TypeRef::Named(name) => matches!(lookup(name), Some(TypeKind::Enum { closed: true, .. })),
+        _ => false,
+    }
+}
+
 /// The name of the function serde calls for `field`'s default in `owner`.
 fn default_fn(owner: &str, field: &Field) -> proc_macro2::Ident {
     format_ident!(
@@ -121,10 +148,7 @@ pub(super) fn constructors<'a>(
             }
         })
     });
-    let is_const = |field: &Field| match &field.ty {
-        TypeRef::Named(name) => matches!(lookup(name), Some(TypeKind::Enum { closed: true, .. })),
-        _ => false,
-    };
+    let is_const = |field: &Field| is_const(field, lookup);
     let values: Vec<TokenStream> = fields
         .iter()
         .zip(&defaults)

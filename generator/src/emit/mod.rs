@@ -31,8 +31,8 @@ use crate::ir::{Service, TypeKind, TypeRef};
 pub use root::emit_root;
 
 pub(crate) use builder::setter_name;
-pub(crate) use construct::defaulted;
-pub(crate) use request::{body_type, param_type};
+pub(crate) use construct::{defaulted, field_type, is_const};
+pub(crate) use request::{body_type, is_idempotency_key, param_type};
 pub(crate) use uses::{named_in, request_models};
 
 /// The `@generated` header of a file made from `source`.

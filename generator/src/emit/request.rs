@@ -128,7 +128,7 @@ fn is_scalar_named(param: &Param) -> bool {
     param.scalar_like
 }
 
-pub(super) fn is_idempotency_key(param: &Param, operation: &Operation) -> bool {
+pub(crate) fn is_idempotency_key(param: &Param, operation: &Operation) -> bool {
     param.location == ParamLocation::Header
         && operation.idempotency_header.as_deref() == Some(param.wire.as_str())
 }

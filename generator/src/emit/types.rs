@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::construct::{constructors, default_attr, defaulted, derives_default};
+use super::construct::{constructors, default_attr, defaulted, derives_default, field_type};
 use super::{doc_attr, ident, type_tokens};
 use crate::ir::{EnumVariant, Field, TaggedVariant, TypeDef, TypeKind, TypeRef, UntaggedVariant};
 
@@ -258,24 +258,17 @@ fn emit_field(field: &Field, default: Option<TokenStream>) -> TokenStream {
     let link = field.link.then(|| {
         quote!(#[doc = ""] #[doc = " A frontend link: a path such as `/approvals/42` is made absolute against `FRONTEND_URL` before the request is sent."])
     });
-    let (ty, skip) = if field.required {
-        (type_tokens(&field.ty), None)
+    let ty = field_type(field, default.is_some());
+    let skip = if field.required {
+        None
     } else if default.is_some() {
-        (type_tokens(&field.ty), default)
-    } else if let TypeRef::Nullable(inner) = &field.ty {
+        default
+    } else if matches!(field.ty, TypeRef::Nullable(_)) {
         // Optional and nullable: absent, `null` and a value are three
         // different requests (PATCH semantics).
-        let inner = type_tokens(inner);
-        (
-            quote!(codegen::Nullable<#inner>),
-            Some(quote!(#[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")])),
-        )
+        Some(quote!(#[serde(default, skip_serializing_if = "codegen::Nullable::is_absent")]))
     } else {
-        let inner = type_tokens(field.ty.non_null());
-        (
-            quote!(Option<#inner>),
-            Some(quote!(#[serde(default, skip_serializing_if = "Option::is_none")])),
-        )
+        Some(quote!(#[serde(default, skip_serializing_if = "Option::is_none")]))
     };
     quote! {
         #docs

@@ -108,17 +108,10 @@ pub(crate) fn request_models(service: &Service) -> BTreeSet<&str> {
         if !found.insert(name) {
             continue;
         }
-        let held: Vec<&TypeRef> = match kinds.get(name) {
-            Some(TypeKind::Struct { fields }) => fields.iter().map(|field| &field.ty).collect(),
-            Some(TypeKind::Tagged { variants, .. }) => {
-                variants.iter().map(|variant| &variant.ty).collect()
-            }
-            Some(TypeKind::Untagged { variants }) => {
-                variants.iter().map(|variant| &variant.ty).collect()
-            }
-            Some(TypeKind::Alias(target)) => vec![target],
-            Some(TypeKind::Enum { .. }) | None => Vec::new(),
-        };
+        let held = kinds
+            .get(name)
+            .map(|kind| kind.held_types())
+            .unwrap_or_default();
         pending.extend(held.into_iter().filter_map(named_in));
     }
     found

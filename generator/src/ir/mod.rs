@@ -127,6 +127,22 @@ impl TypeRef {
     }
 }
 
+impl TypeKind {
+    /// The types a value of this kind holds: fields, union members, an
+    /// alias's target.
+    pub fn held_types(&self) -> Vec<&TypeRef> {
+        match self {
+            TypeKind::Struct { fields } => fields.iter().map(|field| &field.ty).collect(),
+            TypeKind::Tagged { variants, .. } => {
+                variants.iter().map(|variant| &variant.ty).collect()
+            }
+            TypeKind::Untagged { variants } => variants.iter().map(|variant| &variant.ty).collect(),
+            TypeKind::Alias(target) => vec![target],
+            TypeKind::Enum { .. } => Vec::new(),
+        }
+    }
+}
+
 /// A named type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeDef {

@@ -161,20 +161,11 @@ fn box_cycles(defs: &mut BTreeMap<String, TypeDef>) {
 
 /// Named types a type holds by value.
 fn direct_targets(kind: &TypeKind) -> BTreeSet<String> {
-    let mut targets = BTreeSet::new();
-    let mut add = |ty: &TypeRef| {
-        if let Some(name) = by_value_name(ty) {
-            targets.insert(name.to_owned());
-        }
-    };
-    match kind {
-        TypeKind::Struct { fields } => fields.iter().for_each(|f| add(&f.ty)),
-        TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| add(&v.ty)),
-        TypeKind::Untagged { variants } => variants.iter().for_each(|v| add(&v.ty)),
-        TypeKind::Alias(ty) => add(ty),
-        TypeKind::Enum { .. } => {}
-    }
-    targets
+    kind.held_types()
+        .into_iter()
+        .filter_map(by_value_name)
+        .map(str::to_owned)
+        .collect()
 }
 
 fn by_value_name(ty: &TypeRef) -> Option<&str> {
