@@ -9,6 +9,9 @@
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 pub use crate::shared_types::Error;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the audit service (Audit Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct AuditClient {
@@ -87,6 +90,7 @@ impl<'a> WriteAuditEventCall<'a> {
                 codegen::Method::Post,
                 "/events",
             )
+            .in_service("audit")
             .security(codegen::Security {
                 requirements: &[
                     &[
@@ -140,6 +144,7 @@ impl<'a> ListAuditEventsCall<'a> {
                 codegen::Method::Get,
                 "/events",
             )
+            .in_service("audit")
             .security(codegen::Security {
                 requirements: &[
                     &[

@@ -11,6 +11,9 @@ use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 pub use crate::shared_types::{
     ErrorDetail, HttpValidationError, ValidationError, ValidationErrorLocItem,
 };
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the auth service (Auth Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct AuthClient {
@@ -85,6 +88,7 @@ impl<'a> GetCurrentUserCall<'a> {
                 codegen::Method::Get,
                 "/users/me",
             )
+            .in_service("auth")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
@@ -108,6 +112,7 @@ impl<'a> GetUserCall<'a> {
                 codegen::Method::Get,
                 "/users/{user_id}",
             )
+            .in_service("auth")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
@@ -132,6 +137,7 @@ impl<'a> ValidateTokenCall<'a> {
                 codegen::Method::Post,
                 "/tokens/validate",
             )
+            .in_service("auth")
             .idempotent()
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],

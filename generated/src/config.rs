@@ -9,6 +9,9 @@
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 pub use crate::shared_types::Error;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the config service (Config Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ConfigClient {
@@ -122,6 +125,7 @@ impl<'a> ListConfigValuesCall<'a> {
                 codegen::Method::Get,
                 "/namespaces/{namespace}/keys",
             )
+            .in_service("config")
             .security(codegen::Security {
                 requirements: &[
                     &[
@@ -162,6 +166,7 @@ impl<'a> GetConfigValueCall<'a> {
                 codegen::Method::Get,
                 "/namespaces/{namespace}/keys/{key}",
             )
+            .in_service("config")
             .security(codegen::Security {
                 requirements: &[
                     &[
@@ -194,6 +199,7 @@ impl<'a> GetServiceSettingsCall<'a> {
                 codegen::Method::Get,
                 "/services/{service}/settings",
             )
+            .in_service("config")
             .security(codegen::Security {
                 requirements: &[
                     &[

@@ -9,6 +9,9 @@
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 pub use crate::shared_types::TransactionKind;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the expensive_wallet service (Expense Wallet Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ExpensiveWalletClient {
@@ -113,6 +116,7 @@ impl<'a> GetExpenseBalanceCall<'a> {
                 codegen::Method::Get,
                 "/accounts/{employee_id}/balance",
             )
+            .in_service("expensive_wallet")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
@@ -139,6 +143,7 @@ impl<'a> DebitExpenseCall<'a> {
                 codegen::Method::Post,
                 "/accounts/{employee_id}/debits",
             )
+            .in_service("expensive_wallet")
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
@@ -169,6 +174,7 @@ impl<'a> CreditExpenseCall<'a> {
                 codegen::Method::Post,
                 "/accounts/{employee_id}/credits",
             )
+            .in_service("expensive_wallet")
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],

@@ -12,6 +12,9 @@ pub use crate::shared_types::{
     ErrorDetail, HttpValidationError, TransactionKind, ValidationError,
     ValidationErrorLocItem,
 };
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the leaves_wallet service (Leaves Wallet Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct LeavesWalletClient {
@@ -102,6 +105,7 @@ impl<'a> GetLeaveBalanceCall<'a> {
                 codegen::Method::Get,
                 "/wallets/{employee_id}/balance",
             )
+            .in_service("leaves_wallet")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
@@ -128,6 +132,7 @@ impl<'a> DebitLeaveCall<'a> {
                 codegen::Method::Post,
                 "/wallets/{employee_id}/debits",
             )
+            .in_service("leaves_wallet")
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
@@ -160,6 +165,7 @@ impl<'a> CreditLeaveCall<'a> {
                 codegen::Method::Post,
                 "/wallets/{employee_id}/credits",
             )
+            .in_service("leaves_wallet")
             .idempotency_header("Idempotency-Key")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],

@@ -31,6 +31,10 @@ pub mod config;
 /// The expensive_wallet service: client and models.
 #[rustfmt::skip]
 pub mod expensive_wallet;
+/// Typed fakes of every service, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+#[rustfmt::skip]
+pub mod fakes;
 /// The leaves_wallet service: client and models.
 #[rustfmt::skip]
 pub mod leaves_wallet;

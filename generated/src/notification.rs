@@ -11,6 +11,9 @@ use clientgen_runtime::codegen::{self, Deserialize, Serialize};
 pub use crate::shared_types::{
     ErrorDetail, HttpValidationError, ValidationError, ValidationErrorLocItem,
 };
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the notification service (Notification Service 1.0.0).
 #[derive(Clone, Debug)]
 pub struct NotificationClient {
@@ -79,6 +82,7 @@ impl<'a> SendNotificationCall<'a> {
                 codegen::Method::Post,
                 "/notifications",
             )
+            .in_service("notification")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
@@ -105,6 +109,7 @@ impl<'a> GetNotificationCall<'a> {
                 codegen::Method::Get,
                 "/notifications/{notification_id}",
             )
+            .in_service("notification")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,

@@ -556,6 +556,7 @@ fn assemble(
         "lib.rs".to_owned(),
         emit::emit_root(&services, shared.as_ref(), source)?,
     );
+    files.insert("fakes.rs".to_owned(), emit::emit_fakes(&services, source)?);
     Ok(Rendered {
         files,
         services,

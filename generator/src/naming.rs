@@ -150,7 +150,8 @@ fn fix_ident(name: String) -> String {
 
 /// Names the crate root or every Rust file already gives a meaning: a
 /// service module of such a name would shadow it (`std`, the runtime, the
-/// `session` field of `Clients`) or be a file the crate needs (`lib.rs`).
+/// `session` field of `Clients`) or be a file the crate needs (`lib.rs`,
+/// `fakes.rs`).
 const TAKEN_MODULES: &[&str] = &[
     "lib",
     "main",
@@ -159,6 +160,7 @@ const TAKEN_MODULES: &[&str] = &[
     "codegen",
     "clients",
     "session",
+    "fakes",
     "std",
     "core",
     "alloc",
@@ -280,6 +282,7 @@ mod tests {
             "self",
             "crate",
             "session",
+            "fakes",
             "std",
             "core",
             "clientgen_runtime",

@@ -112,7 +112,14 @@ fn generated_modules(
         };
         let module = stem(&name).replace('-', "_");
         declarations.push_str(&format!("#[rustfmt::skip]\npub mod {module};\n"));
-        for (path, content) in rendered.files.iter().filter(|(path, _)| *path != "lib.rs") {
+        // One spec's crate root and its fakes' root have no place among
+        // the fixtures: each fixture is a module.
+        let roots = ["lib.rs", "fakes.rs"];
+        for (path, content) in rendered
+            .files
+            .iter()
+            .filter(|(path, _)| !roots.contains(&path.as_str()))
+        {
             files.insert(format!("{folder}/{path}"), content.clone());
         }
     }
@@ -160,11 +167,13 @@ fn a_big_spec_is_split_into_several_files() {
     assert_eq!(
         names,
         [
+            "big_split/fake.rs",
             "big_split/mod.rs",
             "big_split/operations_01.rs",
             "big_split/operations_02.rs",
             "big_split/types_01.rs",
             "big_split/types_02.rs",
+            "fakes.rs",
             "lib.rs"
         ]
     );

@@ -23,12 +23,18 @@ pub use crate::builder::{
     decode_text,
 };
 pub use crate::call_builder;
-pub use crate::config::ConfigError;
+pub use crate::config::{ConfigError, RuntimeConfig, RuntimeConfigBuilder};
 pub use crate::error::{ErrorBody, MicroserviceError};
 pub use crate::request::{ErrorDecoder, Method, Operation, Request, Security};
 pub use crate::response::Response;
 pub use crate::session::{ServiceClient, Session};
 pub use crate::stream::StreamingResponse;
+pub use crate::transport::{FakeReply, FakeUpstream, RecordedCall};
+
+#[cfg(feature = "fakes")]
+pub use crate::fakes::{
+    Answer, FakeError, FakeOperation, FakeRequest, Mismatch, NoError, ServiceFake,
+};
 
 /// Decodes a JSON error body as `T`, for an operation's error decoder.
 /// A body that does not match gives `None`; the error keeps its excerpt.

@@ -68,6 +68,8 @@ mod data;
 mod encoding;
 pub mod error;
 pub mod events;
+#[cfg(feature = "fakes")]
+pub mod fakes;
 pub mod links;
 pub mod multipart;
 pub mod options;

@@ -43,6 +43,10 @@ pub struct Operation {
     pub error_decoder: Option<ErrorDecoder>,
     /// The URL template relative to the service's base URL.
     path: &'static str,
+    /// The service it belongs to (its name in the configuration), so that
+    /// fakes tell apart two services' operations of the same id; empty
+    /// when not given.
+    pub service: &'static str,
 }
 
 impl Operation {
@@ -57,6 +61,7 @@ impl Operation {
             link_fields: &[],
             error_decoder: None,
             path,
+            service: "",
         }
     }
 
@@ -87,6 +92,12 @@ impl Operation {
     /// Declares the body's frontend link fields (JSON pointers).
     pub const fn link_fields(mut self, fields: &'static [&'static str]) -> Self {
         self.link_fields = fields;
+        self
+    }
+
+    /// Names the service the operation belongs to.
+    pub const fn in_service(mut self, service: &'static str) -> Self {
+        self.service = service;
         self
     }
 

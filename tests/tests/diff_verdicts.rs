@@ -43,7 +43,8 @@ fn write_crate(root: &Path, runtime: &Path, krate: &ScratchCrate) {
         dir.join("Cargo.toml"),
         format!(
             "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\nclientgen-runtime = {{ path = \"{}\" }}\n",
+             [dependencies]\nclientgen-runtime = {{ path = \"{}\" }}\n\n\
+             [features]\nfakes = [\"clientgen-runtime/fakes\"]\n",
             krate.name,
             runtime.display()
         ),
@@ -56,7 +57,11 @@ fn write_crate(root: &Path, runtime: &Path, krate: &ScratchCrate) {
                 content.push_str(&format!("\nmod {module};\n"));
             }
         }
-        std::fs::write(dir.join("src").join(name), content).unwrap();
+        let path = dir.join("src").join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, content).unwrap();
     }
 }
 

@@ -15,7 +15,7 @@ use super::request::{
     body_type, borrows, is_idempotency_key, operation_static, param_type, request_statements,
 };
 use super::{doc_attr, ident, type_tokens};
-use crate::ir::{Media, Operation, Param, ParamLocation, Success, TypeKind, TypeRef};
+use crate::ir::{Media, Operation, Param, ParamLocation, Service, Success, TypeKind, TypeRef};
 
 /// Names a builder's fields (the first two) and methods (its settings,
 /// sending and paging methods) already use: a parameter with one of these names gets
@@ -53,13 +53,14 @@ struct Field<'a> {
     name: proc_macro2::Ident,
 }
 
-/// The method and builder of `operation`, a method of `client`.
+/// The method and builder of `operation`, a method of `service`'s client.
 pub(super) fn emit_operation(
     operation: &Operation,
-    client: &str,
+    service: &Service,
     decoders: &Decoders,
     kinds: &BTreeMap<&str, &TypeKind>,
 ) -> Emitted {
+    let client = service.client.as_str();
     let builder = ident(&operation.builder_name);
     let fields: Vec<Field<'_>> = operation
         .params
@@ -160,7 +161,7 @@ pub(super) fn emit_operation(
             }
         }
     });
-    let operation_static = operation_static(operation, decoders);
+    let operation_static = operation_static(operation, &service.service_name, decoders);
     let statements = request_statements(
         operation,
         |param| {
@@ -232,7 +233,7 @@ pub(crate) fn setter_name(param: &str) -> proc_macro2::Ident {
 /// own, unless the builder already uses it (any of [`TAKEN`] for a setter;
 /// only the other fields' names for a required parameter, which has no
 /// setter).
-fn field_name(param: &str, required: bool) -> proc_macro2::Ident {
+pub(super) fn field_name(param: &str, required: bool) -> proc_macro2::Ident {
     let bare = param.trim_start_matches("r#");
     let taken = if required { &TAKEN[..2] } else { TAKEN };
     if taken.contains(&bare) {

@@ -34,7 +34,7 @@ pub(super) fn emit_operations(
 ) -> Vec<Emitted> {
     service.operations[range]
         .iter()
-        .map(|operation| emit_operation(operation, &service.client, decoders, kinds))
+        .map(|operation| emit_operation(operation, service, decoders, kinds))
         .collect()
 }
 

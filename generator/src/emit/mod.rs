@@ -11,6 +11,7 @@ mod client;
 mod construct;
 mod decoders;
 mod docs;
+mod fake;
 mod paging;
 mod request;
 mod root;
@@ -28,7 +29,7 @@ use quote::quote;
 use crate::GenerateError;
 use crate::ir::{Service, TypeKind, TypeRef};
 
-pub use root::emit_root;
+pub use root::{emit_fakes, emit_root};
 
 pub(crate) use builder::setter_name;
 pub(crate) use construct::{defaulted, field_type, is_const};
@@ -116,6 +117,8 @@ enum Part {
     Operations { number: usize, range: Range<usize> },
     /// `<module>/types_NN.rs`: these models.
     Types { number: usize, range: Range<usize> },
+    /// `<module>/fake.rs`: the service's typed fake (the `fakes` feature).
+    Fake,
     /// `<module>/mod.rs`: the client, declaring the other files.
     Module {
         operation_files: usize,
@@ -127,7 +130,7 @@ enum Part {
 /// split when it is big.
 fn parts(operations: usize, types: usize) -> Vec<Part> {
     if types <= TYPES_PER_FILE && operations <= OPERATIONS_PER_FILE {
-        return vec![Part::Whole];
+        return vec![Part::Whole, Part::Fake];
     }
     let chunks = |count: usize, per_file: usize| {
         (0..count.div_ceil(per_file)).map(move |index| {
@@ -147,6 +150,7 @@ fn parts(operations: usize, types: usize) -> Vec<Part> {
         operation_files,
         type_files: parts.len() - operation_files,
     });
+    parts.push(Part::Fake);
     parts
 }
 
@@ -159,6 +163,7 @@ impl Part {
             Part::Operations { number, .. } => format!("{module}/{}.rs", operations_part(*number)),
             Part::Types { number, .. } => format!("{module}/{}.rs", types_part(*number)),
             Part::Module { .. } => format!("{module}/mod.rs"),
+            Part::Fake => format!("{module}/fake.rs"),
         }
     }
 
@@ -215,6 +220,7 @@ impl Part {
                 };
                 client_file(service, lookups, declarations, Vec::new(), Vec::new())
             }
+            Part::Fake => fake::fake_module(service),
         };
         format_file(&service.source, tokens)
     }
@@ -261,6 +267,9 @@ fn client_file(
     quote! {
         #head
 
+        /// The service in memory, typed, for tests (the `fakes` feature).
+        #[cfg(feature = "fakes")]
+        pub mod fake;
         #declarations
 
         #definition
@@ -408,6 +417,17 @@ pub(crate) fn doc_attr(docs: Option<&str>, fallback: impl FnOnce() -> String) ->
 
 /// The Rust type for a type reference.
 pub(crate) fn type_tokens(ty: &TypeRef) -> TokenStream {
+    type_tokens_under(ty, &TokenStream::new())
+}
+
+/// The Rust type for a type reference, from a module inside the service's
+/// (`super::Model`).
+pub(crate) fn parent_type_tokens(ty: &TypeRef) -> TokenStream {
+    type_tokens_under(ty, &quote!(super::))
+}
+
+/// The Rust type for a type reference, its named types under `prefix`.
+fn type_tokens_under(ty: &TypeRef, prefix: &TokenStream) -> TokenStream {
     match ty {
         TypeRef::String => quote!(String),
         TypeRef::Bool => quote!(bool),
@@ -425,22 +445,22 @@ pub(crate) fn type_tokens(ty: &TypeRef) -> TokenStream {
         TypeRef::Json => quote!(codegen::Json),
         TypeRef::Named(name) => {
             let name = ident(name);
-            quote!(#name)
+            quote!(#prefix #name)
         }
         TypeRef::Array(item) => {
-            let item = type_tokens(item);
+            let item = type_tokens_under(item, prefix);
             quote!(Vec<#item>)
         }
         TypeRef::Map(item) => {
-            let item = type_tokens(item);
+            let item = type_tokens_under(item, prefix);
             quote!(codegen::Map<#item>)
         }
         TypeRef::Nullable(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_tokens_under(inner, prefix);
             quote!(Option<#inner>)
         }
         TypeRef::Boxed(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_tokens_under(inner, prefix);
             quote!(Box<#inner>)
         }
     }
@@ -454,9 +474,9 @@ mod tests {
     fn a_service_is_split_only_past_the_limits_and_every_item_lands_in_one_file() {
         assert_eq!(
             parts(OPERATIONS_PER_FILE, TYPES_PER_FILE),
-            vec![Part::Whole]
+            vec![Part::Whole, Part::Fake]
         );
-        assert_eq!(parts(0, 0), vec![Part::Whole]);
+        assert_eq!(parts(0, 0), vec![Part::Whole, Part::Fake]);
         assert_eq!(
             parts(OPERATIONS_PER_FILE + 1, 0),
             vec![
@@ -472,6 +492,7 @@ mod tests {
                     operation_files: 2,
                     type_files: 0
                 },
+                Part::Fake,
             ]
         );
         assert_eq!(
@@ -489,12 +510,13 @@ mod tests {
                     operation_files: 0,
                     type_files: 2
                 },
+                Part::Fake,
             ]
         );
         let both = parts(2 * OPERATIONS_PER_FILE, 2 * TYPES_PER_FILE);
-        assert_eq!(both.len(), 5);
+        assert_eq!(both.len(), 6);
         assert_eq!(
-            both.last(),
+            both.iter().rev().nth(1),
             Some(&Part::Module {
                 operation_files: 2,
                 type_files: 2

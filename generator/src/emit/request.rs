@@ -10,12 +10,18 @@ use super::type_tokens;
 use crate::ir::{Media, Operation, Param, ParamLocation, ParamStyle, SecurityScheme, TypeRef};
 
 /// The operation's static description, as a `codegen::Operation`
-/// constant expression.
-pub(super) fn operation_static(operation: &Operation, decoders: &Decoders) -> TokenStream {
+/// constant expression; `service` is the service's name in the
+/// configuration.
+pub(super) fn operation_static(
+    operation: &Operation,
+    service: &str,
+    decoders: &Decoders,
+) -> TokenStream {
     let method = format_ident!("{}", operation.http_method.variant());
     let id = &operation.id;
     let path = &operation.path;
-    let mut builder = quote!(codegen::Operation::new(#id, codegen::Method::#method, #path));
+    let mut builder =
+        quote!(codegen::Operation::new(#id, codegen::Method::#method, #path).in_service(#service));
     if operation.idempotent {
         builder = quote!(#builder.idempotent());
     }

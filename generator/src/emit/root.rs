@@ -36,6 +36,15 @@ pub fn emit_root(
             )
         })
         .collect();
+    declarations.push((
+        "fakes".to_owned(),
+        quote! {
+            /// Typed fakes of every service, for tests (the `fakes` feature).
+            #[cfg(feature = "fakes")]
+            #[rustfmt::skip]
+            pub mod fakes;
+        },
+    ));
     if let Some(shared) = shared {
         let module = ident(&shared.module);
         declarations.push((
@@ -137,6 +146,83 @@ pub fn emit_root(
                 &self.session
             }
         }
+    };
+    format_file(source, tokens)
+}
+
+/// `fakes.rs`, the `fakes` module (under the `fakes` feature): `Fakes`,
+/// every service's fake on one upstream, and what a test needs to use them.
+pub fn emit_fakes(services: &[Service], source: &str) -> Result<String, GenerateError> {
+    let modules: Vec<_> = services.iter().map(|s| ident(&s.module)).collect();
+    let clients: Vec<_> = services.iter().map(|s| ident(&s.client)).collect();
+    let fakes: Vec<_> = services
+        .iter()
+        .map(|s| super::fake::fake_name(&s.client))
+        .collect();
+    let placeholders = services
+        .iter()
+        .map(|s| super::fake::placeholder_url(&s.module));
+    let field_docs = services
+        .iter()
+        .map(|s| format!(" The {} service.", s.service_name));
+    let tokens = quote! {
+            #![doc = " Typed fakes of every service, for tests of code that calls them: see"]
+            #![doc = " [`Fakes`]. Each service's own fake and its operations' typed arguments"]
+            #![doc = " and errors are in the service's `fake` module."]
+
+            pub use clientgen_runtime::fakes::{Answer, NoError};
+            pub use clientgen_runtime::transport::{FakeReply, FakeUpstream, RecordedCall};
+            #(pub use crate::#modules::fake::#fakes;)*
+
+            use crate::{Clients, ConfigError, Session};
+
+            /// Every service in memory, on one upstream: build [`Clients`]
+            /// over it with [`Fakes::clients`], answer with each service's
+            /// `on_`/`script_` methods, read what was sent with its `_calls`.
+            /// Only the socket is gone: retries, breakers, deadlines and
+            /// links run as in production.
+            #[derive(Clone, Debug)]
+            pub struct Fakes {
+                upstream: FakeUpstream,
+                #(
+                    #[doc = #field_docs]
+                    pub #modules: #fakes,
+                )*
+            }
+
+            impl Fakes {
+                /// Every service, on a new upstream where nothing answers yet.
+                pub fn new() -> Self {
+                    let upstream = FakeUpstream::new();
+                    Self {
+                        #(#modules: #fakes::new(&upstream),)*
+                        upstream,
+                    }
+                }
+
+                /// The upstream every fake answers on.
+                pub fn upstream(&self) -> &FakeUpstream {
+                    &self.upstream
+                }
+
+                /// Every client, over the fakes: each service's URL in
+                /// `config` is a placeholder.
+                pub fn clients(
+                    &self,
+                    config: clientgen_runtime::RuntimeConfigBuilder,
+                ) -> Result<Clients, ConfigError> {
+                    let config = config
+                        #(.service_url(crate::#clients::SERVICE, #placeholders))*
+                        .build()?;
+                    Clients::from_session(&Session::with_transport(config, self.upstream.clone()))
+                }
+            }
+
+            impl Default for Fakes {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
     };
     format_file(source, tokens)
 }

@@ -315,6 +315,9 @@ pub struct Operation {
     pub body: Option<Body>,
     /// What a success returns.
     pub success: Success,
+    /// The first 2xx status the spec declares (200 when it declares none,
+    /// or only a range).
+    pub success_status: u16,
     /// Typed error bodies per status.
     pub errors: Vec<ErrorBody>,
     /// Declared idempotent (`x-idempotent: true`).

@@ -147,7 +147,7 @@ impl<'a> OperationContext<'a, '_> {
         let params = self.params(at, types, &type_prefix, notes)?;
         self.refuse_unresolvable_links(at)?;
         let body = self.body(at, types, &type_prefix)?;
-        let (success, errors) = self.responses(at, types, &type_prefix)?;
+        let (success, success_status, errors) = self.responses(at, types, &type_prefix)?;
         let (security, security_optional) = self.security(at)?;
         let paging =
             match crate::paging::detect(self.root, at, &self.method.variant().to_ascii_lowercase())
@@ -193,6 +193,7 @@ impl<'a> OperationContext<'a, '_> {
             params,
             body,
             success,
+            success_status,
             errors,
             idempotent: at.flag("x-idempotent"),
             idempotency_header,
@@ -496,7 +497,7 @@ impl<'a> OperationContext<'a, '_> {
         at: &At<'a>,
         types: &mut Types<'a>,
         prefix: &str,
-    ) -> Result<(Success, Vec<ErrorBody>), Diagnostic> {
+    ) -> Result<(Success, u16, Vec<ErrorBody>), Diagnostic> {
         let mut successes = Vec::new();
         let mut errors = Vec::new();
         let entries = at.entries("responses");
@@ -565,7 +566,13 @@ impl<'a> OperationContext<'a, '_> {
         } else {
             String::new()
         };
-        Ok((success(successes, name), errors))
+        let first_status = successes
+            .iter()
+            .map(|(code, _)| *code)
+            .filter(|code| *code != CATCH_ALL)
+            .min()
+            .unwrap_or(200);
+        Ok((success(successes, name), first_status, errors))
     }
 
     fn security(&self, at: &At<'a>) -> Result<(Vec<Vec<SecurityScheme>>, bool), Diagnostic> {

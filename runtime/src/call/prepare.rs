@@ -38,6 +38,7 @@ impl Prepared {
         request.headers = self.headers.clone();
         request.body = self.body.clone();
         request.operation = self.operation.id;
+        request.service = self.operation.service;
         request
     }
 }

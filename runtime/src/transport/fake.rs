@@ -59,6 +59,8 @@ pub enum FakeReply {
     Hang,
     /// Refuses the connection (nothing was sent).
     Refuse,
+    /// A fault (a drop, a refusal) after a delay, on tokio's clock.
+    Delayed(Duration, Box<FakeReply>),
 }
 
 impl FakeReply {
@@ -75,6 +77,22 @@ impl FakeReply {
                 .unwrap_or_default(),
             delay: Duration::ZERO,
         }
+    }
+
+    /// `status` with a `text/plain` body.
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        Self::bytes(status, "text/plain; charset=utf-8", body.into())
+    }
+
+    /// `status` with a body of `content_type`.
+    pub fn bytes(status: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
+        Self::Answer {
+            status,
+            headers: Headers::new(),
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+        .header("content-type", content_type)
     }
 
     /// `status` without a body.
@@ -95,18 +113,32 @@ impl FakeReply {
         self
     }
 
-    /// Answers after `delay`, on tokio's clock.
-    pub fn after(mut self, wait: Duration) -> Self {
-        if let Self::Answer { delay, .. } = &mut self {
-            *delay = wait;
+    /// Answers (or fails) after `delay`, on tokio's clock.
+    pub fn after(self, wait: Duration) -> Self {
+        match self {
+            Self::Answer {
+                status,
+                headers,
+                body,
+                delay,
+            } => Self::Answer {
+                status,
+                headers,
+                body,
+                delay: delay + wait,
+            },
+            Self::Hang => Self::Hang,
+            Self::Delayed(delay, reply) => Self::Delayed(delay + wait, reply),
+            fault => Self::Delayed(wait, Box::new(fault)),
         }
-        self
     }
 }
 
 /// One request the fake received.
 #[derive(Clone, Debug)]
 pub struct RecordedCall {
+    /// The service the operation belongs to (empty when not known).
+    pub service: &'static str,
     /// The operation id.
     pub operation: &'static str,
     /// The method.
@@ -142,15 +174,37 @@ impl RecordedCall {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_slice(&self.body)
     }
+
+    /// Whether the call went to `operation` of `service` (a route of no
+    /// service takes the operation of any).
+    fn is_to(&self, service: &str, operation: &str) -> bool {
+        self.operation == operation && (service.is_empty() || self.service == service)
+    }
 }
 
+/// Why a request does not match the spec: the fake fails the test with it.
+pub(crate) type MismatchMessage = String;
+
 /// The answer of a request to an operation.
-type Handler = Arc<dyn Fn(&RecordedCall) -> FakeReply + Send + Sync>;
+type Handler = Arc<dyn Fn(&RecordedCall) -> Result<FakeReply, MismatchMessage> + Send + Sync>;
+
+/// Checks a request against the operation's spec.
+type Check = Arc<dyn Fn(&RecordedCall) -> Result<(), MismatchMessage> + Send + Sync>;
+
+/// What one operation does: its script, then its handler.
+#[derive(Default)]
+struct Route {
+    script: VecDeque<FakeReply>,
+    handler: Option<Handler>,
+    check: Option<Check>,
+}
+
+/// Routes by service (empty: any service) and operation id.
+type RouteKey = (&'static str, &'static str);
 
 #[derive(Default)]
 struct State {
-    scripts: BTreeMap<&'static str, VecDeque<FakeReply>>,
-    handlers: BTreeMap<&'static str, Handler>,
+    routes: BTreeMap<RouteKey, Route>,
     calls: Vec<RecordedCall>,
 }
 
@@ -173,7 +227,8 @@ impl FakeUpstream {
         operation: &'static str,
         handler: impl Fn(&RecordedCall) -> FakeReply + Send + Sync + 'static,
     ) -> &Self {
-        self.lock().handlers.insert(operation, Arc::new(handler));
+        let handler: Handler = Arc::new(move |call| Ok(handler(call)));
+        self.change_route(("", operation), |route| route.handler = Some(handler));
         self
     }
 
@@ -184,11 +239,7 @@ impl FakeUpstream {
         operation: &'static str,
         replies: impl IntoIterator<Item = FakeReply>,
     ) -> &Self {
-        self.lock()
-            .scripts
-            .entry(operation)
-            .or_default()
-            .extend(replies);
+        self.change_route(("", operation), |route| route.script.extend(replies));
         self
     }
 
@@ -199,22 +250,64 @@ impl FakeUpstream {
 
     /// The requests `operation` received, in order.
     pub fn calls_to(&self, operation: &str) -> Vec<RecordedCall> {
+        self.calls_in("", operation)
+    }
+
+    /// The requests `operation` of `service` received, in order.
+    pub(crate) fn calls_in(&self, service: &str, operation: &str) -> Vec<RecordedCall> {
         let state = self.lock();
         state
             .calls
             .iter()
-            .filter(|call| call.operation == operation)
+            .filter(|call| call.is_to(service, operation))
             .cloned()
             .collect()
+    }
+
+    #[cfg(feature = "fakes")]
+    /// Answers `operation` of `service` with `handler`, which may find
+    /// that the request does not match the spec.
+    pub(crate) fn answer_in(
+        &self,
+        key: RouteKey,
+        handler: impl Fn(&RecordedCall) -> Result<FakeReply, MismatchMessage> + Send + Sync + 'static,
+    ) {
+        let handler: Handler = Arc::new(handler);
+        self.change_route(key, |route| route.handler = Some(handler));
+    }
+
+    #[cfg(feature = "fakes")]
+    /// Scripts the next replies of `operation` of `service`.
+    pub(crate) fn script_in(&self, key: RouteKey, replies: impl IntoIterator<Item = FakeReply>) {
+        self.change_route(key, |route| route.script.extend(replies));
+    }
+
+    #[cfg(feature = "fakes")]
+    /// Checks every request to `operation` of `service` that its handler
+    /// does not see (scripted, or with no handler) with `check`.
+    pub(crate) fn check_in(
+        &self,
+        key: RouteKey,
+        check: impl Fn(&RecordedCall) -> Result<(), MismatchMessage> + Send + Sync + 'static,
+    ) {
+        let check: Check = Arc::new(check);
+        self.change_route(key, |route| route.check = Some(check));
+    }
+
+    /// Changes the route of `key`, made when first named.
+    fn change_route(&self, key: RouteKey, change: impl FnOnce(&mut Route)) {
+        change(self.lock().routes.entry(key).or_default());
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records `request` and picks its reply.
-    fn reply(&self, request: HttpRequest) -> FakeReply {
+    /// Records `request` and picks its reply: the service's own route
+    /// first, then a route of any service; a script before a handler.
+    fn reply(&self, request: HttpRequest) -> Result<FakeReply, MismatchMessage> {
         let call = RecordedCall {
+            service: request.service,
             operation: request.operation,
             method: request.method,
             url: request.url,
@@ -223,24 +316,38 @@ impl FakeUpstream {
         };
         let mut state = self.lock();
         state.calls.push(call.clone());
-        if let Some(reply) = state
-            .scripts
-            .get_mut(call.operation)
-            .and_then(VecDeque::pop_front)
-        {
-            return reply;
+        let keys = [(call.service, call.operation), ("", call.operation)];
+        let check = keys
+            .iter()
+            .find_map(|key| state.routes.get(key)?.check.clone());
+        let scripted = keys.iter().find_map(|key| {
+            state
+                .routes
+                .get_mut(key)
+                .and_then(|route| route.script.pop_front())
+        });
+        let handler = keys
+            .iter()
+            .find_map(|key| state.routes.get(key)?.handler.clone());
+        drop(state);
+        if let Some(reply) = scripted {
+            return check.map_or(Ok(()), |check| check(&call)).map(|()| reply);
         }
-        match state.handlers.get(call.operation).cloned() {
-            Some(handler) => {
-                drop(state);
-                handler(&call)
+        match handler {
+            Some(handler) => handler(&call),
+            None => {
+                check.map_or(Ok(()), |check| check(&call))?;
+                Ok(FakeReply::json(
+                    501,
+                    &serde_json::json!({
+                        "error": format!(
+                            "the fake upstream has no handler for operation `{}`{}",
+                            call.operation,
+                            if call.service.is_empty() { String::new() } else { format!(" of service `{}`", call.service) },
+                        )
+                    }),
+                ))
             }
-            None => FakeReply::json(
-                501,
-                &serde_json::json!({
-                    "error": format!("the fake upstream has no handler for operation `{}`", call.operation)
-                }),
-            ),
         }
     }
 }
@@ -249,16 +356,34 @@ impl fmt::Debug for FakeUpstream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.lock();
         f.debug_struct("FakeUpstream")
-            .field("handlers", &state.handlers.keys().collect::<Vec<_>>())
+            .field("routes", &state.routes.keys().collect::<Vec<_>>())
             .field("calls", &state.calls.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Transport for FakeUpstream {
+    /// # Panics
+    ///
+    /// When a typed fake finds that the request does not match the spec
+    /// (a required parameter missing, a body its schema refuses): like an
+    /// assertion, it fails the test that made the call, with a message
+    /// naming the operation and the mismatch.
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
-        let reply = self.reply(request);
+        let reply = match self.reply(request) {
+            Ok(reply) => reply,
+            #[allow(
+                clippy::panic,
+                reason = "a test double fails the test like an assertion"
+            )]
+            Err(mismatch) => panic!("{mismatch}"),
+        };
         Box::pin(async move {
+            let mut reply = reply;
+            while let FakeReply::Delayed(delay, fault) = reply {
+                tokio::time::sleep(delay).await;
+                reply = *fault;
+            }
             match reply {
                 FakeReply::Answer {
                     status,
@@ -277,7 +402,8 @@ impl Transport for FakeUpstream {
                 }
                 FakeReply::Drop => Err(TransportError::of_kind(TransportErrorKind::Broken)),
                 FakeReply::Refuse => Err(TransportError::of_kind(TransportErrorKind::Connect)),
-                FakeReply::Hang => std::future::pending().await,
+                // (Delays were waited above.)
+                FakeReply::Hang | FakeReply::Delayed(..) => std::future::pending().await,
             }
         })
     }

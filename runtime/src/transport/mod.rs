@@ -107,12 +107,15 @@ pub struct HttpRequest {
     /// The operation id the request belongs to (empty when it belongs to
     /// none), for transports that route by operation, such as fakes.
     pub operation: &'static str,
+    /// The service the operation belongs to (empty when not known).
+    pub service: &'static str,
 }
 
 impl fmt::Debug for HttpRequest {
     /// The query is left out (it may hold an API key), header values too.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")
+            .field("service", &self.service)
             .field("operation", &self.operation)
             .field("method", &self.method)
             .field("origin", &self.url.origin().ascii_serialization())
@@ -132,6 +135,7 @@ impl HttpRequest {
             headers: Headers::new(),
             body: RequestBody::empty(),
             operation: "",
+            service: "",
         }
     }
 }

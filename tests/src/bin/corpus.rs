@@ -233,6 +233,7 @@ fn manifest_toml(workspace: &Path, module: &str) -> String {
     format!(
         "[package]\nname = \"corpus-{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [dependencies]\nclientgen-runtime = {{ path = \"{}\" }}\n\n[workspace]\n\n\
+         [features]\nfakes = [\"clientgen-runtime/fakes\"]\n\n\
          [lints.rust]\nmissing_docs = \"warn\"\nunreachable_pub = \"warn\"\n\
          rust_2018_idioms = {{ level = \"warn\", priority = -1 }}\nunused_qualifications = \"warn\"\n",
         module.replace('_', "-"),
@@ -240,14 +241,17 @@ fn manifest_toml(workspace: &Path, module: &str) -> String {
     )
 }
 
-/// Runs `cargo check` on one scratch crate with warnings denied; returns
-/// its errors and warnings (empty when it compiles cleanly).
+/// Runs `cargo check` on one scratch crate, its typed fakes included, with
+/// warnings denied; returns its errors and warnings (empty when it
+/// compiles cleanly).
 fn cargo_check(crate_dir: &Path, target: &Path) -> Vec<String> {
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args([
             "check",
             "--quiet",
             "--message-format=short",
+            "--features",
+            "fakes",
             "--manifest-path",
         ])
         .arg(crate_dir.join("Cargo.toml"))

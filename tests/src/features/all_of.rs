@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the all_of service (allOf fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct AllOfClient {
@@ -59,10 +62,11 @@ pub struct GetEmployeeCall<'a> {
 impl<'a> GetEmployeeCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getEmployee",
-            codegen::Method::Get,
-            "/employees/{id}",
-        );
+                "getEmployee",
+                codegen::Method::Get,
+                "/employees/{id}",
+            )
+            .in_service("all_of");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -78,10 +82,11 @@ pub struct CreateEmployeeCall<'a> {
 impl<'a> CreateEmployeeCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createEmployee",
-            codegen::Method::Post,
-            "/employees",
-        );
+                "createEmployee",
+                codegen::Method::Post,
+                "/employees",
+            )
+            .in_service("all_of");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

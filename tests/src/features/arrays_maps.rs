@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the arrays_maps service (Arrays and maps fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ArraysMapsClient {
@@ -79,10 +82,11 @@ impl<'a> ListItemsCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "listItems",
-            codegen::Method::Get,
-            "/items",
-        );
+                "listItems",
+                codegen::Method::Get,
+                "/items",
+            )
+            .in_service("arrays_maps");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.tag {
             Some(values) => request.query_array("tag", values.iter(), true),
@@ -108,10 +112,11 @@ pub struct PutLabelsCall<'a> {
 impl<'a> PutLabelsCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "putLabels",
-            codegen::Method::Post,
-            "/items",
-        );
+                "putLabels",
+                codegen::Method::Post,
+                "/items",
+            )
+            .in_service("arrays_maps");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the cookie_param service (Cookie 1.0.0).
 #[derive(Clone, Debug)]
 pub struct CookieParamClient {
@@ -49,10 +52,11 @@ pub struct GetXCall<'a> {
 impl<'a> GetXCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getX",
-            codegen::Method::Get,
-            "/x",
-        );
+                "getX",
+                codegen::Method::Get,
+                "/x",
+            )
+            .in_service("cookie_param");
         let request = codegen::Request::new(&OPERATION);
         let request = request.cookie("session", self.session);
         (self.call, request)

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the deep_object service (deepObject 1.0.0).
 #[derive(Clone, Debug)]
 pub struct DeepObjectClient {
@@ -63,10 +66,11 @@ impl<'a> GetXCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getX",
-            codegen::Method::Get,
-            "/x",
-        );
+                "getX",
+                codegen::Method::Get,
+                "/x",
+            )
+            .in_service("deep_object");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.filter {
             Some(value) => request.query_deep("filter", value),

@@ -8,6 +8,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the defaults service (Defaults fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct DefaultsClient {
@@ -51,10 +54,11 @@ pub struct CreateJobCall<'a> {
 impl<'a> CreateJobCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createJob",
-            codegen::Method::Post,
-            "/jobs",
-        );
+                "createJob",
+                codegen::Method::Post,
+                "/jobs",
+            )
+            .in_service("defaults");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

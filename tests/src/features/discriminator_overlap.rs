@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the discriminator_overlap service (Overlapping discriminator values 1.0.0).
 #[derive(Clone, Debug)]
 pub struct DiscriminatorOverlapClient {
@@ -69,10 +72,11 @@ impl<'a> PostActionCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "postAction",
-            codegen::Method::Post,
-            "/actions",
-        );
+                "postAction",
+                codegen::Method::Post,
+                "/actions",
+            )
+            .in_service("discriminator_overlap");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.body {
             Some(body) => request.json(body),
@@ -90,10 +94,11 @@ pub struct GetPetCall<'a> {
 impl<'a> GetPetCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getPet",
-            codegen::Method::Get,
-            "/pets",
-        );
+                "getPet",
+                codegen::Method::Get,
+                "/pets",
+            )
+            .in_service("discriminator_overlap");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -108,10 +113,11 @@ pub struct SearchCall<'a> {
 impl<'a> SearchCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "search",
-            codegen::Method::Post,
-            "/search",
-        );
+                "search",
+                codegen::Method::Post,
+                "/search",
+            )
+            .in_service("discriminator_overlap");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

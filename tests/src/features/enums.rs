@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the enums service (Enums fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct EnumsClient {
@@ -69,10 +72,11 @@ impl<'a> ListTasksCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "listTasks",
-            codegen::Method::Get,
-            "/tasks",
-        );
+                "listTasks",
+                codegen::Method::Get,
+                "/tasks",
+            )
+            .in_service("enums");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.status {
             Some(value) => request.query("status", value),
@@ -92,10 +96,11 @@ pub struct CreateTaskCall<'a> {
 impl<'a> CreateTaskCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createTask",
-            codegen::Method::Post,
-            "/tasks",
-        );
+                "createTask",
+                codegen::Method::Post,
+                "/tasks",
+            )
+            .in_service("enums");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

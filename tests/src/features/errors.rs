@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the errors service (Errors fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ErrorsClient {
@@ -67,6 +70,7 @@ impl<'a> GetAccountCall<'a> {
                 codegen::Method::Get,
                 "/accounts/{id}",
             )
+            .in_service("errors")
             .error_decoder(
                 decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422,
             );
@@ -89,6 +93,7 @@ impl<'a> DeleteAccountCall<'a> {
                 codegen::Method::Delete,
                 "/accounts/{id}",
             )
+            .in_service("errors")
             .error_decoder(
                 decode_400_404_429_503_4xx_default_problem_401_403_auth_error_409_conflict_422_get_account_response422,
             );
@@ -111,6 +116,7 @@ impl<'a> LockAccountCall<'a> {
                 codegen::Method::Post,
                 "/accounts/{id}/lock",
             )
+            .in_service("errors")
             .error_decoder(decode_5xx_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the external_refs service (External references 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ExternalRefsClient {
@@ -53,6 +56,7 @@ impl<'a> GetPetCall<'a> {
                 codegen::Method::Get,
                 "/pets/{pet_id}",
             )
+            .in_service("external_refs")
             .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("pet_id", self.pet_id);

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the lenient_params service (Lenient parameters 1.0.0).
 #[derive(Clone, Debug)]
 pub struct LenientParamsClient {
@@ -67,10 +70,11 @@ impl<'a> GetRepoCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getRepo",
-            codegen::Method::Get,
-            "/orgs/{org}/repos/{repo}",
-        );
+                "getRepo",
+                codegen::Method::Get,
+                "/orgs/{org}/repos/{repo}",
+            )
+            .in_service("lenient_params");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("org", self.org);
         let request = request.path_param("repo", self.repo);

@@ -8,6 +8,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the links service (Links fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct LinksClient {
@@ -86,6 +89,7 @@ impl<'a> SendNotificationCall<'a> {
                 codegen::Method::Post,
                 "/notifications",
             )
+            .in_service("links")
             .link_fields(
                 &[
                     "/action_url",
@@ -114,6 +118,7 @@ impl<'a> SendDigestCall<'a> {
                 codegen::Method::Post,
                 "/digests",
             )
+            .in_service("links")
             .link_fields(&["/entries/*/link"]);
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
@@ -135,6 +140,7 @@ impl<'a> SendInvitationCall<'a> {
                 codegen::Method::Post,
                 "/invitations",
             )
+            .in_service("links")
             .link_fields(&["/accept_url"]);
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
@@ -156,6 +162,7 @@ impl<'a> SetRedirectCall<'a> {
                 codegen::Method::Put,
                 "/redirects",
             )
+            .in_service("links")
             .link_fields(&[""]);
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;

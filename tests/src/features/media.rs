@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the media service (Media types 1.0.0).
 #[derive(Clone, Debug)]
 pub struct MediaClient {
@@ -110,10 +113,11 @@ pub struct CreateChargeCall<'a> {
 impl<'a> CreateChargeCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createCharge",
-            codegen::Method::Post,
-            "/charges",
-        );
+                "createCharge",
+                codegen::Method::Post,
+                "/charges",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.form(body);
@@ -135,10 +139,11 @@ impl<'a> UploadCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "upload",
-            codegen::Method::Put,
-            "/uploads",
-        );
+                "upload",
+                codegen::Method::Put,
+                "/uploads",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.body {
             Some(body) => request.raw_body("application/octet-stream", body),
@@ -157,10 +162,11 @@ pub struct AddNoteCall<'a> {
 impl<'a> AddNoteCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "addNote",
-            codegen::Method::Post,
-            "/notes",
-        );
+                "addNote",
+                codegen::Method::Post,
+                "/notes",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.raw_body("text/plain", body.to_owned());
@@ -177,10 +183,11 @@ pub struct DownloadExportCall<'a> {
 impl<'a> DownloadExportCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "downloadExport",
-            codegen::Method::Get,
-            "/exports/{id}",
-        );
+                "downloadExport",
+                codegen::Method::Get,
+                "/exports/{id}",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -201,10 +208,11 @@ pub struct TicksCall<'a> {
 impl<'a> TicksCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "ticks",
-            codegen::Method::Get,
-            "/ticks",
-        );
+                "ticks",
+                codegen::Method::Get,
+                "/ticks",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -234,10 +242,11 @@ pub struct FeedCall<'a> {
 impl<'a> FeedCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "feed",
-            codegen::Method::Get,
-            "/feed",
-        );
+                "feed",
+                codegen::Method::Get,
+                "/feed",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -267,10 +276,11 @@ pub struct ReportCall<'a> {
 impl<'a> ReportCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "report",
-            codegen::Method::Get,
-            "/report",
-        );
+                "report",
+                codegen::Method::Get,
+                "/report",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -292,10 +302,11 @@ pub struct UpdateArticleCall<'a> {
 impl<'a> UpdateArticleCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "updateArticle",
-            codegen::Method::Patch,
-            "/articles/{id}",
-        );
+                "updateArticle",
+                codegen::Method::Patch,
+                "/articles/{id}",
+            )
+            .in_service("media");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         let body = self.body;

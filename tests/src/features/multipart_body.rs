@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the multipart_body service (Multipart 1.0.0).
 #[derive(Clone, Debug)]
 pub struct MultipartBodyClient {
@@ -49,10 +52,11 @@ pub struct UploadCall<'a> {
 impl<'a> UploadCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "upload",
-            codegen::Method::Post,
-            "/upload",
-        );
+                "upload",
+                codegen::Method::Post,
+                "/upload",
+            )
+            .in_service("multipart_body");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.multipart(body);

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the naming service (Naming fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct NamingClient {
@@ -74,10 +77,11 @@ pub struct MatchCall<'a> {
 impl<'a> MatchCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "match",
-            codegen::Method::Get,
-            "/results",
-        );
+                "match",
+                codegen::Method::Get,
+                "/results",
+            )
+            .in_service("naming");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -92,10 +96,11 @@ pub struct New2Call<'a> {
 impl<'a> New2Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "new",
-            codegen::Method::Post,
-            "/options",
-        );
+                "new",
+                codegen::Method::Post,
+                "/options",
+            )
+            .in_service("naming");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);
@@ -127,10 +132,11 @@ pub struct Service2Call<'a> {
 impl<'a> Service2Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "service",
-            codegen::Method::Get,
-            "/service",
-        );
+                "service",
+                codegen::Method::Get,
+                "/service",
+            )
+            .in_service("naming");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -145,10 +151,11 @@ pub struct GetUserCall<'a> {
 impl<'a> GetUserCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getUser",
-            codegen::Method::Get,
-            "/users/{id}",
-        );
+                "getUser",
+                codegen::Method::Get,
+                "/users/{id}",
+            )
+            .in_service("naming");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -164,10 +171,11 @@ pub struct GetUser2Call<'a> {
 impl<'a> GetUser2Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "get_user",
-            codegen::Method::Put,
-            "/users/{id}",
-        );
+                "get_user",
+                codegen::Method::Put,
+                "/users/{id}",
+            )
+            .in_service("naming");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

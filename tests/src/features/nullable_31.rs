@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the nullable_31 service (Nullable fixture (FastAPI style) 0.1.0).
 #[derive(Clone, Debug)]
 pub struct Nullable31Client {
@@ -62,6 +65,7 @@ impl<'a> ReadProfileCall<'a> {
                 codegen::Method::Get,
                 "/profiles/{profile_id}",
             )
+            .in_service("nullable_31")
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("profile_id", self.profile_id);

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the nullable_patch service (Nullable patch 1.0.0).
 #[derive(Clone, Debug)]
 pub struct NullablePatchClient {
@@ -55,10 +58,11 @@ pub struct PatchUserCall<'a> {
 impl<'a> PatchUserCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "patchUser",
-            codegen::Method::Patch,
-            "/users/{id}",
-        );
+                "patchUser",
+                codegen::Method::Patch,
+                "/users/{id}",
+            )
+            .in_service("nullable_patch");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         let body = self.body;

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the numbers service (Numbers fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct NumbersClient {
@@ -87,10 +90,11 @@ impl<'a> ListMeasurementsCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "listMeasurements",
-            codegen::Method::Get,
-            "/measurements",
-        );
+                "listMeasurements",
+                codegen::Method::Get,
+                "/measurements",
+            )
+            .in_service("numbers");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.limit {
             Some(value) => request.query("limit", value),
@@ -121,10 +125,11 @@ pub struct RecordMeasurementCall<'a> {
 impl<'a> RecordMeasurementCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "recordMeasurement",
-            codegen::Method::Post,
-            "/measurements",
-        );
+                "recordMeasurement",
+                codegen::Method::Post,
+                "/measurements",
+            )
+            .in_service("numbers");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

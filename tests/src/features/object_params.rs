@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the object_params service (Object parameters 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ObjectParamsClient {
@@ -81,10 +84,11 @@ impl<'a> GetPointCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getPoint",
-            codegen::Method::Get,
-            "/points/{point}/{shape}/{dag_id}",
-        );
+                "getPoint",
+                codegen::Method::Get,
+                "/points/{point}/{shape}/{dag_id}",
+            )
+            .in_service("object_params");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("point", codegen::simple(self.point, false));
         let request = request.path_param("shape", codegen::simple(self.shape, true));

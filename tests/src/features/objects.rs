@@ -8,6 +8,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the objects service (Objects fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct ObjectsClient {
@@ -63,10 +66,11 @@ pub struct GetUserCall<'a> {
 impl<'a> GetUserCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getUser",
-            codegen::Method::Get,
-            "/users/{id}",
-        );
+                "getUser",
+                codegen::Method::Get,
+                "/users/{id}",
+            )
+            .in_service("objects");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -83,10 +87,11 @@ pub struct UpdateUserCall<'a> {
 impl<'a> UpdateUserCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "updateUser",
-            codegen::Method::Patch,
-            "/users/{id}",
-        );
+                "updateUser",
+                codegen::Method::Patch,
+                "/users/{id}",
+            )
+            .in_service("objects");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         let body = self.body;

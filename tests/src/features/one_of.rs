@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the one_of service (oneOf fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct OneOfClient {
@@ -65,10 +68,11 @@ pub struct CreatePaymentCall<'a> {
 impl<'a> CreatePaymentCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createPayment",
-            codegen::Method::Post,
-            "/payments",
-        );
+                "createPayment",
+                codegen::Method::Post,
+                "/payments",
+            )
+            .in_service("one_of");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);
@@ -85,10 +89,11 @@ pub struct GetSettingCall<'a> {
 impl<'a> GetSettingCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getSetting",
-            codegen::Method::Get,
-            "/settings/{key}",
-        );
+                "getSetting",
+                codegen::Method::Get,
+                "/settings/{key}",
+            )
+            .in_service("one_of");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("key", self.key);
         (self.call, request)
@@ -103,10 +108,11 @@ pub struct GetContactCall<'a> {
 impl<'a> GetContactCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getContact",
-            codegen::Method::Get,
-            "/contacts",
-        );
+                "getContact",
+                codegen::Method::Get,
+                "/contacts",
+            )
+            .in_service("one_of");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the one_of_inline service (Inline union members 1.0.0).
 #[derive(Clone, Debug)]
 pub struct OneOfInlineClient {
@@ -65,10 +68,11 @@ impl<'a> GetShapeCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getShape",
-            codegen::Method::Get,
-            "/shapes/{shape_id}",
-        );
+                "getShape",
+                codegen::Method::Get,
+                "/shapes/{shape_id}",
+            )
+            .in_service("one_of_inline");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("shape_id", self.shape_id);
         let request = match self.unit {

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the operations service (Operations fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct OperationsClient {
@@ -118,10 +121,11 @@ impl<'a> GetOrgUserCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getOrgUser",
-            codegen::Method::Get,
-            "/orgs/{org}/users/{user-id}",
-        );
+                "getOrgUser",
+                codegen::Method::Get,
+                "/orgs/{org}/users/{user-id}",
+            )
+            .in_service("operations");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("org", self.org);
         let request = request.path_param("user-id", self.user_id);
@@ -155,6 +159,7 @@ impl<'a> UpsertOrgUserCall<'a> {
                 codegen::Method::Put,
                 "/orgs/{org}/users/{user-id}",
             )
+            .in_service("operations")
             .idempotent();
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("org", self.org);
@@ -202,6 +207,7 @@ impl<'a> SendInviteCall<'a> {
                 codegen::Method::Post,
                 "/orgs/{org}/invites",
             )
+            .in_service("operations")
             .idempotent()
             .idempotency_header("Idempotency-Key");
         let request = codegen::Request::new(&OPERATION);
@@ -223,10 +229,11 @@ pub struct DeleteLegacyUsersByIdAvatarCall<'a> {
 impl<'a> DeleteLegacyUsersByIdAvatarCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "delete_legacy_users_by_id_avatar",
-            codegen::Method::Delete,
-            "/legacy/users/{id}/avatar",
-        );
+                "delete_legacy_users_by_id_avatar",
+                codegen::Method::Delete,
+                "/legacy/users/{id}/avatar",
+            )
+            .in_service("operations");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the overlaid service (Notification Service 0.1.0).
 #[derive(Clone, Debug)]
 pub struct OverlaidClient {
@@ -58,6 +61,7 @@ impl<'a> SendNotificationCall<'a> {
                 codegen::Method::Post,
                 "/notifications",
             )
+            .in_service("overlaid")
             .idempotency_header("Idempotency-Key")
             .link_fields(&["/action_url"])
             .error_decoder(decode_422_http_validation_error);

@@ -8,6 +8,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the paging service (Paging fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct PagingClient {
@@ -99,10 +102,11 @@ impl<'a> ListTicketsCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "listTickets",
-            codegen::Method::Get,
-            "/tickets",
-        );
+                "listTickets",
+                codegen::Method::Get,
+                "/tickets",
+            )
+            .in_service("paging");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.cursor {
             Some(value) => request.query("cursor", value),
@@ -153,10 +157,11 @@ impl<'a> ListEventsCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "listEvents",
-            codegen::Method::Get,
-            "/events",
-        );
+                "listEvents",
+                codegen::Method::Get,
+                "/events",
+            )
+            .in_service("paging");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.page {
             Some(value) => request.query("page", value),
@@ -197,10 +202,11 @@ impl<'a> ListArchiveCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "listArchive",
-            codegen::Method::Get,
-            "/archive",
-        );
+                "listArchive",
+                codegen::Method::Get,
+                "/archive",
+            )
+            .in_service("paging");
         let request = codegen::Request::new(&OPERATION);
         let request = match self.p {
             Some(value) => request.query("p", value),
@@ -235,10 +241,11 @@ pub struct GetTicketCall<'a> {
 impl<'a> GetTicketCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getTicket",
-            codegen::Method::Get,
-            "/tickets/{id}",
-        );
+                "getTicket",
+                codegen::Method::Get,
+                "/tickets/{id}",
+            )
+            .in_service("paging");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

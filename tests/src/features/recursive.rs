@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the recursive service (Recursive types fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct RecursiveClient {
@@ -63,10 +66,11 @@ pub struct GetNodeCall<'a> {
 impl<'a> GetNodeCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getNode",
-            codegen::Method::Get,
-            "/nodes/{id}",
-        );
+                "getNode",
+                codegen::Method::Get,
+                "/nodes/{id}",
+            )
+            .in_service("recursive");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -82,10 +86,11 @@ pub struct CreatePairCall<'a> {
 impl<'a> CreatePairCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createPair",
-            codegen::Method::Post,
-            "/pairs",
-        );
+                "createPair",
+                codegen::Method::Post,
+                "/pairs",
+            )
+            .in_service("recursive");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);
@@ -102,10 +107,11 @@ pub struct EvaluateCall<'a> {
 impl<'a> EvaluateCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "evaluate",
-            codegen::Method::Post,
-            "/expressions",
-        );
+                "evaluate",
+                codegen::Method::Post,
+                "/expressions",
+            )
+            .in_service("recursive");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

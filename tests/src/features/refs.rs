@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the refs service (References fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct RefsClient {
@@ -74,6 +77,7 @@ impl<'a> GetOrderCall<'a> {
                 codegen::Method::Get,
                 "/orders/{orderId}",
             )
+            .in_service("refs")
             .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("orderId", self.order_id);
@@ -99,6 +103,7 @@ impl<'a> ReplaceOrderCall<'a> {
                 codegen::Method::Put,
                 "/orders/{orderId}",
             )
+            .in_service("refs")
             .error_decoder(decode_404_problem);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("orderId", self.order_id);

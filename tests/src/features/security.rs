@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the security service (Security fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct SecurityClient {
@@ -101,6 +104,7 @@ impl<'a> GetMeCall<'a> {
                 codegen::Method::Get,
                 "/me",
             )
+            .in_service("security")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
@@ -118,10 +122,11 @@ pub struct HealthCall<'a> {
 impl<'a> HealthCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "health",
-            codegen::Method::Get,
-            "/health",
-        );
+                "health",
+                codegen::Method::Get,
+                "/health",
+            )
+            .in_service("security");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -139,6 +144,7 @@ impl<'a> ListReportsCall<'a> {
                 codegen::Method::Get,
                 "/reports",
             )
+            .in_service("security")
             .security(codegen::Security {
                 requirements: &[
                     &[
@@ -167,6 +173,7 @@ impl<'a> ListExportsCall<'a> {
                 codegen::Method::Get,
                 "/exports",
             )
+            .in_service("security")
             .security(codegen::Security {
                 requirements: &[
                     &[
@@ -195,6 +202,7 @@ impl<'a> AdminActionCall<'a> {
                 codegen::Method::Post,
                 "/admin",
             )
+            .in_service("security")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Basic]],
                 optional: false,
@@ -216,6 +224,7 @@ impl<'a> BrowseCatalogCall<'a> {
                 codegen::Method::Get,
                 "/catalog",
             )
+            .in_service("security")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: true,
@@ -237,6 +246,7 @@ impl<'a> ReadCalendarCall<'a> {
                 codegen::Method::Get,
                 "/calendar",
             )
+            .in_service("security")
             .security(codegen::Security {
                 requirements: &[&[codegen::AuthScheme::Bearer]],
                 optional: false,
@@ -258,6 +268,7 @@ impl<'a> NeedsBothCall<'a> {
                 codegen::Method::Get,
                 "/both",
             )
+            .in_service("security")
             .security(codegen::Security {
                 requirements: &[
                     &[

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the security_and service (Security and 1.0.0).
 #[derive(Clone, Debug)]
 pub struct SecurityAndClient {
@@ -57,6 +60,7 @@ impl<'a> ListReportsCall<'a> {
                 codegen::Method::Get,
                 "/reports",
             )
+            .in_service("security_and")
             .security(codegen::Security {
                 requirements: &[
                     &[
@@ -87,6 +91,7 @@ impl<'a> HealthCall<'a> {
                 codegen::Method::Get,
                 "/health",
             )
+            .in_service("security_and")
             .security(codegen::Security {
                 requirements: &[
                     &[

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the strings service (Strings fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct StringsClient {
@@ -91,10 +94,11 @@ impl<'a> GetDocumentCall<'a> {
     }
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getDocument",
-            codegen::Method::Get,
-            "/documents/{id}",
-        );
+                "getDocument",
+                codegen::Method::Get,
+                "/documents/{id}",
+            )
+            .in_service("strings");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         let request = match self.as_of {
@@ -118,10 +122,11 @@ pub struct DownloadDocumentCall<'a> {
 impl<'a> DownloadDocumentCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "downloadDocument",
-            codegen::Method::Get,
-            "/documents/{id}/content",
-        );
+                "downloadDocument",
+                codegen::Method::Get,
+                "/documents/{id}/content",
+            )
+            .in_service("strings");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -144,10 +149,11 @@ pub struct UploadDocumentCall<'a> {
 impl<'a> UploadDocumentCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "uploadDocument",
-            codegen::Method::Put,
-            "/documents/{id}/content",
-        );
+                "uploadDocument",
+                codegen::Method::Put,
+                "/documents/{id}/content",
+            )
+            .in_service("strings");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         let body = self.body;
@@ -165,10 +171,11 @@ pub struct GetSummaryCall<'a> {
 impl<'a> GetSummaryCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getSummary",
-            codegen::Method::Get,
-            "/documents/{id}/summary",
-        );
+                "getSummary",
+                codegen::Method::Get,
+                "/documents/{id}/summary",
+            )
+            .in_service("strings");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

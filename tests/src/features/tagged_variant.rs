@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the tagged_variant service (Tagged variant 1.0.0).
 #[derive(Clone, Debug)]
 pub struct TaggedVariantClient {
@@ -56,10 +59,11 @@ pub struct CreatePetCall<'a> {
 impl<'a> CreatePetCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createPet",
-            codegen::Method::Post,
-            "/pets",
-        );
+                "createPet",
+                codegen::Method::Post,
+                "/pets",
+            )
+            .in_service("tagged_variant");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);
@@ -76,10 +80,11 @@ pub struct CreateCatCall<'a> {
 impl<'a> CreateCatCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "createCat",
-            codegen::Method::Post,
-            "/cats",
-        );
+                "createCat",
+                codegen::Method::Post,
+                "/cats",
+            )
+            .in_service("tagged_variant");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the undeclared_2xx service (Undeclared 2xx 1.0.0).
 #[derive(Clone, Debug)]
 pub struct Undeclared2xxClient {
@@ -54,10 +57,11 @@ pub struct StartJobCall<'a> {
 impl<'a> StartJobCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "startJob",
-            codegen::Method::Post,
-            "/jobs",
-        );
+                "startJob",
+                codegen::Method::Post,
+                "/jobs",
+            )
+            .in_service("undeclared_2xx");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }
@@ -88,10 +92,11 @@ pub struct GetJobCall<'a> {
 impl<'a> GetJobCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getJob",
-            codegen::Method::Get,
-            "/jobs/{id}",
-        );
+                "getJob",
+                codegen::Method::Get,
+                "/jobs/{id}",
+            )
+            .in_service("undeclared_2xx");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the webhooks_31 service (Webhooks and callbacks fixture 1.0.0).
 #[derive(Clone, Debug)]
 pub struct Webhooks31Client {
@@ -56,10 +59,11 @@ pub struct SubscribeCall<'a> {
 impl<'a> SubscribeCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "subscribe",
-            codegen::Method::Post,
-            "/subscriptions",
-        );
+                "subscribe",
+                codegen::Method::Post,
+                "/subscriptions",
+            )
+            .in_service("webhooks_31");
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
         let request = request.json(body);
@@ -76,10 +80,11 @@ pub struct UnsubscribeCall<'a> {
 impl<'a> UnsubscribeCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "unsubscribe",
-            codegen::Method::Delete,
-            "/subscriptions/{id}",
-        );
+                "unsubscribe",
+                codegen::Method::Delete,
+                "/subscriptions/{id}",
+            )
+            .in_service("webhooks_31");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

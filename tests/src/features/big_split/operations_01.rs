@@ -433,10 +433,11 @@ pub struct GetItem1Call<'a> {
 impl<'a> GetItem1Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem1",
-            codegen::Method::Get,
-            "/items1/{id}",
-        );
+                "getItem1",
+                codegen::Method::Get,
+                "/items1/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -452,10 +453,11 @@ pub struct GetItem2Call<'a> {
 impl<'a> GetItem2Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem2",
-            codegen::Method::Get,
-            "/items2/{id}",
-        );
+                "getItem2",
+                codegen::Method::Get,
+                "/items2/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -471,10 +473,11 @@ pub struct GetItem3Call<'a> {
 impl<'a> GetItem3Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem3",
-            codegen::Method::Get,
-            "/items3/{id}",
-        );
+                "getItem3",
+                codegen::Method::Get,
+                "/items3/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -490,10 +493,11 @@ pub struct GetItem4Call<'a> {
 impl<'a> GetItem4Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem4",
-            codegen::Method::Get,
-            "/items4/{id}",
-        );
+                "getItem4",
+                codegen::Method::Get,
+                "/items4/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -509,10 +513,11 @@ pub struct GetItem5Call<'a> {
 impl<'a> GetItem5Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem5",
-            codegen::Method::Get,
-            "/items5/{id}",
-        );
+                "getItem5",
+                codegen::Method::Get,
+                "/items5/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -528,10 +533,11 @@ pub struct GetItem6Call<'a> {
 impl<'a> GetItem6Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem6",
-            codegen::Method::Get,
-            "/items6/{id}",
-        );
+                "getItem6",
+                codegen::Method::Get,
+                "/items6/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -547,10 +553,11 @@ pub struct GetItem7Call<'a> {
 impl<'a> GetItem7Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem7",
-            codegen::Method::Get,
-            "/items7/{id}",
-        );
+                "getItem7",
+                codegen::Method::Get,
+                "/items7/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -566,10 +573,11 @@ pub struct GetItem8Call<'a> {
 impl<'a> GetItem8Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem8",
-            codegen::Method::Get,
-            "/items8/{id}",
-        );
+                "getItem8",
+                codegen::Method::Get,
+                "/items8/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -585,10 +593,11 @@ pub struct GetItem9Call<'a> {
 impl<'a> GetItem9Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem9",
-            codegen::Method::Get,
-            "/items9/{id}",
-        );
+                "getItem9",
+                codegen::Method::Get,
+                "/items9/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -604,10 +613,11 @@ pub struct GetItem10Call<'a> {
 impl<'a> GetItem10Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem10",
-            codegen::Method::Get,
-            "/items10/{id}",
-        );
+                "getItem10",
+                codegen::Method::Get,
+                "/items10/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -623,10 +633,11 @@ pub struct GetItem11Call<'a> {
 impl<'a> GetItem11Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem11",
-            codegen::Method::Get,
-            "/items11/{id}",
-        );
+                "getItem11",
+                codegen::Method::Get,
+                "/items11/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -642,10 +653,11 @@ pub struct GetItem12Call<'a> {
 impl<'a> GetItem12Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem12",
-            codegen::Method::Get,
-            "/items12/{id}",
-        );
+                "getItem12",
+                codegen::Method::Get,
+                "/items12/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -661,10 +673,11 @@ pub struct GetItem13Call<'a> {
 impl<'a> GetItem13Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem13",
-            codegen::Method::Get,
-            "/items13/{id}",
-        );
+                "getItem13",
+                codegen::Method::Get,
+                "/items13/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -680,10 +693,11 @@ pub struct GetItem14Call<'a> {
 impl<'a> GetItem14Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem14",
-            codegen::Method::Get,
-            "/items14/{id}",
-        );
+                "getItem14",
+                codegen::Method::Get,
+                "/items14/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -699,10 +713,11 @@ pub struct GetItem15Call<'a> {
 impl<'a> GetItem15Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem15",
-            codegen::Method::Get,
-            "/items15/{id}",
-        );
+                "getItem15",
+                codegen::Method::Get,
+                "/items15/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -718,10 +733,11 @@ pub struct GetItem16Call<'a> {
 impl<'a> GetItem16Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem16",
-            codegen::Method::Get,
-            "/items16/{id}",
-        );
+                "getItem16",
+                codegen::Method::Get,
+                "/items16/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -737,10 +753,11 @@ pub struct GetItem17Call<'a> {
 impl<'a> GetItem17Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem17",
-            codegen::Method::Get,
-            "/items17/{id}",
-        );
+                "getItem17",
+                codegen::Method::Get,
+                "/items17/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -756,10 +773,11 @@ pub struct GetItem18Call<'a> {
 impl<'a> GetItem18Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem18",
-            codegen::Method::Get,
-            "/items18/{id}",
-        );
+                "getItem18",
+                codegen::Method::Get,
+                "/items18/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -775,10 +793,11 @@ pub struct GetItem19Call<'a> {
 impl<'a> GetItem19Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem19",
-            codegen::Method::Get,
-            "/items19/{id}",
-        );
+                "getItem19",
+                codegen::Method::Get,
+                "/items19/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -794,10 +813,11 @@ pub struct GetItem20Call<'a> {
 impl<'a> GetItem20Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem20",
-            codegen::Method::Get,
-            "/items20/{id}",
-        );
+                "getItem20",
+                codegen::Method::Get,
+                "/items20/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -813,10 +833,11 @@ pub struct GetItem21Call<'a> {
 impl<'a> GetItem21Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem21",
-            codegen::Method::Get,
-            "/items21/{id}",
-        );
+                "getItem21",
+                codegen::Method::Get,
+                "/items21/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -832,10 +853,11 @@ pub struct GetItem22Call<'a> {
 impl<'a> GetItem22Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem22",
-            codegen::Method::Get,
-            "/items22/{id}",
-        );
+                "getItem22",
+                codegen::Method::Get,
+                "/items22/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -851,10 +873,11 @@ pub struct GetItem23Call<'a> {
 impl<'a> GetItem23Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem23",
-            codegen::Method::Get,
-            "/items23/{id}",
-        );
+                "getItem23",
+                codegen::Method::Get,
+                "/items23/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -870,10 +893,11 @@ pub struct GetItem24Call<'a> {
 impl<'a> GetItem24Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem24",
-            codegen::Method::Get,
-            "/items24/{id}",
-        );
+                "getItem24",
+                codegen::Method::Get,
+                "/items24/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -889,10 +913,11 @@ pub struct GetItem25Call<'a> {
 impl<'a> GetItem25Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem25",
-            codegen::Method::Get,
-            "/items25/{id}",
-        );
+                "getItem25",
+                codegen::Method::Get,
+                "/items25/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -908,10 +933,11 @@ pub struct GetItem26Call<'a> {
 impl<'a> GetItem26Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem26",
-            codegen::Method::Get,
-            "/items26/{id}",
-        );
+                "getItem26",
+                codegen::Method::Get,
+                "/items26/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -927,10 +953,11 @@ pub struct GetItem27Call<'a> {
 impl<'a> GetItem27Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem27",
-            codegen::Method::Get,
-            "/items27/{id}",
-        );
+                "getItem27",
+                codegen::Method::Get,
+                "/items27/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -946,10 +973,11 @@ pub struct GetItem28Call<'a> {
 impl<'a> GetItem28Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem28",
-            codegen::Method::Get,
-            "/items28/{id}",
-        );
+                "getItem28",
+                codegen::Method::Get,
+                "/items28/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -965,10 +993,11 @@ pub struct GetItem29Call<'a> {
 impl<'a> GetItem29Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem29",
-            codegen::Method::Get,
-            "/items29/{id}",
-        );
+                "getItem29",
+                codegen::Method::Get,
+                "/items29/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -984,10 +1013,11 @@ pub struct GetItem30Call<'a> {
 impl<'a> GetItem30Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem30",
-            codegen::Method::Get,
-            "/items30/{id}",
-        );
+                "getItem30",
+                codegen::Method::Get,
+                "/items30/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1003,10 +1033,11 @@ pub struct GetItem31Call<'a> {
 impl<'a> GetItem31Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem31",
-            codegen::Method::Get,
-            "/items31/{id}",
-        );
+                "getItem31",
+                codegen::Method::Get,
+                "/items31/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1022,10 +1053,11 @@ pub struct GetItem32Call<'a> {
 impl<'a> GetItem32Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem32",
-            codegen::Method::Get,
-            "/items32/{id}",
-        );
+                "getItem32",
+                codegen::Method::Get,
+                "/items32/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1041,10 +1073,11 @@ pub struct GetItem33Call<'a> {
 impl<'a> GetItem33Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem33",
-            codegen::Method::Get,
-            "/items33/{id}",
-        );
+                "getItem33",
+                codegen::Method::Get,
+                "/items33/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1060,10 +1093,11 @@ pub struct GetItem34Call<'a> {
 impl<'a> GetItem34Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem34",
-            codegen::Method::Get,
-            "/items34/{id}",
-        );
+                "getItem34",
+                codegen::Method::Get,
+                "/items34/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1079,10 +1113,11 @@ pub struct GetItem35Call<'a> {
 impl<'a> GetItem35Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem35",
-            codegen::Method::Get,
-            "/items35/{id}",
-        );
+                "getItem35",
+                codegen::Method::Get,
+                "/items35/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1098,10 +1133,11 @@ pub struct GetItem36Call<'a> {
 impl<'a> GetItem36Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem36",
-            codegen::Method::Get,
-            "/items36/{id}",
-        );
+                "getItem36",
+                codegen::Method::Get,
+                "/items36/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1117,10 +1153,11 @@ pub struct GetItem37Call<'a> {
 impl<'a> GetItem37Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem37",
-            codegen::Method::Get,
-            "/items37/{id}",
-        );
+                "getItem37",
+                codegen::Method::Get,
+                "/items37/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1136,10 +1173,11 @@ pub struct GetItem38Call<'a> {
 impl<'a> GetItem38Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem38",
-            codegen::Method::Get,
-            "/items38/{id}",
-        );
+                "getItem38",
+                codegen::Method::Get,
+                "/items38/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1155,10 +1193,11 @@ pub struct GetItem39Call<'a> {
 impl<'a> GetItem39Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem39",
-            codegen::Method::Get,
-            "/items39/{id}",
-        );
+                "getItem39",
+                codegen::Method::Get,
+                "/items39/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1174,10 +1213,11 @@ pub struct GetItem40Call<'a> {
 impl<'a> GetItem40Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem40",
-            codegen::Method::Get,
-            "/items40/{id}",
-        );
+                "getItem40",
+                codegen::Method::Get,
+                "/items40/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1193,10 +1233,11 @@ pub struct GetItem41Call<'a> {
 impl<'a> GetItem41Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem41",
-            codegen::Method::Get,
-            "/items41/{id}",
-        );
+                "getItem41",
+                codegen::Method::Get,
+                "/items41/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1212,10 +1253,11 @@ pub struct GetItem42Call<'a> {
 impl<'a> GetItem42Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem42",
-            codegen::Method::Get,
-            "/items42/{id}",
-        );
+                "getItem42",
+                codegen::Method::Get,
+                "/items42/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1231,10 +1273,11 @@ pub struct GetItem43Call<'a> {
 impl<'a> GetItem43Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem43",
-            codegen::Method::Get,
-            "/items43/{id}",
-        );
+                "getItem43",
+                codegen::Method::Get,
+                "/items43/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1250,10 +1293,11 @@ pub struct GetItem44Call<'a> {
 impl<'a> GetItem44Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem44",
-            codegen::Method::Get,
-            "/items44/{id}",
-        );
+                "getItem44",
+                codegen::Method::Get,
+                "/items44/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1269,10 +1313,11 @@ pub struct GetItem45Call<'a> {
 impl<'a> GetItem45Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem45",
-            codegen::Method::Get,
-            "/items45/{id}",
-        );
+                "getItem45",
+                codegen::Method::Get,
+                "/items45/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1288,10 +1333,11 @@ pub struct GetItem46Call<'a> {
 impl<'a> GetItem46Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem46",
-            codegen::Method::Get,
-            "/items46/{id}",
-        );
+                "getItem46",
+                codegen::Method::Get,
+                "/items46/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1307,10 +1353,11 @@ pub struct GetItem47Call<'a> {
 impl<'a> GetItem47Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem47",
-            codegen::Method::Get,
-            "/items47/{id}",
-        );
+                "getItem47",
+                codegen::Method::Get,
+                "/items47/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1326,10 +1373,11 @@ pub struct GetItem48Call<'a> {
 impl<'a> GetItem48Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem48",
-            codegen::Method::Get,
-            "/items48/{id}",
-        );
+                "getItem48",
+                codegen::Method::Get,
+                "/items48/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1345,10 +1393,11 @@ pub struct GetItem49Call<'a> {
 impl<'a> GetItem49Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem49",
-            codegen::Method::Get,
-            "/items49/{id}",
-        );
+                "getItem49",
+                codegen::Method::Get,
+                "/items49/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1364,10 +1413,11 @@ pub struct GetItem50Call<'a> {
 impl<'a> GetItem50Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem50",
-            codegen::Method::Get,
-            "/items50/{id}",
-        );
+                "getItem50",
+                codegen::Method::Get,
+                "/items50/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1383,10 +1433,11 @@ pub struct GetItem51Call<'a> {
 impl<'a> GetItem51Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem51",
-            codegen::Method::Get,
-            "/items51/{id}",
-        );
+                "getItem51",
+                codegen::Method::Get,
+                "/items51/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1402,10 +1453,11 @@ pub struct GetItem52Call<'a> {
 impl<'a> GetItem52Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem52",
-            codegen::Method::Get,
-            "/items52/{id}",
-        );
+                "getItem52",
+                codegen::Method::Get,
+                "/items52/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1421,10 +1473,11 @@ pub struct GetItem53Call<'a> {
 impl<'a> GetItem53Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem53",
-            codegen::Method::Get,
-            "/items53/{id}",
-        );
+                "getItem53",
+                codegen::Method::Get,
+                "/items53/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1440,10 +1493,11 @@ pub struct GetItem54Call<'a> {
 impl<'a> GetItem54Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem54",
-            codegen::Method::Get,
-            "/items54/{id}",
-        );
+                "getItem54",
+                codegen::Method::Get,
+                "/items54/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1459,10 +1513,11 @@ pub struct GetItem55Call<'a> {
 impl<'a> GetItem55Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem55",
-            codegen::Method::Get,
-            "/items55/{id}",
-        );
+                "getItem55",
+                codegen::Method::Get,
+                "/items55/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1478,10 +1533,11 @@ pub struct GetItem56Call<'a> {
 impl<'a> GetItem56Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem56",
-            codegen::Method::Get,
-            "/items56/{id}",
-        );
+                "getItem56",
+                codegen::Method::Get,
+                "/items56/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1497,10 +1553,11 @@ pub struct GetItem57Call<'a> {
 impl<'a> GetItem57Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem57",
-            codegen::Method::Get,
-            "/items57/{id}",
-        );
+                "getItem57",
+                codegen::Method::Get,
+                "/items57/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1516,10 +1573,11 @@ pub struct GetItem58Call<'a> {
 impl<'a> GetItem58Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem58",
-            codegen::Method::Get,
-            "/items58/{id}",
-        );
+                "getItem58",
+                codegen::Method::Get,
+                "/items58/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1535,10 +1593,11 @@ pub struct GetItem59Call<'a> {
 impl<'a> GetItem59Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem59",
-            codegen::Method::Get,
-            "/items59/{id}",
-        );
+                "getItem59",
+                codegen::Method::Get,
+                "/items59/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -1554,10 +1613,11 @@ pub struct GetItem60Call<'a> {
 impl<'a> GetItem60Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem60",
-            codegen::Method::Get,
-            "/items60/{id}",
-        );
+                "getItem60",
+                codegen::Method::Get,
+                "/items60/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

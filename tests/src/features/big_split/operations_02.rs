@@ -48,10 +48,11 @@ pub struct GetItem61Call<'a> {
 impl<'a> GetItem61Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem61",
-            codegen::Method::Get,
-            "/items61/{id}",
-        );
+                "getItem61",
+                codegen::Method::Get,
+                "/items61/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -67,10 +68,11 @@ pub struct GetItem62Call<'a> {
 impl<'a> GetItem62Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem62",
-            codegen::Method::Get,
-            "/items62/{id}",
-        );
+                "getItem62",
+                codegen::Method::Get,
+                "/items62/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -86,10 +88,11 @@ pub struct GetItem63Call<'a> {
 impl<'a> GetItem63Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem63",
-            codegen::Method::Get,
-            "/items63/{id}",
-        );
+                "getItem63",
+                codegen::Method::Get,
+                "/items63/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -105,10 +108,11 @@ pub struct GetItem64Call<'a> {
 impl<'a> GetItem64Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem64",
-            codegen::Method::Get,
-            "/items64/{id}",
-        );
+                "getItem64",
+                codegen::Method::Get,
+                "/items64/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)
@@ -124,10 +128,11 @@ pub struct GetItem65Call<'a> {
 impl<'a> GetItem65Call<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getItem65",
-            codegen::Method::Get,
-            "/items65/{id}",
-        );
+                "getItem65",
+                codegen::Method::Get,
+                "/items65/{id}",
+            )
+            .in_service("big_split");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the leaves service (Leave Wallet 1.0.0).
 #[derive(Clone, Debug)]
 pub struct LeavesClient {
@@ -109,6 +112,7 @@ impl<'a> ListLeaveWalletsCall<'a> {
                 codegen::Method::Get,
                 "/leave-wallets",
             )
+            .in_service("leaves")
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = match self.limit {
@@ -167,6 +171,7 @@ impl<'a> GetLeaveBalanceCall<'a> {
                 codegen::Method::Get,
                 "/leave-wallets/{employee_id}/balance",
             )
+            .in_service("leaves")
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", self.employee_id);
@@ -202,6 +207,7 @@ impl<'a> DebitLeaveCall<'a> {
                 codegen::Method::Post,
                 "/leave-wallets/{employee_id}/debits",
             )
+            .in_service("leaves")
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("employee_id", self.employee_id);

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the notifications service (Notifications 2.3.0).
 #[derive(Clone, Debug)]
 pub struct NotificationsClient {
@@ -87,6 +90,7 @@ impl<'a> SendNotificationCall<'a> {
                 codegen::Method::Post,
                 "/notifications",
             )
+            .in_service("notifications")
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let body = self.body;
@@ -108,6 +112,7 @@ impl<'a> DeleteNotificationCall<'a> {
                 codegen::Method::Delete,
                 "/notifications/{notification_id}",
             )
+            .in_service("notifications")
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("notification_id", self.notification_id);
@@ -146,6 +151,7 @@ impl<'a> ListNotificationsCall<'a> {
                 codegen::Method::Get,
                 "/users/{user_id}/notifications",
             )
+            .in_service("notifications")
             .error_decoder(decode_422_http_validation_error);
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("user_id", self.user_id);

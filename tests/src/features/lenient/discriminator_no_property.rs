@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen::{self, Deserialize, Serialize};
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the discriminator_no_property service (Discriminator without propertyName 1.0.0).
 #[derive(Clone, Debug)]
 pub struct DiscriminatorNoPropertyClient {

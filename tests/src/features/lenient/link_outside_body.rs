@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the link_outside_body service (Links the runtime cannot resolve 1.0.0).
 #[derive(Clone, Debug)]
 pub struct LinkOutsideBodyClient {
@@ -47,10 +50,11 @@ pub struct HealthCall<'a> {
 impl<'a> HealthCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "health",
-            codegen::Method::Get,
-            "/health",
-        );
+                "health",
+                codegen::Method::Get,
+                "/health",
+            )
+            .in_service("link_outside_body");
         let request = codegen::Request::new(&OPERATION);
         (self.call, request)
     }

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the undeclared_path_param service (Undeclared path parameter 1.0.0).
 #[derive(Clone, Debug)]
 pub struct UndeclaredPathParamClient {
@@ -49,10 +52,11 @@ pub struct GetUserCall<'a> {
 impl<'a> GetUserCall<'a> {
     fn into_parts(self) -> (codegen::Call<'a>, codegen::Request) {
         static OPERATION: codegen::Operation = codegen::Operation::new(
-            "getUser",
-            codegen::Method::Get,
-            "/users/{id}",
-        );
+                "getUser",
+                codegen::Method::Get,
+                "/users/{id}",
+            )
+            .in_service("undeclared_path_param");
         let request = codegen::Request::new(&OPERATION);
         let request = request.path_param("id", self.id);
         (self.call, request)

@@ -6,6 +6,9 @@
     rustdoc::invalid_html_tags
 )]
 use clientgen_runtime::codegen;
+/// The service in memory, typed, for tests (the `fakes` feature).
+#[cfg(feature = "fakes")]
+pub mod fake;
 /// Client of the unused_path_param service (Path parameter not in the template 1.0.0).
 #[derive(Clone, Debug)]
 pub struct UnusedPathParamClient {
