@@ -19,6 +19,9 @@
 //! (`timeout_param`). A list operation's builder also has `pages()` and
 //! `items()`; one whose answer is bytes, `send_streaming()`; one answering
 //! `text/event-stream`, `events()`.
+//!
+//! With the `fakes` feature, `fakes::Fakes` runs every client over typed
+//! fakes in memory, for tests of code that calls them.
 /// The audit service: client and models.
 #[rustfmt::skip]
 pub mod audit;

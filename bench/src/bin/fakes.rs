@@ -1,7 +1,10 @@
-//! The same calls through the generated config client over the fake
-//! upstream in memory (`transport::FakeUpstream`) and over the loopback
-//! HTTP upstream the request benchmarks use: what a consumer's test saves
-//! by faking. Rounds alternate A B / B A; medians are printed.
+//! The same calls through the generated config client over the loopback
+//! HTTP upstream the request benchmarks use, over the generated typed fake
+//! (`config::fake::ConfigFake`: each request read into its typed arguments
+//! and checked against the spec, the typed answer written back), and over
+//! the untyped fake upstream (`transport::FakeUpstream`): what a
+//! consumer's test saves by faking. Rounds alternate A B C / C B A;
+//! medians are printed.
 //!
 //! ```text
 //! cargo run --release -p clientgen-bench --bin fakes [-- ROUNDS]
@@ -13,7 +16,9 @@ use std::time::Instant;
 use clientgen_bench::server::{CONFIG_VALUE, Upstream, serve_if_child};
 use clientgen_runtime::transport::{FakeReply, FakeUpstream};
 use clientgen_runtime::{RuntimeConfig, Session};
-use service_clients::config::ConfigClient;
+use service_clients::config::fake::ConfigFake;
+use service_clients::config::{ConfigClient, ConfigValue};
+use service_clients::fakes::Answer;
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -41,10 +46,17 @@ fn main() -> Result<(), Failure> {
                 .build()
         };
         let wire = ConfigClient::new(&Session::new(config(upstream.url())?)?)?;
+        let typed_fake = ConfigFake::new(&FakeUpstream::new());
+        let value: ConfigValue = serde_json::from_str(CONFIG_VALUE)?;
+        typed_fake.on_get_config_value(move |_| Answer::ok(value.clone()));
+        let typed = ConfigClient::new(&Session::with_transport(
+            config("http://config.test")?,
+            typed_fake.upstream().clone(),
+        ))?;
         let fake = FakeUpstream::new();
-        let value: serde_json::Value = serde_json::from_str(CONFIG_VALUE)?;
-        fake.on("getConfigValue", move |_| FakeReply::json(200, &value));
-        let faked = ConfigClient::new(&Session::with_transport(
+        let json: serde_json::Value = serde_json::from_str(CONFIG_VALUE)?;
+        fake.on("getConfigValue", move |_| FakeReply::json(200, &json));
+        let untyped = ConfigClient::new(&Session::with_transport(
             config("http://config.test")?,
             fake,
         ))?;
@@ -58,33 +70,47 @@ fn main() -> Result<(), Failure> {
                 Ok::<_, Failure>(started.elapsed().as_secs_f64())
             }
         };
-        run(&wire).await?;
-        run(&faked).await?;
-        let (mut wire_times, mut fake_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        let clients = [&wire, &typed, &untyped];
+        for client in clients {
+            run(client).await?;
+        }
+        // Per client: its times, and the loopback time over its time.
+        let mut times: [Vec<f64>; 3] = Default::default();
+        let mut speedups: [Vec<f64>; 3] = Default::default();
         for round in 0..rounds {
-            let (wire_time, fake_time) = if round.is_multiple_of(2) {
-                let wire_time = run(&wire).await?;
-                (wire_time, run(&faked).await?)
-            } else {
-                let fake_time = run(&faked).await?;
-                (run(&wire).await?, fake_time)
-            };
-            wire_times.push(wire_time);
-            fake_times.push(fake_time);
-            ratios.push(wire_time / fake_time);
+            let mut order = [0, 1, 2];
+            if !round.is_multiple_of(2) {
+                order.reverse();
+            }
+            let mut this_round = [0.0; 3];
+            for index in order {
+                this_round[index] = run(clients[index]).await?;
+            }
+            for index in 0..3 {
+                times[index].push(this_round[index]);
+                speedups[index].push(this_round[0] / this_round[index]);
+            }
         }
         let median = |values: &mut Vec<f64>| {
             values.sort_by(f64::total_cmp);
             values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
         };
-        println!("| {CALLS} calls of `get_config_value` | loopback HTTP | fake upstream | fake speed-up (median of {rounds} paired rounds) |");
-        println!("|---|---|---|---|");
         println!(
-            "| wall time | {:.1} ms | {:.1} ms | {:.1}x |",
-            median(&mut wire_times) * 1000.0,
-            median(&mut fake_times) * 1000.0,
-            median(&mut ratios)
+            "| {CALLS} calls of `get_config_value` | wall time (median of {rounds} rounds) | speed-up over loopback HTTP (median of per-round ratios) |"
         );
+        println!("|---|---|---|");
+        let names = [
+            "loopback HTTP",
+            "typed fake (`ConfigFake`)",
+            "untyped fake (`FakeUpstream`)",
+        ];
+        for (index, name) in names.iter().enumerate() {
+            println!(
+                "| {name} | {:.1} ms | {:.1}x |",
+                median(&mut times[index]) * 1000.0,
+                median(&mut speedups[index])
+            );
+        }
         Ok(())
     })
 }

@@ -106,6 +106,9 @@ pub fn emit_root(
         #![doc = " (`timeout_param`). A list operation's builder also has `pages()` and"]
         #![doc = " `items()`; one whose answer is bytes, `send_streaming()`; one answering"]
         #![doc = " `text/event-stream`, `events()`."]
+        #![doc = ""]
+        #![doc = " With the `fakes` feature, `fakes::Fakes` runs every client over typed"]
+        #![doc = " fakes in memory, for tests of code that calls them."]
 
         #(#declarations)*
 
