@@ -150,8 +150,8 @@ fn fix_ident(name: String) -> String {
 
 /// Names the crate root or every Rust file already gives a meaning: a
 /// service module of such a name would shadow it (`std`, the runtime, the
-/// `session` field of `Clients`) or be a file the crate needs (`lib.rs`,
-/// `fakes.rs`).
+/// `session` field of `Clients`, the `upstream` field of `Fakes`) or be a
+/// file the crate needs (`lib.rs`, `fakes.rs`).
 const TAKEN_MODULES: &[&str] = &[
     "lib",
     "main",
@@ -161,6 +161,7 @@ const TAKEN_MODULES: &[&str] = &[
     "clients",
     "session",
     "fakes",
+    "upstream",
     "std",
     "core",
     "alloc",

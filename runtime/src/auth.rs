@@ -254,31 +254,45 @@ pub(crate) fn choose<'a>(
     credentials: Option<&'a Credentials>,
     env_prefix: &str,
 ) -> Result<Choice<'a>, AuthFailure> {
-    let chosen = credentials.and_then(|credentials| {
-        security
-            .requirements
-            .iter()
-            .find_map(|requirement| assign(requirement, credentials.members()))
-    });
-    Ok(match chosen {
-        None if security.optional || security.requirements.is_empty() => Choice::Anonymous,
-        None => return Err(missing(security, env_prefix)),
-        Some(mut pairs) if pairs.len() == 1 => match pairs.swap_remove(0) {
-            (Credentials::Provider(provider), _) => Choice::Provider(provider.as_ref()),
-            (credentials, scheme) => Choice::Static(credentials, scheme),
-        },
-        Some(pairs) => {
-            let mut provider = None;
-            let mut fixed = Vec::with_capacity(pairs.len());
-            for (credentials, scheme) in pairs {
-                match credentials {
-                    Credentials::Provider(tokens) => provider = Some(tokens.as_ref()),
-                    _ => fixed.push((credentials, scheme)),
+    let members = credentials.map_or(&[][..], Credentials::members);
+    // A requirement of one scheme (the common case) takes the first member
+    // that satisfies it, with nothing to collect.
+    for requirement in security.requirements {
+        match requirement {
+            [] => {}
+            [scheme] => {
+                if let Some(member) = members.iter().find(|member| member.satisfies(*scheme)) {
+                    return Ok(match member {
+                        Credentials::Provider(provider) => Choice::Provider(provider.as_ref()),
+                        other => Choice::Static(other, *scheme),
+                    });
                 }
             }
-            Choice::Combined { fixed, provider }
+            several => {
+                if let Some(pairs) = assign(several, members) {
+                    return Ok(combined(pairs));
+                }
+            }
         }
-    })
+    }
+    if security.optional || security.requirements.is_empty() {
+        Ok(Choice::Anonymous)
+    } else {
+        Err(missing(security, env_prefix))
+    }
+}
+
+/// The choice of a requirement that combines schemes.
+fn combined<'a>(pairs: Vec<(&'a Credentials, AuthScheme)>) -> Choice<'a> {
+    let mut provider = None;
+    let mut fixed = Vec::with_capacity(pairs.len());
+    for (credentials, scheme) in pairs {
+        match credentials {
+            Credentials::Provider(tokens) => provider = Some(tokens.as_ref()),
+            _ => fixed.push((credentials, scheme)),
+        }
+    }
+    Choice::Combined { fixed, provider }
 }
 
 /// Credentials for each scheme of `requirement`: each takes the first of
@@ -288,13 +302,13 @@ fn assign<'a>(
     requirement: &[AuthScheme],
     members: &'a [Credentials],
 ) -> Option<Vec<(&'a Credentials, AuthScheme)>> {
-    let mut taken = vec![false; members.len()];
-    let mut pairs = Vec::with_capacity(requirement.len());
+    let mut pairs: Vec<(&'a Credentials, AuthScheme)> = Vec::with_capacity(requirement.len());
     for scheme in requirement {
-        let index = (0..members.len())
-            .find(|index| !taken[*index] && members[*index].satisfies(*scheme))?;
-        taken[index] = true;
-        pairs.push((&members[index], *scheme));
+        let member = members.iter().find(|member| {
+            member.satisfies(*scheme)
+                && !pairs.iter().any(|(taken, _)| std::ptr::eq(*taken, *member))
+        })?;
+        pairs.push((member, *scheme));
     }
     (!pairs.is_empty()).then_some(pairs)
 }

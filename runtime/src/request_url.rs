@@ -55,7 +55,10 @@ pub(crate) fn build(
         }
         None => (template, ""),
     };
-    let mut path = String::from(base.path().trim_end_matches('/'));
+    let base_path = base.path().trim_end_matches('/');
+    let values: usize = path_params.iter().map(|(_, value)| value.len()).sum();
+    let mut path = String::with_capacity(base_path.len() + template.len() + values);
+    path.push_str(base_path);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let Some(length) = rest[open..].find('}') else {

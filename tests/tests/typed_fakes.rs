@@ -102,8 +102,8 @@ async fn deep_objects_spread_objects_cookies_and_lists_read_back_as_sent() {
     let cookies = cookie_param::fake::CookieParamFake::new(&upstream);
     cookies.on_get_x(|_| Answer::ok(()));
     let client = cookies.client(config()).unwrap();
-    client.get_x("s-42").await.unwrap();
-    assert_eq!(cookies.get_x_calls()[0].session, "s-42");
+    client.get_x("s-42; a=b c").await.unwrap();
+    assert_eq!(cookies.get_x_calls()[0].session, "s-42; a=b c");
 
     let lists = arrays_maps::fake::ArraysMapsFake::new(&upstream);
     lists.on_list_items(|args| {

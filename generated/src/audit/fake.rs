@@ -100,6 +100,7 @@ pub struct WriteAuditEventArgs {
 }
 /// The errors `write_audit_event` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum WriteAuditEventError {
     /// `400`.
     BadRequest(super::Error),
@@ -146,6 +147,7 @@ pub struct ListAuditEventsArgs {
 }
 /// The errors `list_audit_events` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ListAuditEventsError {
     /// `400`.
     BadRequest(super::Error),

@@ -115,6 +115,7 @@ impl AuthFake {
 pub struct GetCurrentUserArgs {}
 /// The errors `get_current_user` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetCurrentUserError {
     /// `401`.
     Unauthorized(super::ErrorDetail),
@@ -146,6 +147,7 @@ pub struct GetUserArgs {
 }
 /// The errors `get_user` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetUserError {
     /// `401`.
     Unauthorized(super::ErrorDetail),
@@ -187,6 +189,7 @@ pub struct ValidateTokenArgs {
 }
 /// The errors `validate_token` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ValidateTokenError {
     /// `401`.
     Unauthorized(super::ErrorDetail),

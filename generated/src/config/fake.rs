@@ -130,6 +130,7 @@ pub struct ListConfigValuesArgs {
 }
 /// The errors `list_config_values` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ListConfigValuesError {
     /// `401`.
     Unauthorized(super::Error),
@@ -178,6 +179,7 @@ pub struct GetConfigValueArgs {
 }
 /// The errors `get_config_value` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetConfigValueError {
     /// `401`.
     Unauthorized(super::Error),
@@ -223,6 +225,7 @@ pub struct GetServiceSettingsArgs {
 }
 /// The errors `get_service_settings` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetServiceSettingsError {
     /// `401`.
     Unauthorized(super::Error),

@@ -129,6 +129,7 @@ pub struct GetExpenseBalanceArgs {
 }
 /// The errors `get_expense_balance` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetExpenseBalanceError {
     /// `401`.
     Unauthorized(super::Problem),
@@ -180,6 +181,7 @@ pub struct DebitExpenseArgs {
 }
 /// The errors `debit_expense` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum DebitExpenseError {
     /// `401`.
     Unauthorized(super::Problem),
@@ -236,6 +238,7 @@ pub struct CreditExpenseArgs {
 }
 /// The errors `credit_expense` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum CreditExpenseError {
     /// `401`.
     Unauthorized(super::Problem),

@@ -129,6 +129,7 @@ pub struct GetLeaveBalanceArgs {
 }
 /// The errors `get_leave_balance` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetLeaveBalanceError {
     /// `401`.
     Unauthorized(super::ErrorDetail),
@@ -177,6 +178,7 @@ pub struct DebitLeaveArgs {
 }
 /// The errors `debit_leave` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum DebitLeaveError {
     /// `401`.
     Unauthorized(super::ErrorDetail),
@@ -227,6 +229,7 @@ pub struct CreditLeaveArgs {
 }
 /// The errors `credit_leave` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum CreditLeaveError {
     /// `401`.
     Unauthorized(super::ErrorDetail),

@@ -101,6 +101,7 @@ pub struct SendNotificationArgs {
 }
 /// The errors `send_notification` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum SendNotificationError {
     /// `401`.
     Unauthorized(super::ErrorDetail),
@@ -145,6 +146,7 @@ pub struct GetNotificationArgs {
 }
 /// The errors `get_notification` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetNotificationError {
     /// `401`.
     Unauthorized(super::ErrorDetail),

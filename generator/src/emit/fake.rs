@@ -160,8 +160,9 @@ fn methods(operation: &Operation, client: &str) -> TokenStream {
     let on = format_ident!("on_{method}");
     let script = format_ident!("script_{method}");
     let calls = format_ident!("{method}_calls");
+    let target = &operation.method_name;
     let shown = format!(
-        "[`{method}`](super::{client}::{method}) (`{} {}`)",
+        "[`{method}`](super::{client}::{target}) (`{} {}`)",
         operation.http_method.variant().to_ascii_uppercase(),
         operation.path
     );
@@ -216,7 +217,14 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
             ParamLocation::Header => "header",
             ParamLocation::Cookie => "cookie",
         };
-        let docs = format!(" The `{}` {place}.", param.wire);
+        let docs = if is_idempotency_key(param, operation) && !param.required {
+            format!(
+                " The `{}` {place}: the caller's key, or the one the runtime made for the call.",
+                param.wire
+            )
+        } else {
+            format!(" The `{}` {place}.", param.wire)
+        };
         quote!(#[doc = #docs] pub #name: #ty)
     });
     let body_field = operation.body.as_ref().map(|body| {
@@ -332,11 +340,14 @@ fn param_read(param: &Param, operation: &Operation) -> TokenStream {
             quote!(request.query_deep(#wire))
         }
         (ParamLocation::Query, ParamStyle::Form) if spreads_over_query(param) => {
+            // The other parameters and the API keys of the query are not
+            // the object's properties.
             let others = operation
                 .params
                 .iter()
                 .filter(|other| other.location == ParamLocation::Query && other.wire != *wire)
-                .map(|other| other.wire.as_str());
+                .map(|other| other.wire.as_str())
+                .chain(query_api_keys(operation));
             quote!(request.query_object(#wire, &[#(#others),*]))
         }
         (ParamLocation::Query, ParamStyle::Form) if is_array && explode => {
@@ -391,6 +402,18 @@ fn declared_query(operation: &Operation) -> Option<Vec<&str>> {
     Some(names)
 }
 
+/// The names of the API keys `operation` may send in the query.
+fn query_api_keys(operation: &Operation) -> impl Iterator<Item = &str> {
+    operation
+        .security
+        .iter()
+        .flatten()
+        .filter_map(|scheme| match scheme {
+            SecurityScheme::ApiKeyQuery(name) => Some(name.as_str()),
+            _ => None,
+        })
+}
+
 /// The function that writes a success value as the answer on the wire.
 fn success_reply(operation: &Operation) -> TokenStream {
     let status = Literal::u16_unsuffixed(operation.success_status);
@@ -408,9 +431,20 @@ fn success_reply(operation: &Operation) -> TokenStream {
             catch_all,
         } => {
             let enum_name = ident(name);
-            let arms = variants.iter().map(|variant| {
+            // The catch-all variant (`2XX`) answers a 2xx no other declares.
+            let fixed = variants.len().saturating_sub(usize::from(*catch_all));
+            let declared: Vec<u16> = variants[..fixed]
+                .iter()
+                .map(|variant| variant.status)
+                .collect();
+            let undeclared = (200..=299)
+                .find(|status| !declared.contains(status))
+                .unwrap_or(299);
+            let arms = variants.iter().enumerate().map(|(index, variant)| {
                 let variant_name = ident(&variant.name);
-                let status = Literal::u16_unsuffixed(variant.status);
+                let is_catch_all = *catch_all && index + 1 == variants.len();
+                let status = if is_catch_all { undeclared } else { variant.status };
+                let status = Literal::u16_unsuffixed(status);
                 match &variant.ty {
                     Some(_) => {
                         let reply = media_reply(variant.media, &status, &quote!(body), events);
@@ -489,6 +523,7 @@ fn error_enum(name: &Ident, errors: &[ErrorBody], method: &str) -> TokenStream {
     quote! {
         #[doc = #docs]
         #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variants,)*
         }

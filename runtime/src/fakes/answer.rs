@@ -33,8 +33,9 @@ impl<T, E> Answer<T, E> {
         }
     }
 
-    /// Succeeds with `value`, under the operation's first declared 2xx
-    /// status.
+    /// Succeeds with `value`: under the operation's first declared 2xx
+    /// status, or, for an operation with several kinds of success, the
+    /// status of `value`'s variant.
     pub fn ok(value: T) -> Self {
         Self::of(Outcome::Success(value))
     }
@@ -54,7 +55,8 @@ impl<T, E> Answer<T, E> {
         Self::of(Outcome::Fault(FakeReply::Drop))
     }
 
-    /// Refuses the connection: nothing was sent (the upstream is down).
+    /// Refuses the connection, as an upstream that is down does: the
+    /// client sees a connection error (the fake still records the call).
     pub fn refuse() -> Self {
         Self::of(Outcome::Fault(FakeReply::Refuse))
     }

@@ -53,21 +53,36 @@ impl<'a> FakeRequest<'a> {
         template: &'a str,
         query_names: Option<&[&str]>,
     ) -> Result<Self, Mismatch> {
-        let path = match_template(template, call.url.path()).ok_or_else(|| {
+        // A template may carry a literal query (`/items?action=archive`).
+        let (path_template, literal_query) = template
+            .split_once('?')
+            .unwrap_or((template.split('#').next().unwrap_or(template), ""));
+        let path = match_template(path_template, call.url.path()).ok_or_else(|| {
             Mismatch::new(
                 "the path",
-                format!("`{}` does not match `{template}`", call.url.path()),
+                format!("`{}` does not match `{path_template}`", call.url.path()),
             )
         })?;
+        let literal_names: Vec<&str> = literal_query
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| pair.split('=').next())
+            .collect();
         let query: Vec<(String, String)> = call
             .url
             .query_pairs()
             .map(|(name, value)| (name.into_owned(), value.into_owned()))
             .collect();
-        if let Some(names) = query_names
-            && let Some((name, _)) = query
-                .iter()
-                .find(|(name, _)| !names.contains(&base_name(name)))
+        // `page[number]` may be declared whole, `filter[role]` as `filter`.
+        let declared = |name: &str| {
+            [name, base_name(name)].iter().any(|name| {
+                query_names.is_none_or(|names| names.contains(name)) || literal_names.contains(name)
+            })
+        };
+        if query_names.is_some()
+            && let Some((name, _)) = query.iter().find(|(name, _)| !declared(name))
         {
             return Err(Mismatch::new(
                 format!("query parameter `{name}`"),
@@ -101,6 +116,7 @@ impl<'a> FakeRequest<'a> {
                         text: value.clone(),
                         delimiter: Some(delimiter),
                         explode: false,
+                        guess: true,
                     })
                 });
         read(node, format_args!("query parameter `{name}`"))
@@ -115,7 +131,7 @@ impl<'a> FakeRequest<'a> {
             .map(|(_, value)| Text::item(value))
             .collect();
         let node = if items.is_empty() {
-            Node::Missing
+            Node::Empty
         } else {
             Node::List(items)
         };
@@ -134,7 +150,7 @@ impl<'a> FakeRequest<'a> {
             }
         }
         let node = if tree.is_empty() {
-            Node::Missing
+            Node::Empty
         } else {
             Node::Map(tree)
         };
@@ -156,7 +172,7 @@ impl<'a> FakeRequest<'a> {
             .map(|(key, value)| (key.clone(), Node::Text(Text::simple(value.clone(), false))))
             .collect();
         let node = if pairs.is_empty() {
-            Node::Missing
+            Node::Empty
         } else {
             Node::Map(pairs)
         };
@@ -171,7 +187,8 @@ impl<'a> FakeRequest<'a> {
         read(node, format_args!("header `{name}`"))
     }
 
-    /// The cookie `name`.
+    /// The cookie `name` (its value percent-decoded, as the client encodes
+    /// it).
     pub fn cookie<T: DeserializeOwned>(&self, name: &str, explode: bool) -> Result<T, Mismatch> {
         let value = self
             .call
@@ -181,7 +198,7 @@ impl<'a> FakeRequest<'a> {
             .flat_map(|header| header.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(key, _)| *key == name)
-            .map(|(_, value)| value);
+            .map(|(_, value)| percent_decode_str(value).decode_utf8_lossy().into_owned());
         let node = value.map_or(Node::Missing, |value| {
             Node::Text(Text::simple(value, explode))
         });
@@ -230,9 +247,15 @@ impl<'a> FakeRequest<'a> {
     }
 }
 
-/// `node` as `T`, or what refused it, at `place`.
+/// `node` as `T`, or what refused it, at `place`. A type that does not say
+/// what it wants (an untagged union, an enum with a fallback variant) is
+/// first offered numbers and booleans where the text reads as one, then,
+/// when that finds no match, the text itself.
 fn read<T: DeserializeOwned>(node: Node, place: impl fmt::Display) -> Result<T, Mismatch> {
-    T::deserialize(node).map_err(|error| Mismatch::new(place, error))
+    let strings = node.as_strings();
+    T::deserialize(node)
+        .or_else(|error| T::deserialize(strings).map_err(|_| error))
+        .map_err(|error| Mismatch::new(place, error))
 }
 
 /// A query parameter's name without its brackets (`filter[role]`).
@@ -335,6 +358,93 @@ fn match_pieces<'t>(pieces: &[Piece<'t>], mut path: &str) -> Option<Vec<(&'t str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::{Headers, Method};
+
+    fn call(url: &str, cookie: Option<&str>) -> RecordedCall {
+        let mut headers = Headers::new();
+        if let Some(cookie) = cookie {
+            let _ = headers.insert("cookie", cookie);
+        }
+        RecordedCall {
+            service: "s",
+            operation: "op",
+            method: Method::Get,
+            url: url::Url::parse(url).unwrap_or_else(|_| unreachable!()),
+            headers,
+            body: Bytes::new(),
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    enum Level {
+        #[serde(rename = "1")]
+        One,
+        #[serde(rename = "true")]
+        Yes,
+        #[serde(untagged)]
+        Unknown(String),
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(untagged)]
+    enum Tag {
+        Text(String),
+        Texts(Vec<String>),
+    }
+
+    #[test]
+    fn text_that_reads_as_a_number_stays_text_where_the_type_wants_text() {
+        let level = |text: &str| read::<Level>(Text::item(text), "level");
+        assert_eq!(level("1"), Ok(Level::One));
+        assert_eq!(level("true"), Ok(Level::Yes));
+        assert_eq!(level("2.5"), Ok(Level::Unknown("2.5".to_owned())));
+        let tag = |text: &str| read::<Tag>(Node::Text(Text::simple(text, false)), "tag");
+        assert_eq!(tag("42"), Ok(Tag::Text("42".to_owned())));
+        assert_eq!(
+            tag("7,true"),
+            Ok(Tag::Texts(vec!["7".to_owned(), "true".to_owned()]))
+        );
+    }
+
+    #[test]
+    fn literal_queries_and_bracketed_names_are_declared() {
+        let template = "/items/{id}?action=archive";
+        let declared: &[&str] = &["page[number]", "filter"];
+        let sent = call(
+            "http://h/api/items/7?action=archive&page%5Bnumber%5D=2&filter%5Brole%5D=x",
+            None,
+        );
+        let request = FakeRequest::new(&sent, template, Some(declared));
+        let id: Result<u32, Mismatch> = request.and_then(|request| request.path("id", false));
+        assert_eq!(id, Ok(7));
+        let stray = call("http://h/items/7?action=archive&x=1", None);
+        let refused = FakeRequest::new(&stray, template, Some(declared)).err();
+        assert_eq!(
+            refused.map(|mismatch| mismatch.to_string()).as_deref(),
+            Some("query parameter `x`: the spec declares no such parameter")
+        );
+    }
+
+    #[test]
+    fn cookies_are_decoded_and_nothing_sent_reads_as_an_empty_list() {
+        let sent = call("http://h/x", Some("other=1; session=a%20b%3Bc"));
+        let request = FakeRequest::new(&sent, "/x", Some(&[]));
+        let session: Result<String, Mismatch> = request
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|request| request.cookie("session", false));
+        assert_eq!(session.as_deref(), Ok("a b;c"));
+        let tags: Result<Vec<String>, Mismatch> = request
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|request| request.query_exploded("tag"));
+        assert_eq!(tags, Ok(Vec::new()));
+        let absent: Result<Option<Vec<String>>, Mismatch> = request
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|request| request.query_exploded("tag"));
+        assert_eq!(absent, Ok(None));
+    }
 
     #[test]
     fn templates_match_after_the_base_path() {

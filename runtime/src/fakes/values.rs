@@ -11,6 +11,10 @@ use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
 pub(crate) enum Node {
     /// Not sent: an `Option` reads it as `None`, anything else refuses it.
     Missing,
+    /// Nothing sent where a list or an object writes nothing when empty
+    /// (an exploded list, a spread object): an `Option` reads `None`, a
+    /// list or an object reads empty.
+    Empty,
     /// One text.
     Text(Text),
     /// Several values of one name (an exploded query array).
@@ -31,6 +35,10 @@ pub(crate) struct Text {
     /// Whether an object is written `k=v,k2=v2` (exploded) rather than
     /// `k,v,k2,v2`.
     pub(crate) explode: bool,
+    /// Whether a type that does not say what it wants (an untagged union,
+    /// an enum with a fallback variant) gets a number or a boolean when the
+    /// text reads as one; otherwise, always the text.
+    pub(crate) guess: bool,
 }
 
 impl Text {
@@ -40,6 +48,7 @@ impl Text {
             text: text.into(),
             delimiter: Some(','),
             explode,
+            guess: true,
         }
     }
 
@@ -49,6 +58,7 @@ impl Text {
             text: text.to_owned(),
             delimiter: None,
             explode: false,
+            guess: true,
         })
     }
 
@@ -58,30 +68,47 @@ impl Text {
             .is_some_and(|delimiter| self.text.contains(delimiter))
     }
 
+    /// The same text, given to an untyped reader as text.
+    fn as_text(&self, text: &str) -> Node {
+        Node::Text(Self {
+            text: text.to_owned(),
+            delimiter: None,
+            explode: false,
+            guess: self.guess,
+        })
+    }
+
     fn items(&self) -> Vec<Node> {
         match self.delimiter {
             _ if self.text.is_empty() => Vec::new(),
-            Some(delimiter) => self.text.split(delimiter).map(Text::item).collect(),
-            None => vec![Text::item(&self.text)],
+            Some(delimiter) => self
+                .text
+                .split(delimiter)
+                .map(|item| self.as_text(item))
+                .collect(),
+            None => vec![self.as_text(&self.text)],
         }
     }
 
     fn pairs(&self) -> Result<Vec<(String, Node)>, Error> {
         let mut pairs = Vec::new();
+        if self.text.is_empty() {
+            return Ok(pairs);
+        }
         if self.explode {
-            for item in self.text.split(',').filter(|item| !item.is_empty()) {
+            for item in self.text.split(',') {
                 let (key, value) = item.split_once('=').ok_or_else(|| {
                     de::Error::custom(format!("`{item}` is not a `key=value` pair"))
                 })?;
-                pairs.push((key.to_owned(), Text::item(value)));
+                pairs.push((key.to_owned(), self.as_text(value)));
             }
         } else {
-            let mut items = self.text.split(',').filter(|item| !item.is_empty());
+            let mut items = self.text.split(',');
             while let Some(key) = items.next() {
                 let value = items
                     .next()
                     .ok_or_else(|| de::Error::custom(format!("`{key}` has no value")))?;
-                pairs.push((key.to_owned(), Text::item(value)));
+                pairs.push((key.to_owned(), self.as_text(value)));
             }
         }
         Ok(pairs)
@@ -91,6 +118,28 @@ impl Text {
         self.text
             .parse()
             .map_err(|_| de::Error::custom(format!("`{}` is not {what}", self.text)))
+    }
+}
+
+impl Node {
+    /// The same values, given to untyped readers as text (for a second
+    /// reading when guessing numbers and booleans found no match).
+    pub(crate) fn as_strings(&self) -> Node {
+        match self {
+            Node::Missing => Node::Missing,
+            Node::Empty => Node::Empty,
+            Node::Text(text) => Node::Text(Text {
+                guess: false,
+                ..text.clone()
+            }),
+            Node::List(items) => Node::List(items.iter().map(Node::as_strings).collect()),
+            Node::Map(pairs) => Node::Map(
+                pairs
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.as_strings()))
+                    .collect(),
+            ),
+        }
     }
 }
 
@@ -125,10 +174,11 @@ impl<'de> Deserializer<'de> for Node {
     /// reads as one, else the text.
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self {
-            Node::Missing => Err(de::Error::custom("it is missing")),
+            Node::Missing | Node::Empty => Err(de::Error::custom("it is missing")),
             Node::Text(text) if text.is_list() => {
                 visitor.visit_seq(SeqDeserializer::new(text.items().into_iter()))
             }
+            Node::Text(text) if !text.guess => visitor.visit_string(text.text),
             Node::Text(text) => {
                 if let Ok(number) = text.text.parse::<i64>() {
                     visitor.visit_i64(number)
@@ -188,7 +238,7 @@ impl<'de> Deserializer<'de> for Node {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self {
-            Node::Missing => visitor.visit_none(),
+            Node::Missing | Node::Empty => visitor.visit_none(),
             present => visitor.visit_some(present),
         }
     }
@@ -203,7 +253,9 @@ impl<'de> Deserializer<'de> for Node {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self {
-            Node::Text(text) if text.text.starts_with('[') => {
+            Node::Empty => visitor.visit_seq(SeqDeserializer::new(std::iter::empty::<Node>())),
+            // A deeper value of a spread object, written as JSON text.
+            Node::Text(text) if text.text.starts_with('[') && is_json(&text.text) => {
                 serde_json::from_str::<serde_json::Value>(&text.text)
                     .and_then(|value| value.deserialize_seq(visitor))
                     .map_err(de::Error::custom)
@@ -230,7 +282,10 @@ impl<'de> Deserializer<'de> for Node {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self {
-            Node::Text(text) if text.text.starts_with('{') => {
+            Node::Empty => {
+                visitor.visit_map(MapDeserializer::new(std::iter::empty::<(String, Node)>()))
+            }
+            Node::Text(text) if text.text.starts_with('{') && is_json(&text.text) => {
                 serde_json::from_str::<serde_json::Value>(&text.text)
                     .and_then(|value| value.deserialize_map(visitor))
                     .map_err(de::Error::custom)
@@ -266,6 +321,11 @@ impl<'de> Deserializer<'de> for Node {
     serde::forward_to_deserialize_any! {
         i128 u128 bytes byte_buf unit unit_struct tuple_struct identifier ignored_any
     }
+}
+
+/// Whether `text` is JSON.
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<de::IgnoredAny>(text).is_ok()
 }
 
 #[cfg(test)]
@@ -332,6 +392,7 @@ mod tests {
             text: "blue|green".to_owned(),
             delimiter: Some('|'),
             explode: false,
+            guess: true,
         });
         assert_eq!(
             read::<Vec<Color>>(piped).ok(),

@@ -65,18 +65,22 @@ pub enum FakeReply {
 
 impl FakeReply {
     /// `status` with a JSON body.
+    ///
+    /// # Panics
+    ///
+    /// When `body` cannot be written as JSON (a union's `Unknown` variant,
+    /// a map with keys that are not strings): a test's answer that cannot
+    /// be sent fails the test, like an assertion.
     pub fn json(status: u16, body: &impl serde::Serialize) -> Self {
-        let mut headers = Headers::new();
-        // A static, valid header.
-        let _ = headers.insert("content-type", "application/json");
-        Self::Answer {
-            status,
-            headers,
-            body: serde_json::to_vec(body)
-                .map(Bytes::from)
-                .unwrap_or_default(),
-            delay: Duration::ZERO,
-        }
+        let body = match serde_json::to_vec(body) {
+            Ok(body) => body,
+            #[allow(
+                clippy::panic,
+                reason = "a test double fails the test like an assertion"
+            )]
+            Err(error) => panic!("a fake's answer cannot be written as JSON: {error}"),
+        };
+        Self::bytes(status, "application/json", body)
     }
 
     /// `status` with a `text/plain` body.

@@ -70,6 +70,7 @@ pub struct GetItemArgs {
 }
 /// The errors `get_item` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetItemError {
     /// `404`.
     NotFound(super::Problem),

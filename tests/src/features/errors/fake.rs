@@ -113,6 +113,7 @@ pub struct GetAccountArgs {
 }
 /// The errors `get_account` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetAccountError {
     /// `400`.
     BadRequest(super::Problem),
@@ -182,6 +183,7 @@ pub struct DeleteAccountArgs {
 }
 /// The errors `delete_account` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum DeleteAccountError {
     /// `400`.
     BadRequest(super::Problem),
@@ -251,6 +253,7 @@ pub struct LockAccountArgs {
 }
 /// The errors `lock_account` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum LockAccountError {
     /// A `5XX` status.
     Status5xx {

@@ -68,6 +68,7 @@ pub struct GetPetArgs {
 }
 /// The errors `get_pet` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetPetError {
     /// `404`.
     NotFound(super::Problem),

@@ -37,7 +37,7 @@ impl NamingFake {
         let session = codegen::Session::with_transport(config, self.upstream().clone());
         super::NamingClient::new(&session)
     }
-    /// Answers [`match`](super::NamingClient::match) (`GET /results`) with `handler`, once its script is used up.
+    /// Answers [`match`](super::NamingClient::r#match) (`GET /results`) with `handler`, once its script is used up.
     pub fn on_match(
         &self,
         handler: impl Fn(
@@ -47,7 +47,7 @@ impl NamingFake {
         self.fake.on(&MATCH, handler);
         self
     }
-    /// Answers the next calls of [`match`](super::NamingClient::match) (`GET /results`) with `answers`, in order.
+    /// Answers the next calls of [`match`](super::NamingClient::r#match) (`GET /results`) with `answers`, in order.
     pub fn script_match(
         &self,
         answers: impl IntoIterator<
@@ -57,7 +57,7 @@ impl NamingFake {
         self.fake.script(&MATCH, answers);
         self
     }
-    /// The arguments of every call of [`match`](super::NamingClient::match) (`GET /results`) received so far, in order.
+    /// The arguments of every call of [`match`](super::NamingClient::r#match) (`GET /results`) received so far, in order.
     pub fn match_calls(&self) -> Vec<MatchArgs> {
         self.fake.calls(&MATCH)
     }

@@ -72,6 +72,7 @@ pub struct ReadProfileArgs {
 }
 /// The errors `read_profile` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ReadProfileError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),

@@ -224,7 +224,7 @@ static UPSERT_ORG_USER: codegen::FakeOperation<
 pub struct SendInviteArgs {
     /// The `org` path parameter.
     pub org: String,
-    /// The `Idempotency-Key` header.
+    /// The `Idempotency-Key` header: the caller's key, or the one the runtime made for the call.
     pub idempotency_key: Option<String>,
     /// The body.
     pub body: Option<super::SendInviteBody>,

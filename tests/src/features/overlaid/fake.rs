@@ -65,13 +65,14 @@ impl OverlaidFake {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SendNotificationArgs {
-    /// The `Idempotency-Key` header.
+    /// The `Idempotency-Key` header: the caller's key, or the one the runtime made for the call.
     pub idempotency_key: Option<String>,
     /// The body.
     pub body: super::NotificationCreate,
 }
 /// The errors `send_notification` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum SendNotificationError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),

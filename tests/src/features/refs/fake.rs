@@ -92,6 +92,7 @@ pub struct GetOrderArgs {
 }
 /// The errors `get_order` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetOrderError {
     /// `404`.
     NotFound(super::Problem),
@@ -127,6 +128,7 @@ pub struct ReplaceOrderArgs {
 }
 /// The errors `replace_order` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ReplaceOrderError {
     /// `404`.
     NotFound(super::Problem),

@@ -125,6 +125,7 @@ pub struct ListLeaveWalletsArgs {
 }
 /// The errors `list_leave_wallets` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ListLeaveWalletsError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),
@@ -166,6 +167,7 @@ pub struct GetLeaveBalanceArgs {
 }
 /// The errors `get_leave_balance` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum GetLeaveBalanceError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),
@@ -204,6 +206,7 @@ pub struct DebitLeaveArgs {
 }
 /// The errors `debit_leave` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum DebitLeaveError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),

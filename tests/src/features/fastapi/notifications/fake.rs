@@ -124,6 +124,7 @@ pub struct SendNotificationArgs {
 }
 /// The errors `send_notification` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum SendNotificationError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),
@@ -159,6 +160,7 @@ pub struct DeleteNotificationArgs {
 }
 /// The errors `delete_notification` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum DeleteNotificationError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),
@@ -197,6 +199,7 @@ pub struct ListNotificationsArgs {
 }
 /// The errors `list_notifications` declares, each answered with its typed body.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ListNotificationsError {
     /// `422`.
     UnprocessableEntity(super::HttpValidationError),
