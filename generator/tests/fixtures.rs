@@ -168,6 +168,8 @@ fn a_big_spec_is_split_into_several_files() {
         names,
         [
             "big_split/fake.rs",
+            "big_split/fake_operations_01.rs",
+            "big_split/fake_operations_02.rs",
             "big_split/mod.rs",
             "big_split/operations_01.rs",
             "big_split/operations_02.rs",

@@ -4,6 +4,8 @@
 //! `on_`/`script_`/`_calls` methods of the service's fake, over the
 //! runtime's `ServiceFake`.
 
+use std::ops::Range;
+
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -32,21 +34,53 @@ pub(crate) fn placeholder_url(module: &str) -> String {
     )
 }
 
-/// The items of `<module>/fake.rs`.
-pub(super) fn fake_module(service: &Service) -> TokenStream {
+/// The name of the `number`th file of a big service's fake operations.
+pub(super) fn operations_part(number: usize) -> Ident {
+    format_ident!("fake_operations_{number:02}")
+}
+
+/// The items of `<module>/fake.rs`: the service's fake, and its operations'
+/// items, or, for a big service, the re-exports of the `parts` files
+/// ([`fake_part`]) that hold them.
+pub(super) fn fake_module(service: &Service, parts: usize) -> TokenStream {
     let fake = fake_name(&service.client);
     let client = ident(&service.client);
     let service_name = &service.service_name;
     let placeholder = placeholder_url(&service.module);
-    let statics: Vec<Ident> = service.operations.iter().map(static_name).collect();
-    let methods = service
-        .operations
-        .iter()
-        .map(|operation| methods(operation, &service.client));
-    let items = service
-        .operations
-        .iter()
-        .map(|operation| operation_items(operation, service_name));
+    let (declares, methods, items, uses, visibility) = if parts == 0 {
+        let statics = service.operations.iter().map(static_name);
+        (
+            quote!(#(fake.declare(&#statics);)*),
+            operation_methods(service, 0..service.operations.len()),
+            operation_items_of(service, 0..service.operations.len()),
+            TokenStream::new(),
+            TokenStream::new(),
+        )
+    } else {
+        let parts: Vec<Ident> = (1..=parts).map(operations_part).collect();
+        // Each part's arguments and errors, re-exported by name.
+        let reexports = service
+            .operations
+            .chunks(super::OPERATIONS_PER_FILE)
+            .zip(&parts)
+            .map(|(operations, part)| {
+                let names = operations.iter().flat_map(|operation| {
+                    let Names {
+                        arguments, error, ..
+                    } = names(operation);
+                    [arguments, error]
+                });
+                quote!(pub use super::#part::{#(#names),*};)
+            });
+        (
+            quote!(#(super::#parts::declare(&fake);)*),
+            TokenStream::new(),
+            TokenStream::new(),
+            quote!(#(#reexports)*),
+            // The parts' methods reach the runtime's fake.
+            quote!(pub(super)),
+        )
+    };
     let module_docs = format!(
         " The {service_name} service in memory, for tests of code that calls it: [`{fake}`]."
     );
@@ -62,18 +96,19 @@ pub(super) fn fake_module(service: &Service) -> TokenStream {
         )]
 
         use clientgen_runtime::codegen;
+        #uses
 
         #[doc = #fake_docs]
         #[derive(Clone, Debug)]
         pub struct #fake {
-            fake: codegen::ServiceFake,
+            #visibility fake: codegen::ServiceFake,
         }
 
         impl #fake {
             /// The service on `upstream` (which may carry other services' fakes too).
             pub fn new(upstream: &codegen::FakeUpstream) -> Self {
                 let fake = codegen::ServiceFake::new(upstream);
-                #(fake.declare(&#statics);)*
+                #declares
                 Self { fake }
             }
 
@@ -92,11 +127,64 @@ pub(super) fn fake_module(service: &Service) -> TokenStream {
                 super::#client::new(&session)
             }
 
-            #(#methods)*
+            #methods
         }
 
-        #(#items)*
+        #items
     }
+}
+
+/// One of a big service's `fake_operations_NN.rs` files: the fake's
+/// methods and the items of the operations in `range`, and `declare`,
+/// which checks their requests from the fake's start.
+pub(super) fn fake_part(service: &Service, number: usize, range: Range<usize>) -> TokenStream {
+    let fake = fake_name(&service.client);
+    let docs = format!(
+        " The {} service's fake: operations, part {number}.",
+        service.service_name
+    );
+    let statics = service.operations[range.clone()].iter().map(static_name);
+    let methods = operation_methods(service, range.clone());
+    let items = operation_items_of(service, range);
+    quote! {
+        #![doc = #docs]
+        #![allow(
+            rustdoc::bare_urls,
+            rustdoc::broken_intra_doc_links,
+            rustdoc::invalid_html_tags
+        )]
+
+        use clientgen_runtime::codegen;
+
+        use super::fake::#fake;
+
+        /// Checks the requests of this part's operations from now on.
+        pub(super) fn declare(fake: &codegen::ServiceFake) {
+            #(fake.declare(&#statics);)*
+        }
+
+        impl #fake {
+            #methods
+        }
+
+        #items
+    }
+}
+
+/// The fake's methods of the operations in `range`.
+fn operation_methods(service: &Service, range: Range<usize>) -> TokenStream {
+    let methods = service.operations[range]
+        .iter()
+        .map(|operation| methods(operation, &service.client));
+    quote!(#(#methods)*)
+}
+
+/// The arguments, errors and statics of the operations in `range`.
+fn operation_items_of(service: &Service, range: Range<usize>) -> TokenStream {
+    let items = service.operations[range]
+        .iter()
+        .map(|operation| operation_items(operation, &service.service_name));
+    quote!(#(#items)*)
 }
 
 /// The names of one operation's fake items.

@@ -117,8 +117,12 @@ enum Part {
     Operations { number: usize, range: Range<usize> },
     /// `<module>/types_NN.rs`: these models.
     Types { number: usize, range: Range<usize> },
-    /// `<module>/fake.rs`: the service's typed fake (the `fakes` feature).
-    Fake,
+    /// `<module>/fake.rs`: the service's typed fake (the `fakes` feature),
+    /// its operations in `operation_files` other files when it is big.
+    Fake { operation_files: usize },
+    /// `<module>/fake_operations_NN.rs`: the fake's side of these
+    /// operations.
+    FakeOperations { number: usize, range: Range<usize> },
     /// `<module>/mod.rs`: the client, declaring the other files.
     Module {
         operation_files: usize,
@@ -130,7 +134,7 @@ enum Part {
 /// split when it is big.
 fn parts(operations: usize, types: usize) -> Vec<Part> {
     if types <= TYPES_PER_FILE && operations <= OPERATIONS_PER_FILE {
-        return vec![Part::Whole, Part::Fake];
+        return vec![Part::Whole, Part::Fake { operation_files: 0 }];
     }
     let chunks = |count: usize, per_file: usize| {
         (0..count.div_ceil(per_file)).map(move |index| {
@@ -150,7 +154,11 @@ fn parts(operations: usize, types: usize) -> Vec<Part> {
         operation_files,
         type_files: parts.len() - operation_files,
     });
-    parts.push(Part::Fake);
+    parts.push(Part::Fake { operation_files });
+    parts.extend(
+        chunks(operations, OPERATIONS_PER_FILE)
+            .map(|(number, range)| Part::FakeOperations { number, range }),
+    );
     parts
 }
 
@@ -163,7 +171,10 @@ impl Part {
             Part::Operations { number, .. } => format!("{module}/{}.rs", operations_part(*number)),
             Part::Types { number, .. } => format!("{module}/{}.rs", types_part(*number)),
             Part::Module { .. } => format!("{module}/mod.rs"),
-            Part::Fake => format!("{module}/fake.rs"),
+            Part::Fake { .. } => format!("{module}/fake.rs"),
+            Part::FakeOperations { number, .. } => {
+                format!("{module}/{}.rs", fake::operations_part(*number))
+            }
         }
     }
 
@@ -212,15 +223,20 @@ impl Part {
                 let operation_parts = (1..=*operation_files).map(operations_part);
                 let type_parts: Vec<Ident> = (1..=*type_files).map(types_part).collect();
                 let operation_parts: Vec<Ident> = operation_parts.collect();
+                let fake_parts = (1..=*operation_files).map(fake::operations_part);
                 let declarations = quote! {
                     #(mod #operation_parts;)*
                     #(mod #type_parts;)*
+                    #(#[cfg(feature = "fakes")] mod #fake_parts;)*
                     #(pub use #operation_parts::*;)*
                     #(pub use #type_parts::*;)*
                 };
                 client_file(service, lookups, declarations, Vec::new(), Vec::new())
             }
-            Part::Fake => fake::fake_module(service),
+            Part::Fake { operation_files } => fake::fake_module(service, *operation_files),
+            Part::FakeOperations { number, range } => {
+                fake::fake_part(service, *number, range.clone())
+            }
         };
         format_file(&service.source, tokens)
     }
@@ -474,9 +490,12 @@ mod tests {
     fn a_service_is_split_only_past_the_limits_and_every_item_lands_in_one_file() {
         assert_eq!(
             parts(OPERATIONS_PER_FILE, TYPES_PER_FILE),
-            vec![Part::Whole, Part::Fake]
+            vec![Part::Whole, Part::Fake { operation_files: 0 }]
         );
-        assert_eq!(parts(0, 0), vec![Part::Whole, Part::Fake]);
+        assert_eq!(
+            parts(0, 0),
+            vec![Part::Whole, Part::Fake { operation_files: 0 }]
+        );
         assert_eq!(
             parts(OPERATIONS_PER_FILE + 1, 0),
             vec![
@@ -492,7 +511,15 @@ mod tests {
                     operation_files: 2,
                     type_files: 0
                 },
-                Part::Fake,
+                Part::Fake { operation_files: 2 },
+                Part::FakeOperations {
+                    number: 1,
+                    range: 0..OPERATIONS_PER_FILE
+                },
+                Part::FakeOperations {
+                    number: 2,
+                    range: OPERATIONS_PER_FILE..OPERATIONS_PER_FILE + 1
+                },
             ]
         );
         assert_eq!(
@@ -510,17 +537,18 @@ mod tests {
                     operation_files: 0,
                     type_files: 2
                 },
-                Part::Fake,
+                Part::Fake { operation_files: 0 },
             ]
         );
         let both = parts(2 * OPERATIONS_PER_FILE, 2 * TYPES_PER_FILE);
-        assert_eq!(both.len(), 6);
+        assert_eq!(both.len(), 8);
         assert_eq!(
-            both.iter().rev().nth(1),
+            both.get(4),
             Some(&Part::Module {
                 operation_files: 2,
                 type_files: 2
             })
         );
+        assert_eq!(both.get(5), Some(&Part::Fake { operation_files: 2 }));
     }
 }

@@ -13,6 +13,10 @@ mod operations_01;
 mod operations_02;
 mod types_01;
 mod types_02;
+#[cfg(feature = "fakes")]
+mod fake_operations_01;
+#[cfg(feature = "fakes")]
+mod fake_operations_02;
 pub use operations_01::*;
 pub use operations_02::*;
 pub use types_01::*;
