@@ -170,7 +170,7 @@ pub fn emit_fakes(services: &[Service], source: &str) -> Result<String, Generate
         .map(|s| format!(" The {} service.", s.service_name));
     let tokens = quote! {
             #![doc = " Typed fakes of every service, for tests of code that calls them: see"]
-            #![doc = " [`Fakes`]. Each service's own fake and its operations' typed arguments"]
+            #![doc = " [`Fakes`](crate::fakes::Fakes). Each service's own fake and its operations' typed arguments"]
             #![doc = " and errors are in the service's `fake` module."]
 
             pub use clientgen_runtime::fakes::{Answer, NoError};
