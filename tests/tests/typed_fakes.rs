@@ -346,6 +346,59 @@ async fn a_request_that_drifts_from_the_spec_fails_the_test_naming_the_place() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_value_the_spec_rules_out_fails_the_test_though_its_type_holds_it() {
+    let fakes = Fakes::new();
+    let clients = fakes.clients(config()).unwrap();
+    // `days` has `exclusiveMinimum: 0`: an `f64` holds 0, the spec does not.
+    let wallet = clients.leaves_wallet.clone();
+    let message = panic_of(tokio::spawn(async move {
+        let body = LeaveTransactionRequest::new(0.0, "trip");
+        let _ = wallet.debit_leave("emp-1", "k", &body).await;
+    }))
+    .await;
+    assert!(
+        message.ends_with("the body: at `/days`: 0 is not greater than 0"),
+        "{message}"
+    );
+    // `title` has `maxLength: 200`.
+    use service_clients::notification::{Channel, NotificationRequest};
+    let notification = clients.notification.clone();
+    let message = panic_of(tokio::spawn(async move {
+        let recipient = "0b5e1c52-8c1d-4b5e-9a43-9d0c6c1f2a10".parse().unwrap();
+        let request = NotificationRequest::new(recipient, Channel::Email, "x".repeat(201), "body");
+        let _ = notification.send_notification(&request).await;
+    }))
+    .await;
+    assert!(
+        message.ends_with("the body: at `/title`: 201 characters, more than maxLength 200"),
+        "{message}"
+    );
+    // Within the bounds, the same call goes through to the handler.
+    use service_clients::notification::{DeliveryStatus, NotificationAccepted};
+    fakes.notification.on_send_notification(|_| {
+        Answer::ok(NotificationAccepted {
+            id: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d".parse().unwrap(),
+            status: DeliveryStatus::Queued,
+            queued_at: "2026-11-26T12:00:01Z".parse().unwrap(),
+        })
+    });
+    let request = NotificationRequest::new(
+        "0b5e1c52-8c1d-4b5e-9a43-9d0c6c1f2a10".parse().unwrap(),
+        Channel::Email,
+        "x".repeat(200),
+        "body",
+    );
+    clients
+        .notification
+        .send_notification(&request)
+        .await
+        .unwrap();
+    let sent = fakes.notification.send_notification_calls();
+    assert_eq!(sent.len(), 1, "the refused request is left out");
+    assert_eq!(sent[0].body.title.len(), 200);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_fake_without_a_handler_answers_501_naming_the_operation() {
     let fakes = Fakes::new();
     let clients = fakes.clients(config()).unwrap();

@@ -126,6 +126,9 @@ static WRITE_AUDIT_EVENT: codegen::FakeOperation<
     id: "writeAuditEvent",
     path: "/events",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/AuditEventInput\"},\"defs\":{\"#/components/schemas/AuditEventInput\":{\"type\":\"object\",\"description\":\"An audit event as submitted by the caller.\",\"required\":[\"action\",\"occurred_at\",\"actor\"],\"properties\":{\"action\":{\"type\":\"string\",\"description\":\"Dotted action name, such as leave.request.approved.\"},\"occurred_at\":{\"type\":\"string\",\"format\":\"date-time\"},\"actor\":{\"$ref\":\"#/components/schemas/Actor\"},\"target\":{\"nullable\":true,\"description\":\"The object acted on; absent or null when there is none.\",\"allOf\":[{\"$ref\":\"#/components/schemas/AuditTarget\"}]},\"details\":{\"type\":\"object\",\"description\":\"Free-form structured details.\",\"additionalProperties\":true}}},\"#/components/schemas/AuditTarget\":{\"type\":\"object\",\"description\":\"The object the action was applied to.\",\"required\":[\"kind\",\"id\"],\"properties\":{\"kind\":{\"type\":\"string\",\"description\":\"Kind of object, such as leave_request or expense_account.\"},\"id\":{\"type\":\"string\"}}},\"#/components/schemas/Actor\":{\"description\":\"Who performed the action, a user or a service.\",\"oneOf\":[{\"$ref\":\"#/components/schemas/UserActor\"},{\"$ref\":\"#/components/schemas/ServiceActor\"}],\"discriminator\":{\"propertyName\":\"type\",\"mapping\":{\"user\":\"#/components/schemas/UserActor\",\"service\":\"#/components/schemas/ServiceActor\"}}},\"#/components/schemas/ServiceActor\":{\"type\":\"object\",\"description\":\"A backend service acting on its own behalf.\",\"required\":[\"type\",\"service_name\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"service\"]},\"service_name\":{\"type\":\"string\"}}},\"#/components/schemas/UserActor\":{\"type\":\"object\",\"description\":\"A human user acting through the frontend or the API.\",\"required\":[\"type\",\"user_id\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"user\"]},\"user_id\":{\"type\":\"string\"},\"ip_address\":{\"type\":\"string\",\"description\":\"Client IP address, when known.\"}}}}}",
+    ),
     arguments: |request| {
         Ok(WriteAuditEventArgs {
             x_request_id: request.header("X-Request-ID", false)?,
@@ -173,6 +176,7 @@ static LIST_AUDIT_EVENTS: codegen::FakeOperation<
     id: "listAuditEvents",
     path: "/events",
     query: Some(&["limit", "since", "types"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListAuditEventsArgs {
             types: request.query_exploded("types")?,

@@ -135,6 +135,7 @@ static GET_CURRENT_USER: codegen::FakeOperation<GetCurrentUserArgs, super::User>
     id: "getCurrentUser",
     path: "/users/me",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(GetCurrentUserArgs {}) },
     success: |value| codegen::FakeReply::json(200, &value),
 };
@@ -173,6 +174,7 @@ static GET_USER: codegen::FakeOperation<GetUserArgs, super::User> = codegen::Fak
     id: "getUser",
     path: "/users/{user_id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetUserArgs {
             user_id: request.path("user_id", false)?,
@@ -215,6 +217,9 @@ static VALIDATE_TOKEN: codegen::FakeOperation<
     id: "validateToken",
     path: "/tokens/validate",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/TokenValidationRequest\"},\"defs\":{\"#/components/schemas/TokenValidationRequest\":{\"properties\":{\"token\":{\"type\":\"string\",\"title\":\"Token\"}},\"type\":\"object\",\"required\":[\"token\"],\"title\":\"TokenValidationRequest\",\"description\":\"Token to validate.\"}}}",
+    ),
     arguments: |request| {
         Ok(ValidateTokenArgs {
             body: request.json()?,

@@ -159,6 +159,7 @@ static LIST_CONFIG_VALUES: codegen::FakeOperation<
     id: "listConfigValues",
     path: "/namespaces/{namespace}/keys",
     query: Some(&["keys", "limit"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListConfigValuesArgs {
             namespace: request.path("namespace", false)?,
@@ -208,6 +209,7 @@ static GET_CONFIG_VALUE: codegen::FakeOperation<
     id: "getConfigValue",
     path: "/namespaces/{namespace}/keys/{key}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetConfigValueArgs {
             namespace: request.path("namespace", false)?,
@@ -254,6 +256,7 @@ static GET_SERVICE_SETTINGS: codegen::FakeOperation<
     id: "getServiceSettings",
     path: "/services/{service}/settings",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetServiceSettingsArgs {
             service: request.path("service", false)?,

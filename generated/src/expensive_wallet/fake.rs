@@ -161,6 +161,7 @@ static GET_EXPENSE_BALANCE: codegen::FakeOperation<
     id: "getExpenseBalance",
     path: "/accounts/{employee_id}/balance",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetExpenseBalanceArgs {
             employee_id: request.path("employee_id", false)?,
@@ -216,6 +217,9 @@ static DEBIT_EXPENSE: codegen::FakeOperation<
     id: "debitExpense",
     path: "/accounts/{employee_id}/debits",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/ExpenseTransactionRequest\"},\"defs\":{\"#/components/schemas/ExpenseTransactionRequest\":{\"type\":\"object\",\"description\":\"An amount to debit or credit, with its justification.\",\"required\":[\"amount_cents\",\"currency\",\"description\"],\"properties\":{\"amount_cents\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1},\"currency\":{\"$ref\":\"#/components/schemas/Currency\"},\"description\":{\"type\":\"string\"},\"receipt_id\":{\"type\":\"string\",\"nullable\":true,\"description\":\"Identifier of an uploaded receipt, if any.\"}}},\"#/components/schemas/Currency\":{\"type\":\"string\",\"description\":\"ISO 4217 currency code.\",\"enum\":[\"EUR\",\"USD\",\"GBP\"]}}}",
+    ),
     arguments: |request| {
         Ok(DebitExpenseArgs {
             employee_id: request.path("employee_id", false)?,
@@ -273,6 +277,9 @@ static CREDIT_EXPENSE: codegen::FakeOperation<
     id: "creditExpense",
     path: "/accounts/{employee_id}/credits",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/ExpenseTransactionRequest\"},\"defs\":{\"#/components/schemas/ExpenseTransactionRequest\":{\"type\":\"object\",\"description\":\"An amount to debit or credit, with its justification.\",\"required\":[\"amount_cents\",\"currency\",\"description\"],\"properties\":{\"amount_cents\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1},\"currency\":{\"$ref\":\"#/components/schemas/Currency\"},\"description\":{\"type\":\"string\"},\"receipt_id\":{\"type\":\"string\",\"nullable\":true,\"description\":\"Identifier of an uploaded receipt, if any.\"}}},\"#/components/schemas/Currency\":{\"type\":\"string\",\"description\":\"ISO 4217 currency code.\",\"enum\":[\"EUR\",\"USD\",\"GBP\"]}}}",
+    ),
     arguments: |request| {
         Ok(CreditExpenseArgs {
             employee_id: request.path("employee_id", false)?,

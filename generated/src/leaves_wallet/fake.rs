@@ -158,6 +158,7 @@ static GET_LEAVE_BALANCE: codegen::FakeOperation<
     id: "getLeaveBalance",
     path: "/wallets/{employee_id}/balance",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetLeaveBalanceArgs {
             employee_id: request.path("employee_id", false)?,
@@ -207,6 +208,9 @@ static DEBIT_LEAVE: codegen::FakeOperation<DebitLeaveArgs, super::LeaveTransacti
     id: "debitLeave",
     path: "/wallets/{employee_id}/debits",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/LeaveTransactionRequest\"},\"defs\":{\"#/components/schemas/LeaveTransactionRequest\":{\"properties\":{\"days\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"title\":\"Days\"},\"reason\":{\"type\":\"string\",\"title\":\"Reason\"},\"request_id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Request Id\",\"default\":null}},\"type\":\"object\",\"required\":[\"days\",\"reason\"],\"title\":\"LeaveTransactionRequest\",\"description\":\"Days to debit or credit, with the reason.\"}}}",
+    ),
     arguments: |request| {
         Ok(DebitLeaveArgs {
             employee_id: request.path("employee_id", false)?,
@@ -258,6 +262,9 @@ static CREDIT_LEAVE: codegen::FakeOperation<CreditLeaveArgs, super::LeaveTransac
     id: "creditLeave",
     path: "/wallets/{employee_id}/credits",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/LeaveTransactionRequest\"},\"defs\":{\"#/components/schemas/LeaveTransactionRequest\":{\"properties\":{\"days\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"title\":\"Days\"},\"reason\":{\"type\":\"string\",\"title\":\"Reason\"},\"request_id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Request Id\",\"default\":null}},\"type\":\"object\",\"required\":[\"days\",\"reason\"],\"title\":\"LeaveTransactionRequest\",\"description\":\"Days to debit or credit, with the reason.\"}}}",
+    ),
     arguments: |request| {
         Ok(CreditLeaveArgs {
             employee_id: request.path("employee_id", false)?,

@@ -130,6 +130,9 @@ static SEND_NOTIFICATION: codegen::FakeOperation<
     id: "sendNotification",
     path: "/notifications",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/NotificationRequest\"},\"defs\":{\"#/components/schemas/NotificationRequest\":{\"properties\":{\"recipient_id\":{\"type\":\"string\",\"format\":\"uuid\",\"title\":\"Recipient Id\"},\"channel\":{\"$ref\":\"#/components/schemas/Channel\",\"title\":\"Channel\"},\"title\":{\"type\":\"string\",\"maxLength\":200,\"title\":\"Title\"},\"body\":{\"type\":\"string\",\"title\":\"Body\"},\"action_url\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Action Url\",\"default\":null,\"x-frontend-link\":true},\"metadata\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\",\"title\":\"Metadata\"},\"scheduled_at\":{\"anyOf\":[{\"type\":\"string\",\"format\":\"date-time\"},{\"type\":\"null\"}],\"title\":\"Scheduled At\",\"default\":null}},\"type\":\"object\",\"required\":[\"recipient_id\",\"channel\",\"title\",\"body\"],\"title\":\"NotificationRequest\",\"description\":\"A notification to send to one recipient.\"},\"#/components/schemas/Channel\":{\"type\":\"string\",\"enum\":[\"email\",\"sms\",\"push\"],\"title\":\"Channel\",\"description\":\"Delivery channel.\"}}}",
+    ),
     arguments: |request| {
         Ok(SendNotificationArgs {
             body: request.json()?,
@@ -178,6 +181,7 @@ static GET_NOTIFICATION: codegen::FakeOperation<
     id: "getNotification",
     path: "/notifications/{notification_id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetNotificationArgs {
             notification_id: request.path("notification_id", false)?,

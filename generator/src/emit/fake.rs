@@ -358,6 +358,14 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
     };
     let id = &operation.id;
     let path = &operation.path;
+    let body_schema = match operation
+        .body
+        .as_ref()
+        .and_then(|body| body.schema.as_deref())
+    {
+        Some(schema) => quote!(Some(#schema)),
+        None => quote!(None),
+    };
     let arguments_docs =
         format!(" The arguments of one call of `{method}`, as the fake received them.");
     let error_items = error_enum(&error, &operation.errors, method);
@@ -377,6 +385,7 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
             id: #id,
             path: #path,
             query: #query,
+            body_schema: #body_schema,
             arguments: |#request| {
                 Ok(#arguments {
                     #(#reads,)*

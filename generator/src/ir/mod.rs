@@ -407,6 +407,10 @@ pub struct Body {
     pub content_type: String,
     /// Whether it is required.
     pub required: bool,
+    /// For a JSON body: its schema bundled with every schema its
+    /// references reach (JSON text), which the typed fakes check received
+    /// bodies against; `None` for other media, or when too big.
+    pub schema: Option<String>,
 }
 
 /// A media type the generator knows how to send or read.

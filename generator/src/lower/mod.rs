@@ -6,6 +6,7 @@
 //!   security, idempotency, link fields).
 //! - Recursive types are boxed here, after everything is named.
 
+mod body_schema;
 mod dynamic;
 mod operations;
 mod prune;

@@ -450,11 +450,16 @@ impl<'a> OperationContext<'a, '_> {
             (Media::Text, _) => TypeRef::String,
             (Media::Multipart | Media::Binary, _) => TypeRef::Bytes,
         };
+        let schema = match (media, content.get("schema")) {
+            (Media::Json, Some(schema)) => super::body_schema::body_schema(self.root, schema.value),
+            _ => None,
+        };
         Ok(Some(Body {
             ty,
             media,
             content_type,
             required: body.flag("required"),
+            schema,
         }))
     }
 

@@ -6,13 +6,16 @@
 //! success value, a declared error with its typed body, or a fault.
 //!
 //! Every request is read against the spec before anything answers it: a
-//! required parameter missing, a value of the wrong type, a body its schema
-//! refuses, a query parameter the spec does not declare or a path outside
-//! the template fails the test that made the call (the transport panics
-//! like an assertion), naming the service, the operation and the mismatch.
+//! required parameter missing, a value of the wrong type, a JSON body its
+//! schema refuses (types, required properties, and the constraints types
+//! cannot hold: bounds, lengths, patterns, enum values), a query parameter
+//! the spec does not declare or a path outside the template fails the test
+//! that made the call (the transport panics like an assertion), naming the
+//! service, the operation and the mismatch.
 
 mod answer;
 mod request;
+mod schema;
 mod values;
 
 pub use answer::{Answer, FakeError, NoError};
@@ -34,6 +37,11 @@ pub struct FakeOperation<A, T> {
     /// The query parameters it declares (`None` when an object parameter
     /// is spread over names that cannot be listed).
     pub query: Option<&'static [&'static str]>,
+    /// The JSON body's schema, bundled with every schema it references
+    /// (`{"schema": ..., "defs": {reference: ...}}`, JSON text): a body is
+    /// checked against it for what its type cannot hold (`minimum`,
+    /// `maxLength`, `pattern`, `enum`, ...).
+    pub body_schema: Option<&'static str>,
     /// Reads the typed arguments of a request.
     pub arguments: fn(&FakeRequest<'_>) -> Result<A, Mismatch>,
     /// Writes a success value as the operation's first 2xx answer.
@@ -44,7 +52,13 @@ impl<A, T> FakeOperation<A, T> {
     /// The arguments of `call`, or the message that fails the test.
     fn read(&self, call: &RecordedCall) -> Result<A, String> {
         FakeRequest::new(call, self.path, self.query)
-            .and_then(|request| (self.arguments)(&request))
+            .and_then(|request| {
+                let arguments = (self.arguments)(&request)?;
+                if let Some(bundle) = self.body_schema {
+                    request.check_body(bundle)?;
+                }
+                Ok(arguments)
+            })
             .map_err(|mismatch| {
                 format!(
                     "fake `{}`: the request to `{}` ({} {}) does not match the spec: {mismatch}",

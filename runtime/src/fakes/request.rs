@@ -241,6 +241,26 @@ impl<'a> FakeRequest<'a> {
         self.call.body.clone()
     }
 
+    /// Checks a JSON body against its bundled schema (see
+    /// [`FakeOperation::body_schema`](super::FakeOperation::body_schema)).
+    pub(crate) fn check_body(&self, bundle: &str) -> Result<(), Mismatch> {
+        let is_json = self
+            .call
+            .headers
+            .get("content-type")
+            .is_some_and(|kind| kind.contains("json"));
+        if !is_json || self.call.body.is_empty() {
+            return Ok(());
+        }
+        let (Ok(body), Ok(bundle)) = (
+            serde_json::from_slice::<serde_json::Value>(&self.call.body),
+            serde_json::from_str::<serde_json::Value>(bundle),
+        ) else {
+            return Ok(());
+        };
+        super::schema::check(&body, &bundle).map_err(|rule| Mismatch::new("the body", rule))
+    }
+
     /// Whether a body was sent: the runtime labels every body it sends.
     fn has_body(&self) -> bool {
         !self.call.body.is_empty() || self.call.headers.get("content-type").is_some()

@@ -100,6 +100,7 @@ static GET_EMPLOYEE: codegen::FakeOperation<GetEmployeeArgs, super::Employee> = 
     id: "getEmployee",
     path: "/employees/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetEmployeeArgs {
             id: request.path("id", false)?,
@@ -121,6 +122,9 @@ static CREATE_EMPLOYEE: codegen::FakeOperation<CreateEmployeeArgs, super::Employ
     id: "createEmployee",
     path: "/employees",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"description\":\"An inline allOf body.\",\"allOf\":[{\"$ref\":\"#/components/schemas/Person\"},{\"type\":\"object\",\"required\":[\"team\"],\"properties\":{\"team\":{\"type\":\"string\"}}}]},\"defs\":{\"#/components/schemas/Person\":{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"}}}}}",
+    ),
     arguments: |request| {
         Ok(CreateEmployeeArgs {
             body: request.json()?,

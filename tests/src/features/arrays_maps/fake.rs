@@ -104,6 +104,7 @@ static LIST_ITEMS: codegen::FakeOperation<ListItemsArgs, super::ItemPage> = code
     id: "listItems",
     path: "/items",
     query: Some(&["ids", "since", "tag"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListItemsArgs {
             tag: request.query_exploded("tag")?,
@@ -127,6 +128,9 @@ static PUT_LABELS: codegen::FakeOperation<PutLabelsArgs, codegen::Map<i32>> = co
     id: "putLabels",
     path: "/items",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},\"defs\":{}}",
+    ),
     arguments: |request| {
         Ok(PutLabelsArgs {
             body: request.json()?,

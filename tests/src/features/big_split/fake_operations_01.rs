@@ -1406,6 +1406,7 @@ static GET_ITEM1: codegen::FakeOperation<GetItem1Args, super::Item1> = codegen::
     id: "getItem1",
     path: "/items1/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem1Args {
             id: request.path("id", false)?,
@@ -1427,6 +1428,7 @@ static GET_ITEM2: codegen::FakeOperation<GetItem2Args, super::Item2> = codegen::
     id: "getItem2",
     path: "/items2/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem2Args {
             id: request.path("id", false)?,
@@ -1448,6 +1450,7 @@ static GET_ITEM3: codegen::FakeOperation<GetItem3Args, super::Item3> = codegen::
     id: "getItem3",
     path: "/items3/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem3Args {
             id: request.path("id", false)?,
@@ -1469,6 +1472,7 @@ static GET_ITEM4: codegen::FakeOperation<GetItem4Args, super::Item4> = codegen::
     id: "getItem4",
     path: "/items4/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem4Args {
             id: request.path("id", false)?,
@@ -1490,6 +1494,7 @@ static GET_ITEM5: codegen::FakeOperation<GetItem5Args, super::Item5> = codegen::
     id: "getItem5",
     path: "/items5/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem5Args {
             id: request.path("id", false)?,
@@ -1511,6 +1516,7 @@ static GET_ITEM6: codegen::FakeOperation<GetItem6Args, super::Item6> = codegen::
     id: "getItem6",
     path: "/items6/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem6Args {
             id: request.path("id", false)?,
@@ -1532,6 +1538,7 @@ static GET_ITEM7: codegen::FakeOperation<GetItem7Args, super::Item7> = codegen::
     id: "getItem7",
     path: "/items7/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem7Args {
             id: request.path("id", false)?,
@@ -1553,6 +1560,7 @@ static GET_ITEM8: codegen::FakeOperation<GetItem8Args, super::Item8> = codegen::
     id: "getItem8",
     path: "/items8/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem8Args {
             id: request.path("id", false)?,
@@ -1574,6 +1582,7 @@ static GET_ITEM9: codegen::FakeOperation<GetItem9Args, super::Item9> = codegen::
     id: "getItem9",
     path: "/items9/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem9Args {
             id: request.path("id", false)?,
@@ -1595,6 +1604,7 @@ static GET_ITEM10: codegen::FakeOperation<GetItem10Args, super::Item10> = codege
     id: "getItem10",
     path: "/items10/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem10Args {
             id: request.path("id", false)?,
@@ -1616,6 +1626,7 @@ static GET_ITEM11: codegen::FakeOperation<GetItem11Args, super::Item11> = codege
     id: "getItem11",
     path: "/items11/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem11Args {
             id: request.path("id", false)?,
@@ -1637,6 +1648,7 @@ static GET_ITEM12: codegen::FakeOperation<GetItem12Args, super::Item12> = codege
     id: "getItem12",
     path: "/items12/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem12Args {
             id: request.path("id", false)?,
@@ -1658,6 +1670,7 @@ static GET_ITEM13: codegen::FakeOperation<GetItem13Args, super::Item13> = codege
     id: "getItem13",
     path: "/items13/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem13Args {
             id: request.path("id", false)?,
@@ -1679,6 +1692,7 @@ static GET_ITEM14: codegen::FakeOperation<GetItem14Args, super::Item14> = codege
     id: "getItem14",
     path: "/items14/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem14Args {
             id: request.path("id", false)?,
@@ -1700,6 +1714,7 @@ static GET_ITEM15: codegen::FakeOperation<GetItem15Args, super::Item15> = codege
     id: "getItem15",
     path: "/items15/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem15Args {
             id: request.path("id", false)?,
@@ -1721,6 +1736,7 @@ static GET_ITEM16: codegen::FakeOperation<GetItem16Args, super::Item16> = codege
     id: "getItem16",
     path: "/items16/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem16Args {
             id: request.path("id", false)?,
@@ -1742,6 +1758,7 @@ static GET_ITEM17: codegen::FakeOperation<GetItem17Args, super::Item17> = codege
     id: "getItem17",
     path: "/items17/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem17Args {
             id: request.path("id", false)?,
@@ -1763,6 +1780,7 @@ static GET_ITEM18: codegen::FakeOperation<GetItem18Args, super::Item18> = codege
     id: "getItem18",
     path: "/items18/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem18Args {
             id: request.path("id", false)?,
@@ -1784,6 +1802,7 @@ static GET_ITEM19: codegen::FakeOperation<GetItem19Args, super::Item19> = codege
     id: "getItem19",
     path: "/items19/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem19Args {
             id: request.path("id", false)?,
@@ -1805,6 +1824,7 @@ static GET_ITEM20: codegen::FakeOperation<GetItem20Args, super::Item20> = codege
     id: "getItem20",
     path: "/items20/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem20Args {
             id: request.path("id", false)?,
@@ -1826,6 +1846,7 @@ static GET_ITEM21: codegen::FakeOperation<GetItem21Args, super::Item21> = codege
     id: "getItem21",
     path: "/items21/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem21Args {
             id: request.path("id", false)?,
@@ -1847,6 +1868,7 @@ static GET_ITEM22: codegen::FakeOperation<GetItem22Args, super::Item22> = codege
     id: "getItem22",
     path: "/items22/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem22Args {
             id: request.path("id", false)?,
@@ -1868,6 +1890,7 @@ static GET_ITEM23: codegen::FakeOperation<GetItem23Args, super::Item23> = codege
     id: "getItem23",
     path: "/items23/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem23Args {
             id: request.path("id", false)?,
@@ -1889,6 +1912,7 @@ static GET_ITEM24: codegen::FakeOperation<GetItem24Args, super::Item24> = codege
     id: "getItem24",
     path: "/items24/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem24Args {
             id: request.path("id", false)?,
@@ -1910,6 +1934,7 @@ static GET_ITEM25: codegen::FakeOperation<GetItem25Args, super::Item25> = codege
     id: "getItem25",
     path: "/items25/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem25Args {
             id: request.path("id", false)?,
@@ -1931,6 +1956,7 @@ static GET_ITEM26: codegen::FakeOperation<GetItem26Args, super::Item26> = codege
     id: "getItem26",
     path: "/items26/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem26Args {
             id: request.path("id", false)?,
@@ -1952,6 +1978,7 @@ static GET_ITEM27: codegen::FakeOperation<GetItem27Args, super::Item27> = codege
     id: "getItem27",
     path: "/items27/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem27Args {
             id: request.path("id", false)?,
@@ -1973,6 +2000,7 @@ static GET_ITEM28: codegen::FakeOperation<GetItem28Args, super::Item28> = codege
     id: "getItem28",
     path: "/items28/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem28Args {
             id: request.path("id", false)?,
@@ -1994,6 +2022,7 @@ static GET_ITEM29: codegen::FakeOperation<GetItem29Args, super::Item29> = codege
     id: "getItem29",
     path: "/items29/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem29Args {
             id: request.path("id", false)?,
@@ -2015,6 +2044,7 @@ static GET_ITEM30: codegen::FakeOperation<GetItem30Args, super::Item30> = codege
     id: "getItem30",
     path: "/items30/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem30Args {
             id: request.path("id", false)?,
@@ -2036,6 +2066,7 @@ static GET_ITEM31: codegen::FakeOperation<GetItem31Args, super::Item31> = codege
     id: "getItem31",
     path: "/items31/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem31Args {
             id: request.path("id", false)?,
@@ -2057,6 +2088,7 @@ static GET_ITEM32: codegen::FakeOperation<GetItem32Args, super::Item32> = codege
     id: "getItem32",
     path: "/items32/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem32Args {
             id: request.path("id", false)?,
@@ -2078,6 +2110,7 @@ static GET_ITEM33: codegen::FakeOperation<GetItem33Args, super::Item33> = codege
     id: "getItem33",
     path: "/items33/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem33Args {
             id: request.path("id", false)?,
@@ -2099,6 +2132,7 @@ static GET_ITEM34: codegen::FakeOperation<GetItem34Args, super::Item34> = codege
     id: "getItem34",
     path: "/items34/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem34Args {
             id: request.path("id", false)?,
@@ -2120,6 +2154,7 @@ static GET_ITEM35: codegen::FakeOperation<GetItem35Args, super::Item35> = codege
     id: "getItem35",
     path: "/items35/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem35Args {
             id: request.path("id", false)?,
@@ -2141,6 +2176,7 @@ static GET_ITEM36: codegen::FakeOperation<GetItem36Args, super::Item36> = codege
     id: "getItem36",
     path: "/items36/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem36Args {
             id: request.path("id", false)?,
@@ -2162,6 +2198,7 @@ static GET_ITEM37: codegen::FakeOperation<GetItem37Args, super::Item37> = codege
     id: "getItem37",
     path: "/items37/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem37Args {
             id: request.path("id", false)?,
@@ -2183,6 +2220,7 @@ static GET_ITEM38: codegen::FakeOperation<GetItem38Args, super::Item38> = codege
     id: "getItem38",
     path: "/items38/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem38Args {
             id: request.path("id", false)?,
@@ -2204,6 +2242,7 @@ static GET_ITEM39: codegen::FakeOperation<GetItem39Args, super::Item39> = codege
     id: "getItem39",
     path: "/items39/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem39Args {
             id: request.path("id", false)?,
@@ -2225,6 +2264,7 @@ static GET_ITEM40: codegen::FakeOperation<GetItem40Args, super::Item40> = codege
     id: "getItem40",
     path: "/items40/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem40Args {
             id: request.path("id", false)?,
@@ -2246,6 +2286,7 @@ static GET_ITEM41: codegen::FakeOperation<GetItem41Args, super::Item41> = codege
     id: "getItem41",
     path: "/items41/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem41Args {
             id: request.path("id", false)?,
@@ -2267,6 +2308,7 @@ static GET_ITEM42: codegen::FakeOperation<GetItem42Args, super::Item42> = codege
     id: "getItem42",
     path: "/items42/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem42Args {
             id: request.path("id", false)?,
@@ -2288,6 +2330,7 @@ static GET_ITEM43: codegen::FakeOperation<GetItem43Args, super::Item43> = codege
     id: "getItem43",
     path: "/items43/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem43Args {
             id: request.path("id", false)?,
@@ -2309,6 +2352,7 @@ static GET_ITEM44: codegen::FakeOperation<GetItem44Args, super::Item44> = codege
     id: "getItem44",
     path: "/items44/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem44Args {
             id: request.path("id", false)?,
@@ -2330,6 +2374,7 @@ static GET_ITEM45: codegen::FakeOperation<GetItem45Args, super::Item45> = codege
     id: "getItem45",
     path: "/items45/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem45Args {
             id: request.path("id", false)?,
@@ -2351,6 +2396,7 @@ static GET_ITEM46: codegen::FakeOperation<GetItem46Args, super::Item46> = codege
     id: "getItem46",
     path: "/items46/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem46Args {
             id: request.path("id", false)?,
@@ -2372,6 +2418,7 @@ static GET_ITEM47: codegen::FakeOperation<GetItem47Args, super::Item47> = codege
     id: "getItem47",
     path: "/items47/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem47Args {
             id: request.path("id", false)?,
@@ -2393,6 +2440,7 @@ static GET_ITEM48: codegen::FakeOperation<GetItem48Args, super::Item48> = codege
     id: "getItem48",
     path: "/items48/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem48Args {
             id: request.path("id", false)?,
@@ -2414,6 +2462,7 @@ static GET_ITEM49: codegen::FakeOperation<GetItem49Args, super::Item49> = codege
     id: "getItem49",
     path: "/items49/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem49Args {
             id: request.path("id", false)?,
@@ -2435,6 +2484,7 @@ static GET_ITEM50: codegen::FakeOperation<GetItem50Args, super::Item50> = codege
     id: "getItem50",
     path: "/items50/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem50Args {
             id: request.path("id", false)?,
@@ -2456,6 +2506,7 @@ static GET_ITEM51: codegen::FakeOperation<GetItem51Args, super::Item51> = codege
     id: "getItem51",
     path: "/items51/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem51Args {
             id: request.path("id", false)?,
@@ -2477,6 +2528,7 @@ static GET_ITEM52: codegen::FakeOperation<GetItem52Args, super::Item52> = codege
     id: "getItem52",
     path: "/items52/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem52Args {
             id: request.path("id", false)?,
@@ -2498,6 +2550,7 @@ static GET_ITEM53: codegen::FakeOperation<GetItem53Args, super::Item53> = codege
     id: "getItem53",
     path: "/items53/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem53Args {
             id: request.path("id", false)?,
@@ -2519,6 +2572,7 @@ static GET_ITEM54: codegen::FakeOperation<GetItem54Args, super::Item54> = codege
     id: "getItem54",
     path: "/items54/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem54Args {
             id: request.path("id", false)?,
@@ -2540,6 +2594,7 @@ static GET_ITEM55: codegen::FakeOperation<GetItem55Args, super::Item55> = codege
     id: "getItem55",
     path: "/items55/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem55Args {
             id: request.path("id", false)?,
@@ -2561,6 +2616,7 @@ static GET_ITEM56: codegen::FakeOperation<GetItem56Args, super::Item56> = codege
     id: "getItem56",
     path: "/items56/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem56Args {
             id: request.path("id", false)?,
@@ -2582,6 +2638,7 @@ static GET_ITEM57: codegen::FakeOperation<GetItem57Args, super::Item57> = codege
     id: "getItem57",
     path: "/items57/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem57Args {
             id: request.path("id", false)?,
@@ -2603,6 +2660,7 @@ static GET_ITEM58: codegen::FakeOperation<GetItem58Args, super::Item58> = codege
     id: "getItem58",
     path: "/items58/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem58Args {
             id: request.path("id", false)?,
@@ -2624,6 +2682,7 @@ static GET_ITEM59: codegen::FakeOperation<GetItem59Args, super::Item59> = codege
     id: "getItem59",
     path: "/items59/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem59Args {
             id: request.path("id", false)?,
@@ -2645,6 +2704,7 @@ static GET_ITEM60: codegen::FakeOperation<GetItem60Args, super::Item60> = codege
     id: "getItem60",
     path: "/items60/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem60Args {
             id: request.path("id", false)?,

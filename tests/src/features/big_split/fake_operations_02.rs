@@ -141,6 +141,7 @@ static GET_ITEM61: codegen::FakeOperation<GetItem61Args, super::Item61> = codege
     id: "getItem61",
     path: "/items61/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem61Args {
             id: request.path("id", false)?,
@@ -162,6 +163,7 @@ static GET_ITEM62: codegen::FakeOperation<GetItem62Args, super::Item62> = codege
     id: "getItem62",
     path: "/items62/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem62Args {
             id: request.path("id", false)?,
@@ -183,6 +185,7 @@ static GET_ITEM63: codegen::FakeOperation<GetItem63Args, super::Item63> = codege
     id: "getItem63",
     path: "/items63/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem63Args {
             id: request.path("id", false)?,
@@ -204,6 +207,7 @@ static GET_ITEM64: codegen::FakeOperation<GetItem64Args, super::Item64> = codege
     id: "getItem64",
     path: "/items64/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem64Args {
             id: request.path("id", false)?,
@@ -225,6 +229,7 @@ static GET_ITEM65: codegen::FakeOperation<GetItem65Args, super::Item65> = codege
     id: "getItem65",
     path: "/items65/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItem65Args {
             id: request.path("id", false)?,

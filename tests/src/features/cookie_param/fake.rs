@@ -73,6 +73,7 @@ static GET_X: codegen::FakeOperation<GetXArgs, ()> = codegen::FakeOperation {
     id: "getX",
     path: "/x",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetXArgs {
             session: request.cookie("session", false)?,

@@ -75,6 +75,7 @@ static GET_X: codegen::FakeOperation<GetXArgs, ()> = codegen::FakeOperation {
     id: "getX",
     path: "/x",
     query: Some(&["filter", "lines"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetXArgs {
             filter: request.query_deep("filter")?,

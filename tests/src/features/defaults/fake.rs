@@ -70,6 +70,9 @@ static CREATE_JOB: codegen::FakeOperation<CreateJobArgs, super::Job> = codegen::
     id: "createJob",
     path: "/jobs",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/JobCreate\"},\"defs\":{\"#/components/schemas/JobCreate\":{\"type\":\"object\",\"required\":[\"name\",\"kind\"],\"properties\":{\"name\":{\"type\":\"string\"},\"kind\":{\"const\":\"job\",\"description\":\"What is created.\"},\"priority\":{\"$ref\":\"#/components/schemas/Priority\",\"default\":\"normal\"},\"retries\":{\"type\":\"integer\",\"format\":\"int32\",\"default\":3},\"dry_run\":{\"type\":\"boolean\",\"default\":false},\"queue\":{\"type\":\"string\",\"default\":\"default-queue\"},\"labels\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"default\":[]},\"ratio\":{\"type\":\"number\",\"default\":0.5},\"owner\":{\"type\":[\"string\",\"null\"],\"default\":null},\"shape\":{\"type\":\"object\",\"default\":{\"a\":1},\"properties\":{\"a\":{\"type\":\"integer\"}}}}},\"#/components/schemas/Priority\":{\"type\":\"string\",\"enum\":[\"low\",\"normal\",\"high\"]}}}",
+    ),
     arguments: |request| {
         Ok(CreateJobArgs {
             body: request.json()?,

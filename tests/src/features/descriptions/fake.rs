@@ -87,6 +87,7 @@ static GET_ITEM: codegen::FakeOperation<GetItemArgs, super::Item> = codegen::Fak
     id: "getItem",
     path: "/items/{item_id}",
     query: Some(&["mode"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetItemArgs {
             item_id: request.path("item_id", false)?,

@@ -119,6 +119,9 @@ static POST_ACTION: codegen::FakeOperation<PostActionArgs, ()> = codegen::FakeOp
     id: "postAction",
     path: "/actions",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"oneOf\":[{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"reboot\",\"shutdown\"]}}},{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"reboot\",\"shutdown\"]},\"force\":{\"type\":\"boolean\"}}}],\"discriminator\":{\"propertyName\":\"type\"}},\"defs\":{}}",
+    ),
     arguments: |request| {
         Ok(PostActionArgs {
             body: request.json()?,
@@ -137,6 +140,7 @@ static GET_PET: codegen::FakeOperation<GetPetArgs, super::Pet> = codegen::FakeOp
     id: "getPet",
     path: "/pets",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(GetPetArgs {}) },
     success: |value| codegen::FakeReply::json(200, &value),
 };
@@ -154,6 +158,9 @@ static SEARCH: codegen::FakeOperation<SearchArgs, super::Tree> = codegen::FakeOp
     id: "search",
     path: "/search",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/CompoundFilter\"},\"defs\":{\"#/components/schemas/CompoundFilter\":{\"$recursiveAnchor\":true,\"type\":\"object\",\"required\":[\"type\",\"filters\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"and\",\"or\"]},\"filters\":{\"type\":\"array\",\"items\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/ComparisonFilter\"},{\"$ref\":\"#/components/schemas/CompoundFilter\"}],\"discriminator\":{\"propertyName\":\"type\"}}}}},\"#/components/schemas/ComparisonFilter\":{\"type\":\"object\",\"required\":[\"type\",\"key\",\"value\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"eq\",\"ne\"]},\"key\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}}}}}",
+    ),
     arguments: |request| {
         Ok(SearchArgs {
             body: request.json()?,

@@ -97,6 +97,7 @@ static LIST_TASKS: codegen::FakeOperation<ListTasksArgs, Vec<super::Task>> = cod
     id: "listTasks",
     path: "/tasks",
     query: Some(&["order", "status"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListTasksArgs {
             status: request.query("status", ',')?,
@@ -119,6 +120,9 @@ static CREATE_TASK: codegen::FakeOperation<CreateTaskArgs, super::Task> = codege
     id: "createTask",
     path: "/tasks",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/NewTask\"},\"defs\":{\"#/components/schemas/NewTask\":{\"type\":\"object\",\"required\":[\"title\",\"status\"],\"properties\":{\"title\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/components/schemas/TaskStatus\"},\"channel\":{\"type\":\"string\",\"nullable\":true,\"enum\":[\"email\",\"sms\",null]}}},\"#/components/schemas/TaskStatus\":{\"type\":\"string\",\"description\":\"Values that need renaming, one colliding with the catch-all.\",\"enum\":[\"in-progress\",\"DONE\",\"2fa\",\"unknown\",\"\",\"todo\"]}}}",
+    ),
     arguments: |request| {
         Ok(CreateTaskArgs {
             body: request.json()?,

@@ -167,6 +167,7 @@ static GET_ACCOUNT: codegen::FakeOperation<GetAccountArgs, super::Account> = cod
     id: "getAccount",
     path: "/accounts/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetAccountArgs {
             id: request.path("id", false)?,
@@ -237,6 +238,7 @@ static DELETE_ACCOUNT: codegen::FakeOperation<DeleteAccountArgs, ()> = codegen::
     id: "deleteAccount",
     path: "/accounts/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(DeleteAccountArgs {
             id: request.path("id", false)?,
@@ -275,6 +277,7 @@ static LOCK_ACCOUNT: codegen::FakeOperation<LockAccountArgs, ()> = codegen::Fake
     id: "lockAccount",
     path: "/accounts/{id}/lock",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(LockAccountArgs {
             id: request.path("id", false)?,

@@ -85,6 +85,7 @@ static GET_PET: codegen::FakeOperation<GetPetArgs, super::Pet> = codegen::FakeOp
     id: "getPet",
     path: "/pets/{pet_id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetPetArgs {
             pet_id: request.path("pet_id", false)?,

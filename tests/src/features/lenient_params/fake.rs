@@ -79,6 +79,7 @@ static GET_REPO: codegen::FakeOperation<GetRepoArgs, ()> = codegen::FakeOperatio
     id: "getRepo",
     path: "/orgs/{org}/repos/{repo}",
     query: Some(&["fields"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetRepoArgs {
             org: request.path("org", false)?,

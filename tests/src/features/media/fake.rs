@@ -246,6 +246,7 @@ static CREATE_CHARGE: codegen::FakeOperation<
     id: "createCharge",
     path: "/charges",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(CreateChargeArgs {
             body: request.form()?,
@@ -267,6 +268,7 @@ static UPLOAD: codegen::FakeOperation<UploadArgs, ()> = codegen::FakeOperation {
     id: "upload",
     path: "/uploads",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(UploadArgs {
             body: request.bytes(),
@@ -288,6 +290,7 @@ static ADD_NOTE: codegen::FakeOperation<AddNoteArgs, String> = codegen::FakeOper
     id: "addNote",
     path: "/notes",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(AddNoteArgs {
             body: request.text()?,
@@ -309,6 +312,7 @@ static DOWNLOAD_EXPORT: codegen::FakeOperation<DownloadExportArgs, codegen::Byte
     id: "downloadExport",
     path: "/exports/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(DownloadExportArgs {
             id: request.path("id", false)?,
@@ -327,6 +331,7 @@ static TICKS: codegen::FakeOperation<TicksArgs, codegen::Bytes> = codegen::FakeO
     id: "ticks",
     path: "/ticks",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(TicksArgs {}) },
     success: |value| codegen::FakeReply::bytes(200, "text/event-stream", value),
 };
@@ -341,6 +346,7 @@ static FEED: codegen::FakeOperation<FeedArgs, codegen::Bytes> = codegen::FakeOpe
     id: "feed",
     path: "/feed",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(FeedArgs {}) },
     success: |value| codegen::FakeReply::bytes(200, "text/event-stream", value),
 };
@@ -355,6 +361,7 @@ static REPORT: codegen::FakeOperation<ReportArgs, codegen::Bytes> = codegen::Fak
     id: "report",
     path: "/report",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(ReportArgs {}) },
     success: |value| codegen::FakeReply::bytes(200, "application/octet-stream", value),
 };
@@ -377,6 +384,9 @@ static UPDATE_ARTICLE: codegen::FakeOperation<
     id: "updateArticle",
     path: "/articles/{id}",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"type\":\"object\",\"required\":[\"data\"],\"properties\":{\"data\":{\"type\":\"object\",\"additionalProperties\":true}}},\"defs\":{}}",
+    ),
     arguments: |request| {
         Ok(UpdateArticleArgs {
             id: request.path("id", false)?,

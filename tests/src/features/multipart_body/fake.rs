@@ -73,6 +73,7 @@ static UPLOAD: codegen::FakeOperation<UploadArgs, ()> = codegen::FakeOperation {
     id: "upload",
     path: "/upload",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(UploadArgs {
             body: request.bytes(),

@@ -169,6 +169,7 @@ static MATCH: codegen::FakeOperation<MatchArgs, super::ResultModel> = codegen::F
     id: "match",
     path: "/results",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(MatchArgs {}) },
     success: |value| codegen::FakeReply::json(200, &value),
 };
@@ -186,6 +187,9 @@ static NEW2: codegen::FakeOperation<New2Args, super::NewResponse2> = codegen::Fa
     id: "new",
     path: "/options",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/Option\"},\"defs\":{\"#/components/schemas/Option\":{\"type\":\"object\",\"properties\":{\"value\":{\"type\":\"string\"}}}}}",
+    ),
     arguments: |request| { Ok(New2Args { body: request.json()? }) },
     success: |value| match value {
         super::NewResponse2::Ok(body) => codegen::FakeReply::json(200, &body),
@@ -206,6 +210,7 @@ static SERVICE2: codegen::FakeOperation<Service2Args, super::StringModel> = code
     id: "service",
     path: "/service",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(Service2Args {}) },
     success: |value| codegen::FakeReply::json(200, &value),
 };
@@ -223,6 +228,7 @@ static GET_USER: codegen::FakeOperation<GetUserArgs, super::UserProfile> = codeg
     id: "getUser",
     path: "/users/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetUserArgs {
             id: request.path("id", false)?,
@@ -244,6 +250,7 @@ static GET_USER2: codegen::FakeOperation<GetUser2Args, super::UserProfile2> = co
     id: "get_user",
     path: "/users/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetUser2Args {
             id: request.path("id", false)?,

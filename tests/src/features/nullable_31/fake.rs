@@ -89,6 +89,7 @@ static READ_PROFILE: codegen::FakeOperation<ReadProfileArgs, super::Profile> = c
     id: "read_profile_profiles__profile_id__get",
     path: "/profiles/{profile_id}",
     query: Some(&["locale"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ReadProfileArgs {
             profile_id: request.path("profile_id", false)?,

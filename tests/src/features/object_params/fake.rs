@@ -83,6 +83,7 @@ static GET_POINT: codegen::FakeOperation<GetPointArgs, ()> = codegen::FakeOperat
     id: "getPoint",
     path: "/points/{point}/{shape}/{dag_id}",
     query: Some(&["category", "tag"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetPointArgs {
             point: request.path("point", false)?,

@@ -73,6 +73,7 @@ static GET_X: codegen::FakeOperation<GetXArgs, ()> = codegen::FakeOperation {
     id: "getX",
     path: "/x",
     query: None,
+    body_schema: None,
     arguments: |request| {
         Ok(GetXArgs {
             filter: request.query_object("filter", &[])?,

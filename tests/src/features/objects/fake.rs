@@ -93,6 +93,7 @@ static GET_USER: codegen::FakeOperation<GetUserArgs, super::User> = codegen::Fak
     id: "getUser",
     path: "/users/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetUserArgs {
             id: request.path("id", false)?,
@@ -116,6 +117,9 @@ static UPDATE_USER: codegen::FakeOperation<UpdateUserArgs, super::User> = codege
     id: "updateUser",
     path: "/users/{id}",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/UserPatch\"},\"defs\":{\"#/components/schemas/UserPatch\":{\"type\":\"object\",\"description\":\"Every field optional, so the struct can derive Default.\",\"properties\":{\"displayName\":{\"type\":\"string\"},\"email\":{\"type\":\"string\",\"nullable\":true},\"isActive\":{\"type\":\"boolean\"}}}}}",
+    ),
     arguments: |request| {
         Ok(UpdateUserArgs {
             id: request.path("id", false)?,

@@ -125,6 +125,9 @@ static CREATE_PAYMENT: codegen::FakeOperation<CreatePaymentArgs, super::Event> =
     id: "createPayment",
     path: "/payments",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/PaymentMethod\"},\"defs\":{\"#/components/schemas/PaymentMethod\":{\"description\":\"Tagged by `kind`, with an explicit mapping.\",\"oneOf\":[{\"$ref\":\"#/components/schemas/Card\"},{\"$ref\":\"#/components/schemas/BankTransfer\"}],\"discriminator\":{\"propertyName\":\"kind\",\"mapping\":{\"card\":\"#/components/schemas/Card\",\"bank_transfer\":\"#/components/schemas/BankTransfer\"}}},\"#/components/schemas/BankTransfer\":{\"type\":\"object\",\"required\":[\"kind\",\"iban\"],\"properties\":{\"kind\":{\"type\":\"string\"},\"iban\":{\"type\":\"string\"}}},\"#/components/schemas/Card\":{\"type\":\"object\",\"required\":[\"kind\",\"number\"],\"properties\":{\"kind\":{\"type\":\"string\"},\"number\":{\"type\":\"string\"},\"expiry\":{\"type\":\"string\"}}}}}",
+    ),
     arguments: |request| {
         Ok(CreatePaymentArgs {
             body: request.json()?,
@@ -146,6 +149,7 @@ static GET_SETTING: codegen::FakeOperation<GetSettingArgs, super::SettingValue> 
     id: "getSetting",
     path: "/settings/{key}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetSettingArgs {
             key: request.path("key", false)?,
@@ -164,6 +168,7 @@ static GET_CONTACT: codegen::FakeOperation<GetContactArgs, super::Contact> = cod
     id: "getContact",
     path: "/contacts",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(GetContactArgs {}) },
     success: |value| codegen::FakeReply::json(200, &value),
 };

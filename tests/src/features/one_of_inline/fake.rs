@@ -77,6 +77,7 @@ static GET_SHAPE: codegen::FakeOperation<GetShapeArgs, super::Shape> = codegen::
     id: "getShape",
     path: "/shapes/{shape_id}",
     query: Some(&["display_unit", "unit"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetShapeArgs {
             shape_id: request.path("shape_id", false)?,

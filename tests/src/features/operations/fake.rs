@@ -164,6 +164,7 @@ static GET_ORG_USER: codegen::FakeOperation<GetOrgUserArgs, super::User> = codeg
     id: "getOrgUser",
     path: "/orgs/{org}/users/{user-id}",
     query: Some(&["fields", "verbose"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetOrgUserArgs {
             org: request.path("org", false)?,
@@ -199,6 +200,9 @@ static UPSERT_ORG_USER: codegen::FakeOperation<
     id: "upsertOrgUser",
     path: "/orgs/{org}/users/{user-id}",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/User\"},\"defs\":{\"#/components/schemas/User\":{\"type\":\"object\",\"required\":[\"id\",\"name\"],\"properties\":{\"id\":{\"type\":\"integer\",\"format\":\"int64\"},\"name\":{\"type\":\"string\"}}}}}",
+    ),
     arguments: |request| {
         Ok(UpsertOrgUserArgs {
             org: request.path("org", false)?,
@@ -236,6 +240,9 @@ static SEND_INVITE: codegen::FakeOperation<SendInviteArgs, ()> = codegen::FakeOp
     id: "sendInvite",
     path: "/orgs/{org}/invites",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"type\":\"object\",\"required\":[\"email\"],\"properties\":{\"email\":{\"type\":\"string\"}}},\"defs\":{}}",
+    ),
     arguments: |request| {
         Ok(SendInviteArgs {
             org: request.path("org", false)?,
@@ -262,6 +269,7 @@ static DELETE_LEGACY_USERS_BY_ID_AVATAR: codegen::FakeOperation<
     id: "delete_legacy_users_by_id_avatar",
     path: "/legacy/users/{id}/avatar",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(DeleteLegacyUsersByIdAvatarArgs {
             id: request.path("id", false)?,

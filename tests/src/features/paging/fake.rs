@@ -156,6 +156,7 @@ static LIST_TICKETS: codegen::FakeOperation<
     id: "listTickets",
     path: "/tickets",
     query: Some(&["cursor", "limit"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListTicketsArgs {
             cursor: request.query("cursor", ',')?,
@@ -180,6 +181,7 @@ static LIST_EVENTS: codegen::FakeOperation<ListEventsArgs, Vec<super::Ticket>> =
     id: "listEvents",
     path: "/events",
     query: Some(&["page", "per_page"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListEventsArgs {
             page: request.query("page", ',')?,
@@ -205,6 +207,7 @@ static LIST_ARCHIVE: codegen::FakeOperation<
     id: "listArchive",
     path: "/archive",
     query: Some(&["p"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListArchiveArgs {
             p: request.query("p", ',')?,
@@ -226,6 +229,7 @@ static GET_TICKET: codegen::FakeOperation<GetTicketArgs, super::Ticket> = codege
     id: "getTicket",
     path: "/tickets/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetTicketArgs {
             id: request.path("id", false)?,

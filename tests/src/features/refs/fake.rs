@@ -109,6 +109,7 @@ static GET_ORDER: codegen::FakeOperation<GetOrderArgs, super::Order> = codegen::
     id: "getOrder",
     path: "/orders/{orderId}",
     query: Some(&["expand"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetOrderArgs {
             order_id: request.path("orderId", false)?,
@@ -145,6 +146,9 @@ static REPLACE_ORDER: codegen::FakeOperation<ReplaceOrderArgs, super::Order> = c
     id: "replaceOrder",
     path: "/orders/{orderId}",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/OrderInput\"},\"defs\":{\"#/components/schemas/OrderInput\":{\"$ref\":\"#/components/schemas/OrderV3\"},\"#/components/schemas/OrderV3\":{\"type\":\"object\",\"required\":[\"id\",\"lines\"],\"properties\":{\"id\":{\"$ref\":\"#/components/schemas/OrderId\"},\"lines\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/OrderLine\"}},\"customer\":{\"$ref\":\"#/components/schemas/Customer\"}}},\"#/components/schemas/Customer\":{\"$ref\":\"#/components/schemas/Person\"},\"#/components/schemas/Person\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}},\"#/components/schemas/OrderLine\":{\"type\":\"object\",\"required\":[\"sku\"],\"properties\":{\"sku\":{\"type\":\"string\"}}},\"#/components/schemas/OrderId\":{\"type\":\"string\",\"description\":\"An alias of a scalar.\"}}}",
+    ),
     arguments: |request| {
         Ok(ReplaceOrderArgs {
             order_id: request.path("orderId", false)?,

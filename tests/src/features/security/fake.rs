@@ -228,6 +228,7 @@ static GET_ME: codegen::FakeOperation<GetMeArgs, super::Me> = codegen::FakeOpera
     id: "getMe",
     path: "/me",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(GetMeArgs {}) },
     success: |value| codegen::FakeReply::json(200, &value),
 };
@@ -242,6 +243,7 @@ static HEALTH: codegen::FakeOperation<HealthArgs, ()> = codegen::FakeOperation {
     id: "health",
     path: "/health",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(HealthArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };
@@ -256,6 +258,7 @@ static LIST_REPORTS: codegen::FakeOperation<ListReportsArgs, ()> = codegen::Fake
     id: "listReports",
     path: "/reports",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(ListReportsArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };
@@ -270,6 +273,7 @@ static LIST_EXPORTS: codegen::FakeOperation<ListExportsArgs, ()> = codegen::Fake
     id: "listExports",
     path: "/exports",
     query: Some(&["api_key"]),
+    body_schema: None,
     arguments: |_| { Ok(ListExportsArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };
@@ -284,6 +288,7 @@ static ADMIN_ACTION: codegen::FakeOperation<AdminActionArgs, ()> = codegen::Fake
     id: "adminAction",
     path: "/admin",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(AdminActionArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };
@@ -298,6 +303,7 @@ static BROWSE_CATALOG: codegen::FakeOperation<BrowseCatalogArgs, ()> = codegen::
     id: "browseCatalog",
     path: "/catalog",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(BrowseCatalogArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };
@@ -312,6 +318,7 @@ static READ_CALENDAR: codegen::FakeOperation<ReadCalendarArgs, ()> = codegen::Fa
     id: "readCalendar",
     path: "/calendar",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(ReadCalendarArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };
@@ -326,6 +333,7 @@ static NEEDS_BOTH: codegen::FakeOperation<NeedsBothArgs, ()> = codegen::FakeOper
     id: "needsBoth",
     path: "/both",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(NeedsBothArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };

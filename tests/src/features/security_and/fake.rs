@@ -93,6 +93,7 @@ static LIST_REPORTS: codegen::FakeOperation<ListReportsArgs, ()> = codegen::Fake
     id: "listReports",
     path: "/reports",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(ListReportsArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };
@@ -107,6 +108,7 @@ static HEALTH: codegen::FakeOperation<HealthArgs, ()> = codegen::FakeOperation {
     id: "health",
     path: "/health",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(HealthArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };

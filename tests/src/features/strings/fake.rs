@@ -150,6 +150,7 @@ static GET_DOCUMENT: codegen::FakeOperation<GetDocumentArgs, super::Document> = 
     id: "getDocument",
     path: "/documents/{id}",
     query: Some(&["as_of", "day"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetDocumentArgs {
             id: request.path("id", false)?,
@@ -173,6 +174,7 @@ static DOWNLOAD_DOCUMENT: codegen::FakeOperation<DownloadDocumentArgs, codegen::
     id: "downloadDocument",
     path: "/documents/{id}/content",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(DownloadDocumentArgs {
             id: request.path("id", false)?,
@@ -196,6 +198,7 @@ static UPLOAD_DOCUMENT: codegen::FakeOperation<UploadDocumentArgs, ()> = codegen
     id: "uploadDocument",
     path: "/documents/{id}/content",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(UploadDocumentArgs {
             id: request.path("id", false)?,
@@ -218,6 +221,7 @@ static GET_SUMMARY: codegen::FakeOperation<GetSummaryArgs, String> = codegen::Fa
     id: "getSummary",
     path: "/documents/{id}/summary",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetSummaryArgs {
             id: request.path("id", false)?,

@@ -100,6 +100,7 @@ static START_JOB: codegen::FakeOperation<StartJobArgs, super::StartJobResponse> 
     id: "startJob",
     path: "/jobs",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(StartJobArgs {}) },
     success: |value| match value {
         super::StartJobResponse::Ok(body) => codegen::FakeReply::json(200, &body),
@@ -123,6 +124,7 @@ static GET_JOB: codegen::FakeOperation<GetJobArgs, super::GetJobResponse> = code
     id: "getJob",
     path: "/jobs/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetJobArgs {
             id: request.path("id", false)?,

@@ -98,6 +98,9 @@ static SUBSCRIBE: codegen::FakeOperation<SubscribeArgs, super::Subscription> = c
     id: "subscribe",
     path: "/subscriptions",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/Subscription\"},\"defs\":{\"#/components/schemas/Subscription\":{\"type\":\"object\",\"required\":[\"callback_url\"],\"properties\":{\"id\":{\"type\":\"string\",\"readOnly\":true},\"callback_url\":{\"type\":\"string\",\"format\":\"uri\"}}}}}",
+    ),
     arguments: |request| {
         Ok(SubscribeArgs {
             body: request.json()?,
@@ -119,6 +122,7 @@ static UNSUBSCRIBE: codegen::FakeOperation<UnsubscribeArgs, ()> = codegen::FakeO
     id: "unsubscribe",
     path: "/subscriptions/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(UnsubscribeArgs {
             id: request.path("id", false)?,

@@ -145,6 +145,7 @@ static LIST_LEAVE_WALLETS: codegen::FakeOperation<
     id: "list_leave_wallets_leave_wallets_get",
     path: "/leave-wallets",
     query: Some(&["leave_type", "limit", "offset"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListLeaveWalletsArgs {
             limit: request.query("limit", ',')?,
@@ -184,6 +185,7 @@ static GET_LEAVE_BALANCE: codegen::FakeOperation<GetLeaveBalanceArgs, super::Bal
     id: "get_leave_balance_leave_wallets__employee_id__balance_get",
     path: "/leave-wallets/{employee_id}/balance",
     query: Some(&["as_of", "leave_type"]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetLeaveBalanceArgs {
             employee_id: request.path("employee_id", false)?,
@@ -223,6 +225,9 @@ static DEBIT_LEAVE: codegen::FakeOperation<DebitLeaveArgs, super::Debit> = codeg
     id: "debit_leave_leave_wallets__employee_id__debits_post",
     path: "/leave-wallets/{employee_id}/debits",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/DebitRequest\"},\"defs\":{\"#/components/schemas/DebitRequest\":{\"properties\":{\"approved_by\":{\"default\":[],\"items\":{\"type\":\"string\"},\"title\":\"Approved By\",\"type\":\"array\"},\"days\":{\"exclusiveMinimum\":0.0,\"maximum\":30.0,\"title\":\"Days\",\"type\":\"number\"},\"leave_type\":{\"$ref\":\"#/components/schemas/LeaveType\",\"default\":\"annual\"},\"reason\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Reason\"}},\"required\":[\"days\"],\"title\":\"DebitRequest\",\"type\":\"object\"},\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
+    ),
     arguments: |request| {
         Ok(DebitLeaveArgs {
             employee_id: request.path("employee_id", false)?,

@@ -144,6 +144,9 @@ static SEND_NOTIFICATION: codegen::FakeOperation<
     id: "send_notification_notifications_post",
     path: "/notifications",
     query: Some(&[]),
+    body_schema: Some(
+        "{\"schema\":{\"$ref\":\"#/components/schemas/NotificationCreate\"},\"defs\":{\"#/components/schemas/NotificationCreate\":{\"properties\":{\"action_url\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Action Url\"},\"channel\":{\"$ref\":\"#/components/schemas/Channel\",\"default\":\"email\"},\"message\":{\"title\":\"Message\",\"type\":\"string\"},\"tags\":{\"default\":[],\"items\":{\"type\":\"string\"},\"title\":\"Tags\",\"type\":\"array\"},\"user_id\":{\"title\":\"User Id\",\"type\":\"string\"}},\"required\":[\"user_id\",\"message\"],\"title\":\"NotificationCreate\",\"type\":\"object\"},\"#/components/schemas/Channel\":{\"enum\":[\"email\",\"sms\",\"push\"],\"title\":\"Channel\",\"type\":\"string\"}}}",
+    ),
     arguments: |request| {
         Ok(SendNotificationArgs {
             body: request.json()?,
@@ -177,6 +180,7 @@ static DELETE_NOTIFICATION: codegen::FakeOperation<DeleteNotificationArgs, ()> =
     id: "delete_notification_notifications__notification_id__delete",
     path: "/notifications/{notification_id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(DeleteNotificationArgs {
             notification_id: request.path("notification_id", false)?,
@@ -219,6 +223,7 @@ static LIST_NOTIFICATIONS: codegen::FakeOperation<
     id: "list_notifications_users__user_id__notifications_get",
     path: "/users/{user_id}/notifications",
     query: Some(&["channel", "limit", "unread_only"]),
+    body_schema: None,
     arguments: |request| {
         Ok(ListNotificationsArgs {
             user_id: request.path("user_id", false)?,

@@ -70,6 +70,7 @@ static HEALTH: codegen::FakeOperation<HealthArgs, ()> = codegen::FakeOperation {
     id: "health",
     path: "/health",
     query: Some(&[]),
+    body_schema: None,
     arguments: |_| { Ok(HealthArgs {}) },
     success: |()| codegen::FakeReply::status(204),
 };

@@ -73,6 +73,7 @@ static GET_USER: codegen::FakeOperation<GetUserArgs, ()> = codegen::FakeOperatio
     id: "getUser",
     path: "/users/{id}",
     query: Some(&[]),
+    body_schema: None,
     arguments: |request| {
         Ok(GetUserArgs {
             id: request.path("id", false)?,

@@ -1,0 +1,89 @@
+//! The schema of a JSON request body, bundled with every schema its
+//! `$ref`s reach: what the typed fakes check a received body against
+//! (`clientgen_runtime::fakes`), for the constraints the generated types
+//! cannot hold (`minimum`, `maxLength`, `pattern`, `enum`, ...).
+
+use serde_json::{Map, Value, json};
+
+/// Bundles bigger than this are left out: such a body is checked by its
+/// type alone, and the generated file stays of a reasonable size.
+const MAX_BUNDLE_BYTES: usize = 256 * 1024;
+
+/// `{"schema": schema, "defs": {reference: target, ...}}` for a body whose
+/// schema is `schema`, references resolved in `root`; `None` when the
+/// bundle would be too big. A reference that does not resolve is left out
+/// (the check lets it pass).
+pub(crate) fn body_schema(root: &Value, schema: &Value) -> Option<String> {
+    let mut defs = Map::new();
+    let mut pending = Vec::new();
+    references(schema, &mut pending);
+    while let Some(reference) = pending.pop() {
+        if defs.contains_key(&reference) {
+            continue;
+        }
+        let Some(target) = reference
+            .strip_prefix('#')
+            .and_then(|pointer| root.pointer(pointer))
+        else {
+            continue;
+        };
+        references(target, &mut pending);
+        defs.insert(reference, target.clone());
+    }
+    let bundle = json!({"schema": schema, "defs": defs}).to_string();
+    (bundle.len() <= MAX_BUNDLE_BYTES).then_some(bundle)
+}
+
+/// Pushes every `$ref` string inside `value`.
+fn references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item) {
+                    ("$ref", Value::String(reference)) => out.push(reference.clone()),
+                    _ => references(item, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                references(item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reachable_schema_is_bundled_once_and_cycles_end() {
+        let root = json!({"components": {"schemas": {
+            "Leave": {"type": "object", "properties": {
+                "kind": {"$ref": "#/components/schemas/Kind"},
+                "next": {"$ref": "#/components/schemas/Leave"}
+            }},
+            "Kind": {"type": "string", "enum": ["paid"]},
+            "Unused": {"type": "integer"}
+        }}});
+        let bundle = body_schema(&root, &json!({"$ref": "#/components/schemas/Leave"}))
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+        let defs = bundle
+            .as_ref()
+            .and_then(|bundle| bundle["defs"].as_object())
+            .map(|defs| {
+                let mut keys: Vec<String> = defs.keys().cloned().collect();
+                keys.sort();
+                keys
+            });
+        assert_eq!(
+            defs,
+            Some(vec![
+                "#/components/schemas/Kind".to_owned(),
+                "#/components/schemas/Leave".to_owned()
+            ])
+        );
+    }
+}
