@@ -50,6 +50,38 @@ impl Fakes {
     pub fn upstream(&self) -> &FakeUpstream {
         &self.upstream
     }
+    /// A configuration for tests over the fakes: each service
+    /// has placeholder credentials of the kinds its spec asks
+    /// for (`fake-token`, `fake-key`), so that its secured
+    /// operations are sent. Set your own where a test looks at
+    /// them.
+    pub fn test_config() -> clientgen_runtime::RuntimeConfigBuilder {
+        clientgen_runtime::RuntimeConfig::builder()
+            .credentials(
+                crate::AuditClient::SERVICE,
+                clientgen_runtime::Credentials::api_key("fake-key"),
+            )
+            .credentials(
+                crate::AuthClient::SERVICE,
+                clientgen_runtime::Credentials::bearer("fake-token"),
+            )
+            .credentials(
+                crate::ConfigClient::SERVICE,
+                clientgen_runtime::Credentials::api_key("fake-key"),
+            )
+            .credentials(
+                crate::ExpensiveWalletClient::SERVICE,
+                clientgen_runtime::Credentials::bearer("fake-token"),
+            )
+            .credentials(
+                crate::LeavesWalletClient::SERVICE,
+                clientgen_runtime::Credentials::bearer("fake-token"),
+            )
+            .credentials(
+                crate::NotificationClient::SERVICE,
+                clientgen_runtime::Credentials::bearer("fake-token"),
+            )
+    }
     /// Every client, over the fakes: each service's URL in
     /// `config` is a placeholder.
     pub fn clients(

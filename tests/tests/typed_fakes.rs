@@ -401,7 +401,8 @@ async fn a_value_the_spec_rules_out_fails_the_test_though_its_type_holds_it() {
 #[tokio::test(start_paused = true)]
 async fn a_fake_without_a_handler_answers_501_naming_the_operation() {
     let fakes = Fakes::new();
-    let clients = fakes.clients(config()).unwrap();
+    // The test configuration's placeholder credentials are sent.
+    let clients = fakes.clients(Fakes::test_config()).unwrap();
     let error = clients
         .leaves_wallet
         .get_leave_balance("emp-1")
@@ -416,4 +417,6 @@ async fn a_fake_without_a_handler_answers_501_naming_the_operation() {
         "{error:?}"
     );
     assert_eq!(fakes.leaves_wallet.get_leave_balance_calls().len(), 1);
+    let raw = fakes.upstream().calls();
+    assert_eq!(raw[0].header("authorization"), Some("Bearer fake-token"));
 }

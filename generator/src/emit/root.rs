@@ -153,6 +153,46 @@ pub fn emit_root(
     format_file(source, tokens)
 }
 
+/// Placeholder credentials of every kind `service`'s operations accept;
+/// `None` when none asks for any.
+fn placeholder_credentials(service: &Service) -> Option<proc_macro2::TokenStream> {
+    use crate::ir::SecurityScheme;
+    let mut bearer = false;
+    let mut basic = false;
+    let mut api_key = false;
+    for scheme in service
+        .operations
+        .iter()
+        .flat_map(|op| op.security.iter().flatten())
+    {
+        match scheme {
+            SecurityScheme::Bearer => bearer = true,
+            SecurityScheme::Basic => basic = true,
+            SecurityScheme::ApiKeyHeader(_)
+            | SecurityScheme::ApiKeyQuery(_)
+            | SecurityScheme::ApiKeyCookie(_) => api_key = true,
+        }
+    }
+    let kinds: Vec<proc_macro2::TokenStream> = [
+        bearer.then(|| quote!(clientgen_runtime::Credentials::bearer("fake-token"))),
+        api_key.then(|| quote!(clientgen_runtime::Credentials::api_key("fake-key"))),
+        basic.then(|| {
+            quote!(clientgen_runtime::Credentials::basic(
+                "fake-user",
+                "fake-password"
+            ))
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match kinds.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        several => Some(quote!(clientgen_runtime::Credentials::all([#(#several),*]))),
+    }
+}
+
 /// `fakes.rs`, the `fakes` module (under the `fakes` feature): `Fakes`,
 /// every service's fake on one upstream, and what a test needs to use them.
 pub fn emit_fakes(services: &[Service], source: &str) -> Result<String, GenerateError> {
@@ -168,6 +208,11 @@ pub fn emit_fakes(services: &[Service], source: &str) -> Result<String, Generate
     let field_docs = services
         .iter()
         .map(|s| format!(" The {} service.", s.service_name));
+    let test_credentials = services.iter().filter_map(|s| {
+        let credentials = placeholder_credentials(s)?;
+        let client = ident(&s.client);
+        Some(quote!(.credentials(crate::#client::SERVICE, #credentials)))
+    });
     let tokens = quote! {
             #![doc = " Typed fakes of every service, for tests of code that calls them: see"]
             #![doc = " [`Fakes`](crate::fakes::Fakes). Each service's own fake and its operations' typed arguments"]
@@ -206,6 +251,16 @@ pub fn emit_fakes(services: &[Service], source: &str) -> Result<String, Generate
                 /// The upstream every fake answers on.
                 pub fn upstream(&self) -> &FakeUpstream {
                     &self.upstream
+                }
+
+                /// A configuration for tests over the fakes: each service
+                /// has placeholder credentials of the kinds its spec asks
+                /// for (`fake-token`, `fake-key`), so that its secured
+                /// operations are sent. Set your own where a test looks at
+                /// them.
+                pub fn test_config() -> clientgen_runtime::RuntimeConfigBuilder {
+                    clientgen_runtime::RuntimeConfig::builder()
+                        #(#test_credentials)*
                 }
 
                 /// Every client, over the fakes: each service's URL in
