@@ -373,6 +373,26 @@ async fn a_value_the_spec_rules_out_fails_the_test_though_its_type_holds_it() {
         message.ends_with("the body: at `/title`: 201 characters, more than maxLength 200"),
         "{message}"
     );
+    // Parameters too: `limit` has `minimum: 1`, the key `maxLength: 255`.
+    let audit = clients.audit.clone();
+    let message = panic_of(tokio::spawn(async move {
+        let _ = audit.list_audit_events().limit(0).await;
+    }))
+    .await;
+    assert!(
+        message.ends_with("query parameter `limit`: 0 is less than the minimum 1"),
+        "{message}"
+    );
+    let wallet = clients.leaves_wallet.clone();
+    let message = panic_of(tokio::spawn(async move {
+        let body = LeaveTransactionRequest::new(1.0, "trip");
+        let _ = wallet.debit_leave("emp-1", &"k".repeat(256), &body).await;
+    }))
+    .await;
+    assert!(
+        message.ends_with("header `Idempotency-Key`: 256 characters, more than maxLength 255"),
+        "{message}"
+    );
     // Within the bounds, the same call goes through to the handler.
     use service_clients::notification::{DeliveryStatus, NotificationAccepted};
     fakes.notification.on_send_notification(|_| {

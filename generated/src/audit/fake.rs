@@ -181,7 +181,12 @@ static LIST_AUDIT_EVENTS: codegen::FakeOperation<
         Ok(ListAuditEventsArgs {
             types: request.query_exploded("types")?,
             since: request.query("since", ',')?,
-            limit: request.query("limit", ',')?,
+            limit: request
+                .checked(
+                    request.query("limit", ',')?,
+                    "{\"schema\":{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":1,\"maximum\":1000,\"default\":100},\"defs\":{}}",
+                    "query parameter `limit`",
+                )?,
         })
     },
     success: |value| codegen::FakeReply::json(200, &value),

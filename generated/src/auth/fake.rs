@@ -217,9 +217,7 @@ static VALIDATE_TOKEN: codegen::FakeOperation<
     id: "validateToken",
     path: "/tokens/validate",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/TokenValidationRequest\"},\"defs\":{\"#/components/schemas/TokenValidationRequest\":{\"properties\":{\"token\":{\"type\":\"string\",\"title\":\"Token\"}},\"type\":\"object\",\"required\":[\"token\"],\"title\":\"TokenValidationRequest\",\"description\":\"Token to validate.\"}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(ValidateTokenArgs {
             body: request.json()?,

@@ -164,7 +164,12 @@ static LIST_CONFIG_VALUES: codegen::FakeOperation<
         Ok(ListConfigValuesArgs {
             namespace: request.path("namespace", false)?,
             keys: request.query_exploded("keys")?,
-            limit: request.query("limit", ',')?,
+            limit: request
+                .checked(
+                    request.query("limit", ',')?,
+                    "{\"schema\":{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":1,\"maximum\":500,\"default\":100},\"defs\":{}}",
+                    "query parameter `limit`",
+                )?,
         })
     },
     success: |value| codegen::FakeReply::json(200, &value),

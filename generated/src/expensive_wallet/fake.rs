@@ -223,7 +223,12 @@ static DEBIT_EXPENSE: codegen::FakeOperation<
     arguments: |request| {
         Ok(DebitExpenseArgs {
             employee_id: request.path("employee_id", false)?,
-            idempotency_key: request.header("Idempotency-Key", false)?,
+            idempotency_key: request
+                .checked(
+                    request.header("Idempotency-Key", false)?,
+                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255},\"defs\":{}}",
+                    "header `Idempotency-Key`",
+                )?,
             body: request.json()?,
         })
     },
@@ -283,7 +288,12 @@ static CREDIT_EXPENSE: codegen::FakeOperation<
     arguments: |request| {
         Ok(CreditExpenseArgs {
             employee_id: request.path("employee_id", false)?,
-            idempotency_key: request.header("Idempotency-Key", false)?,
+            idempotency_key: request
+                .checked(
+                    request.header("Idempotency-Key", false)?,
+                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255},\"defs\":{}}",
+                    "header `Idempotency-Key`",
+                )?,
             body: request.json()?,
         })
     },

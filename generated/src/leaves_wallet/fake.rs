@@ -214,7 +214,12 @@ static DEBIT_LEAVE: codegen::FakeOperation<DebitLeaveArgs, super::LeaveTransacti
     arguments: |request| {
         Ok(DebitLeaveArgs {
             employee_id: request.path("employee_id", false)?,
-            idempotency_key: request.header("Idempotency-Key", false)?,
+            idempotency_key: request
+                .checked(
+                    request.header("Idempotency-Key", false)?,
+                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255,\"title\":\"Idempotency-Key\"},\"defs\":{}}",
+                    "header `Idempotency-Key`",
+                )?,
             body: request.json()?,
         })
     },
@@ -268,7 +273,12 @@ static CREDIT_LEAVE: codegen::FakeOperation<CreditLeaveArgs, super::LeaveTransac
     arguments: |request| {
         Ok(CreditLeaveArgs {
             employee_id: request.path("employee_id", false)?,
-            idempotency_key: request.header("Idempotency-Key", false)?,
+            idempotency_key: request
+                .checked(
+                    request.header("Idempotency-Key", false)?,
+                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255,\"title\":\"Idempotency-Key\"},\"defs\":{}}",
+                    "header `Idempotency-Key`",
+                )?,
             body: request.json()?,
         })
     },

@@ -299,12 +299,7 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
     let fields = operation.params.iter().map(|param| {
         let name = param_field(param);
         let ty = param_type(param, operation);
-        let place = match param.location {
-            ParamLocation::Path => "path parameter",
-            ParamLocation::Query => "query parameter",
-            ParamLocation::Header => "header",
-            ParamLocation::Cookie => "cookie",
-        };
+        let place = place_name(param.location);
         let docs = if is_idempotency_key(param, operation) && !param.required {
             format!(
                 " The `{}` {place}: the caller's key, or the one the runtime made for the call.",
@@ -336,7 +331,13 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
     let reads = operation.params.iter().map(|param| {
         let name = param_field(param);
         let read = param_read(param, operation);
-        quote!(#name: #read?)
+        match &param.schema {
+            Some(schema) => {
+                let place = format!("{} `{}`", place_name(param.location), param.wire);
+                quote!(#name: request.checked(#read?, #schema, #place)?)
+            }
+            None => quote!(#name: #read?),
+        }
     });
     let reads_request = !operation.params.is_empty() || operation.body.is_some();
     let request = if reads_request {
@@ -394,6 +395,16 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
             },
             success: #success_reply,
         };
+    }
+}
+
+/// What a parameter in `location` is called in docs and messages.
+fn place_name(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path parameter",
+        ParamLocation::Query => "query parameter",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
     }
 }
 

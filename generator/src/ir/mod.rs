@@ -394,6 +394,11 @@ pub struct Param {
     pub structured: bool,
     /// Rustdoc.
     pub docs: Option<String>,
+    /// Its schema bundled with every schema its references reach (JSON
+    /// text), when it holds a constraint the type cannot (`minimum`,
+    /// `maxLength`, `enum`, ...): the typed fakes check received values
+    /// against it.
+    pub schema: Option<String>,
 }
 
 /// A request body.
@@ -409,7 +414,8 @@ pub struct Body {
     pub required: bool,
     /// For a JSON body: its schema bundled with every schema its
     /// references reach (JSON text), which the typed fakes check received
-    /// bodies against; `None` for other media, or when too big.
+    /// bodies against; `None` for other media, when it constrains nothing
+    /// its type cannot hold, or when too big.
     pub schema: Option<String>,
 }
 

@@ -1,7 +1,7 @@
-//! The schema of a JSON request body, bundled with every schema its
-//! `$ref`s reach: what the typed fakes check a received body against
-//! (`clientgen_runtime::fakes`), for the constraints the generated types
-//! cannot hold (`minimum`, `maxLength`, `pattern`, `enum`, ...).
+//! The schema of a JSON request body or a parameter, bundled with every
+//! schema its `$ref`s reach: what the typed fakes check a received value
+//! against (`clientgen_runtime::fakes`), for the constraints the generated
+//! types cannot hold (`minimum`, `maxLength`, `pattern`, `enum`, ...).
 
 use serde_json::{Map, Value, json};
 
@@ -9,11 +9,32 @@ use serde_json::{Map, Value, json};
 /// type alone, and the generated file stays of a reasonable size.
 const MAX_BUNDLE_BYTES: usize = 256 * 1024;
 
-/// `{"schema": schema, "defs": {reference: target, ...}}` for a body whose
-/// schema is `schema`, references resolved in `root`; `None` when the
-/// bundle would be too big. A reference that does not resolve is left out
-/// (the check lets it pass).
-pub(crate) fn body_schema(root: &Value, schema: &Value) -> Option<String> {
+/// The keywords of constraints a generated type cannot hold: a schema with
+/// none of them is checked by the type alone, and is not bundled.
+const CONSTRAINTS: &[&str] = &[
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "enum",
+    "const",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// `{"schema": schema, "defs": {reference: target, ...}}` for a value whose
+/// schema is `schema`, references resolved in `root`; `None` when it
+/// constrains nothing a type cannot hold, or when the bundle would be too
+/// big. A reference that does not resolve is left out (the check lets it
+/// pass).
+pub(crate) fn bundle(root: &Value, schema: &Value) -> Option<String> {
     let mut defs = Map::new();
     let mut pending = Vec::new();
     references(schema, &mut pending);
@@ -30,8 +51,23 @@ pub(crate) fn body_schema(root: &Value, schema: &Value) -> Option<String> {
         references(target, &mut pending);
         defs.insert(reference, target.clone());
     }
-    let bundle = json!({"schema": schema, "defs": defs}).to_string();
-    (bundle.len() <= MAX_BUNDLE_BYTES).then_some(bundle)
+    let bundle = json!({"schema": schema, "defs": defs});
+    if !constrains(&bundle) {
+        return None;
+    }
+    let text = bundle.to_string();
+    (text.len() <= MAX_BUNDLE_BYTES).then_some(text)
+}
+
+/// Whether a constraint keyword appears anywhere in `value`.
+fn constrains(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(key, item)| CONSTRAINTS.contains(&key.as_str()) || constrains(item)),
+        Value::Array(items) => items.iter().any(constrains),
+        _ => false,
+    }
 }
 
 /// Pushes every `$ref` string inside `value`.
@@ -68,11 +104,11 @@ mod tests {
             "Kind": {"type": "string", "enum": ["paid"]},
             "Unused": {"type": "integer"}
         }}});
-        let bundle = body_schema(&root, &json!({"$ref": "#/components/schemas/Leave"}))
+        let bundle = bundle(&root, &json!({"$ref": "#/components/schemas/Leave"}))
             .and_then(|text| serde_json::from_str::<Value>(&text).ok());
         let defs = bundle
             .as_ref()
-            .and_then(|bundle| bundle["defs"].as_object())
+            .and_then(|bundled| bundled["defs"].as_object())
             .map(|defs| {
                 let mut keys: Vec<String> = defs.keys().cloned().collect();
                 keys.sort();
@@ -84,6 +120,12 @@ mod tests {
                 "#/components/schemas/Kind".to_owned(),
                 "#/components/schemas/Leave".to_owned()
             ])
+        );
+        let plain = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        assert_eq!(
+            super::bundle(&root, &plain),
+            None,
+            "nothing a type cannot hold"
         );
     }
 }

@@ -390,6 +390,9 @@ impl<'a> OperationContext<'a, '_> {
                 scalar_like,
                 structured,
                 docs: description(param.value),
+                schema: param
+                    .get("schema")
+                    .and_then(|schema| super::body_schema::bundle(self.root, schema.value)),
             });
         }
         for wire in undeclared_path_params(self.path, &lowered) {
@@ -413,6 +416,7 @@ impl<'a> OperationContext<'a, '_> {
                 scalar_like: true,
                 structured: false,
                 docs: None,
+                schema: None,
             });
         }
         check_path_params(self.path, at, &lowered)?;
@@ -451,7 +455,7 @@ impl<'a> OperationContext<'a, '_> {
             (Media::Multipart | Media::Binary, _) => TypeRef::Bytes,
         };
         let schema = match (media, content.get("schema")) {
-            (Media::Json, Some(schema)) => super::body_schema::body_schema(self.root, schema.value),
+            (Media::Json, Some(schema)) => super::body_schema::bundle(self.root, schema.value),
             _ => None,
         };
         Ok(Some(Body {

@@ -241,6 +241,33 @@ impl<'a> FakeRequest<'a> {
         self.call.body.clone()
     }
 
+    /// `value`, a parameter read at `place`, checked against its bundled
+    /// schema (the constraints its type cannot hold); an absent value
+    /// passes.
+    pub fn checked<T: serde::Serialize>(
+        &self,
+        value: T,
+        bundle: &str,
+        place: &str,
+    ) -> Result<T, Mismatch> {
+        let (Ok(json), Ok(bundle)) = (
+            serde_json::to_value(&value),
+            serde_json::from_str::<serde_json::Value>(bundle),
+        ) else {
+            return Ok(value);
+        };
+        if json.is_null() {
+            return Ok(value);
+        }
+        match super::schema::check(&json, &bundle) {
+            Ok(()) => Ok(value),
+            Err(rule) => Err(Mismatch::new(
+                place,
+                rule.strip_prefix("at `/`: ").unwrap_or(&rule),
+            )),
+        }
+    }
+
     /// Checks a JSON body against its bundled schema (see
     /// [`FakeOperation::body_schema`](super::FakeOperation::body_schema)).
     pub(crate) fn check_body(&self, bundle: &str) -> Result<(), Mismatch> {

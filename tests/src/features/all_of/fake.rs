@@ -122,9 +122,7 @@ static CREATE_EMPLOYEE: codegen::FakeOperation<CreateEmployeeArgs, super::Employ
     id: "createEmployee",
     path: "/employees",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"description\":\"An inline allOf body.\",\"allOf\":[{\"$ref\":\"#/components/schemas/Person\"},{\"type\":\"object\",\"required\":[\"team\"],\"properties\":{\"team\":{\"type\":\"string\"}}}]},\"defs\":{\"#/components/schemas/Person\":{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(CreateEmployeeArgs {
             body: request.json()?,

@@ -128,9 +128,7 @@ static PUT_LABELS: codegen::FakeOperation<PutLabelsArgs, codegen::Map<i32>> = co
     id: "putLabels",
     path: "/items",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},\"defs\":{}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(PutLabelsArgs {
             body: request.json()?,

@@ -100,8 +100,18 @@ static LIST_TASKS: codegen::FakeOperation<ListTasksArgs, Vec<super::Task>> = cod
     body_schema: None,
     arguments: |request| {
         Ok(ListTasksArgs {
-            status: request.query("status", ',')?,
-            order: request.query("order", ',')?,
+            status: request
+                .checked(
+                    request.query("status", ',')?,
+                    "{\"schema\":{\"$ref\":\"#/components/schemas/TaskStatus\"},\"defs\":{\"#/components/schemas/TaskStatus\":{\"type\":\"string\",\"description\":\"Values that need renaming, one colliding with the catch-all.\",\"enum\":[\"in-progress\",\"DONE\",\"2fa\",\"unknown\",\"\",\"todo\"]}}}",
+                    "query parameter `status`",
+                )?,
+            order: request
+                .checked(
+                    request.query("order", ',')?,
+                    "{\"schema\":{\"type\":\"string\",\"enum\":[\"asc\",\"desc\"]},\"defs\":{}}",
+                    "query parameter `order`",
+                )?,
         })
     },
     success: |value| codegen::FakeReply::json(200, &value),

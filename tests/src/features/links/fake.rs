@@ -139,9 +139,7 @@ static SEND_NOTIFICATION: codegen::FakeOperation<SendNotificationArgs, ()> = cod
     id: "sendNotification",
     path: "/notifications",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Notification\"},\"defs\":{\"#/components/schemas/Notification\":{\"type\":\"object\",\"required\":[\"recipient\",\"action_url\",\"details\"],\"properties\":{\"recipient\":{\"type\":\"string\"},\"action_url\":{\"type\":\"string\",\"description\":\"Where the button leads.\",\"x-frontend-link\":true},\"details\":{\"type\":\"object\",\"properties\":{\"settings_url\":{\"type\":\"string\",\"x-frontend-link\":true},\"note\":{\"type\":\"string\"}}},\"actions\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Action\"}},\"by_channel\":{\"type\":\"object\",\"additionalProperties\":{\"$ref\":\"#/components/schemas/Action\"}}}},\"#/components/schemas/Action\":{\"type\":\"object\",\"required\":[\"label\",\"href\"],\"properties\":{\"label\":{\"type\":\"string\"},\"href\":{\"type\":\"string\",\"x-frontend-link\":true}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(SendNotificationArgs {
             body: request.json()?,
@@ -163,9 +161,7 @@ static SEND_DIGEST: codegen::FakeOperation<SendDigestArgs, ()> = codegen::FakeOp
     id: "sendDigest",
     path: "/digests",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"type\":\"object\",\"required\":[\"entries\"],\"properties\":{\"entries\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"title\",\"link\"],\"properties\":{\"title\":{\"type\":\"string\"},\"link\":{\"type\":\"string\",\"x-frontend-link\":true}}}}}},\"defs\":{}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(SendDigestArgs {
             body: request.json()?,
@@ -209,9 +205,7 @@ static SET_REDIRECT: codegen::FakeOperation<SetRedirectArgs, ()> = codegen::Fake
     id: "setRedirect",
     path: "/redirects",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Target\"},\"defs\":{\"#/components/schemas/Target\":{\"type\":\"string\",\"x-frontend-link\":true}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(SetRedirectArgs {
             body: request.json()?,

@@ -384,9 +384,7 @@ static UPDATE_ARTICLE: codegen::FakeOperation<
     id: "updateArticle",
     path: "/articles/{id}",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"type\":\"object\",\"required\":[\"data\"],\"properties\":{\"data\":{\"type\":\"object\",\"additionalProperties\":true}}},\"defs\":{}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(UpdateArticleArgs {
             id: request.path("id", false)?,

@@ -187,9 +187,7 @@ static NEW2: codegen::FakeOperation<New2Args, super::NewResponse2> = codegen::Fa
     id: "new",
     path: "/options",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Option\"},\"defs\":{\"#/components/schemas/Option\":{\"type\":\"object\",\"properties\":{\"value\":{\"type\":\"string\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| { Ok(New2Args { body: request.json()? }) },
     success: |value| match value {
         super::NewResponse2::Ok(body) => codegen::FakeReply::json(200, &body),

@@ -77,9 +77,7 @@ static PATCH_USER: codegen::FakeOperation<PatchUserArgs, super::UserPatch> = cod
     id: "patchUser",
     path: "/users/{id}",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/UserPatch\"},\"defs\":{\"#/components/schemas/UserPatch\":{\"type\":\"object\",\"required\":[\"version\"],\"properties\":{\"version\":{\"type\":[\"integer\",\"null\"]},\"nickname\":{\"type\":[\"string\",\"null\"]},\"manager\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/Manager\"},{\"type\":\"null\"}]},\"email\":{\"type\":\"string\"}}},\"#/components/schemas/Manager\":{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{\"id\":{\"type\":\"string\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(PatchUserArgs {
             id: request.path("id", false)?,

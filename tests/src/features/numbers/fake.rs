@@ -132,9 +132,7 @@ static RECORD_MEASUREMENT: codegen::FakeOperation<RecordMeasurementArgs, ()> = c
     id: "recordMeasurement",
     path: "/measurements",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Measurement\"},\"defs\":{\"#/components/schemas/Measurement\":{\"type\":\"object\",\"required\":[\"count32\",\"count64\",\"plain\",\"big\",\"ratio\",\"precise\",\"ok\"],\"properties\":{\"count32\":{\"type\":\"integer\",\"format\":\"int32\"},\"count64\":{\"type\":\"integer\",\"format\":\"int64\"},\"plain\":{\"type\":\"integer\",\"description\":\"No format; i64.\"},\"big\":{\"type\":\"integer\",\"format\":\"uint64\"},\"small_unsigned\":{\"type\":\"integer\",\"format\":\"uint32\"},\"ratio\":{\"type\":\"number\",\"format\":\"float\"},\"precise\":{\"type\":\"number\",\"format\":\"double\"},\"any_number\":{\"type\":\"number\"},\"ok\":{\"type\":\"boolean\"},\"levels\":{\"type\":\"array\",\"items\":{\"type\":\"integer\",\"format\":\"int32\"}}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(RecordMeasurementArgs {
             body: request.json()?,

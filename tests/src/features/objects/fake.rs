@@ -117,9 +117,7 @@ static UPDATE_USER: codegen::FakeOperation<UpdateUserArgs, super::User> = codege
     id: "updateUser",
     path: "/users/{id}",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/UserPatch\"},\"defs\":{\"#/components/schemas/UserPatch\":{\"type\":\"object\",\"description\":\"Every field optional, so the struct can derive Default.\",\"properties\":{\"displayName\":{\"type\":\"string\"},\"email\":{\"type\":\"string\",\"nullable\":true},\"isActive\":{\"type\":\"boolean\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(UpdateUserArgs {
             id: request.path("id", false)?,

@@ -125,9 +125,7 @@ static CREATE_PAYMENT: codegen::FakeOperation<CreatePaymentArgs, super::Event> =
     id: "createPayment",
     path: "/payments",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/PaymentMethod\"},\"defs\":{\"#/components/schemas/PaymentMethod\":{\"description\":\"Tagged by `kind`, with an explicit mapping.\",\"oneOf\":[{\"$ref\":\"#/components/schemas/Card\"},{\"$ref\":\"#/components/schemas/BankTransfer\"}],\"discriminator\":{\"propertyName\":\"kind\",\"mapping\":{\"card\":\"#/components/schemas/Card\",\"bank_transfer\":\"#/components/schemas/BankTransfer\"}}},\"#/components/schemas/BankTransfer\":{\"type\":\"object\",\"required\":[\"kind\",\"iban\"],\"properties\":{\"kind\":{\"type\":\"string\"},\"iban\":{\"type\":\"string\"}}},\"#/components/schemas/Card\":{\"type\":\"object\",\"required\":[\"kind\",\"number\"],\"properties\":{\"kind\":{\"type\":\"string\"},\"number\":{\"type\":\"string\"},\"expiry\":{\"type\":\"string\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(CreatePaymentArgs {
             body: request.json()?,

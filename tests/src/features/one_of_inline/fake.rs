@@ -81,8 +81,18 @@ static GET_SHAPE: codegen::FakeOperation<GetShapeArgs, super::Shape> = codegen::
     arguments: |request| {
         Ok(GetShapeArgs {
             shape_id: request.path("shape_id", false)?,
-            unit: request.query("unit", ',')?,
-            display_unit: request.query("display_unit", ',')?,
+            unit: request
+                .checked(
+                    request.query("unit", ',')?,
+                    "{\"schema\":{\"type\":\"string\",\"enum\":[\"cm\",\"in\"]},\"defs\":{}}",
+                    "query parameter `unit`",
+                )?,
+            display_unit: request
+                .checked(
+                    request.query("display_unit", ',')?,
+                    "{\"schema\":{\"type\":\"string\",\"enum\":[\"cm\",\"in\"]},\"defs\":{}}",
+                    "query parameter `display_unit`",
+                )?,
         })
     },
     success: |value| codegen::FakeReply::json(200, &value),

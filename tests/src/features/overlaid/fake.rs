@@ -92,9 +92,7 @@ static SEND_NOTIFICATION: codegen::FakeOperation<
     id: "send_notification_notifications_post",
     path: "/notifications",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/NotificationCreate\"},\"defs\":{\"#/components/schemas/NotificationCreate\":{\"properties\":{\"recipient_id\":{\"type\":\"string\",\"title\":\"Recipient Id\"},\"message\":{\"type\":\"string\",\"title\":\"Message\"},\"action_url\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Action Url\",\"x-frontend-link\":true}},\"type\":\"object\",\"required\":[\"recipient_id\",\"message\"],\"title\":\"NotificationCreate\"}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(SendNotificationArgs {
             idempotency_key: request.header("Idempotency-Key", false)?,

@@ -141,9 +141,7 @@ static CREATE_PAIR: codegen::FakeOperation<CreatePairArgs, super::B> = codegen::
     id: "createPair",
     path: "/pairs",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/A\"},\"defs\":{\"#/components/schemas/A\":{\"type\":\"object\",\"required\":[\"b\"],\"properties\":{\"b\":{\"$ref\":\"#/components/schemas/B\"}}},\"#/components/schemas/B\":{\"type\":\"object\",\"required\":[\"a\"],\"properties\":{\"a\":{\"allOf\":[{\"$ref\":\"#/components/schemas/A\"}],\"nullable\":true}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(CreatePairArgs {
             body: request.json()?,
@@ -165,9 +163,7 @@ static EVALUATE: codegen::FakeOperation<EvaluateArgs, f64> = codegen::FakeOperat
     id: "evaluate",
     path: "/expressions",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Expr\"},\"defs\":{\"#/components/schemas/Expr\":{\"description\":\"A recursive untagged union.\",\"oneOf\":[{\"type\":\"number\"},{\"$ref\":\"#/components/schemas/Sum\"}]},\"#/components/schemas/Sum\":{\"type\":\"object\",\"required\":[\"left\",\"right\"],\"properties\":{\"left\":{\"$ref\":\"#/components/schemas/Expr\"},\"right\":{\"$ref\":\"#/components/schemas/Expr\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(EvaluateArgs {
             body: request.json()?,

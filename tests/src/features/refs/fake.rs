@@ -146,9 +146,7 @@ static REPLACE_ORDER: codegen::FakeOperation<ReplaceOrderArgs, super::Order> = c
     id: "replaceOrder",
     path: "/orders/{orderId}",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/OrderInput\"},\"defs\":{\"#/components/schemas/OrderInput\":{\"$ref\":\"#/components/schemas/OrderV3\"},\"#/components/schemas/OrderV3\":{\"type\":\"object\",\"required\":[\"id\",\"lines\"],\"properties\":{\"id\":{\"$ref\":\"#/components/schemas/OrderId\"},\"lines\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/OrderLine\"}},\"customer\":{\"$ref\":\"#/components/schemas/Customer\"}}},\"#/components/schemas/Customer\":{\"$ref\":\"#/components/schemas/Person\"},\"#/components/schemas/Person\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}},\"#/components/schemas/OrderLine\":{\"type\":\"object\",\"required\":[\"sku\"],\"properties\":{\"sku\":{\"type\":\"string\"}}},\"#/components/schemas/OrderId\":{\"type\":\"string\",\"description\":\"An alias of a scalar.\"}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(ReplaceOrderArgs {
             order_id: request.path("orderId", false)?,

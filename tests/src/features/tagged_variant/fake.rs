@@ -96,9 +96,7 @@ static CREATE_PET: codegen::FakeOperation<CreatePetArgs, ()> = codegen::FakeOper
     id: "createPet",
     path: "/pets",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Pet\"},\"defs\":{\"#/components/schemas/Pet\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/Cat\"},{\"$ref\":\"#/components/schemas/Dog\"}],\"discriminator\":{\"propertyName\":\"petType\",\"mapping\":{\"cat\":\"#/components/schemas/Cat\",\"dog\":\"#/components/schemas/Dog\"}}},\"#/components/schemas/Dog\":{\"type\":\"object\",\"required\":[\"petType\",\"bark\"],\"properties\":{\"petType\":{\"type\":\"string\"},\"bark\":{\"type\":\"string\"}}},\"#/components/schemas/Cat\":{\"type\":\"object\",\"required\":[\"petType\",\"name\"],\"properties\":{\"petType\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"indoor\":{\"type\":\"boolean\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(CreatePetArgs {
             body: request.json()?,
@@ -120,9 +118,7 @@ static CREATE_CAT: codegen::FakeOperation<CreateCatArgs, super::Cat> = codegen::
     id: "createCat",
     path: "/cats",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Cat\"},\"defs\":{\"#/components/schemas/Cat\":{\"type\":\"object\",\"required\":[\"petType\",\"name\"],\"properties\":{\"petType\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"indoor\":{\"type\":\"boolean\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(CreateCatArgs {
             body: request.json()?,

@@ -98,9 +98,7 @@ static SUBSCRIBE: codegen::FakeOperation<SubscribeArgs, super::Subscription> = c
     id: "subscribe",
     path: "/subscriptions",
     query: Some(&[]),
-    body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/Subscription\"},\"defs\":{\"#/components/schemas/Subscription\":{\"type\":\"object\",\"required\":[\"callback_url\"],\"properties\":{\"id\":{\"type\":\"string\",\"readOnly\":true},\"callback_url\":{\"type\":\"string\",\"format\":\"uri\"}}}}}",
-    ),
+    body_schema: None,
     arguments: |request| {
         Ok(SubscribeArgs {
             body: request.json()?,

@@ -148,9 +148,19 @@ static LIST_LEAVE_WALLETS: codegen::FakeOperation<
     body_schema: None,
     arguments: |request| {
         Ok(ListLeaveWalletsArgs {
-            limit: request.query("limit", ',')?,
+            limit: request
+                .checked(
+                    request.query("limit", ',')?,
+                    "{\"schema\":{\"default\":10,\"maximum\":100,\"minimum\":1,\"title\":\"Limit\",\"type\":\"integer\"},\"defs\":{}}",
+                    "query parameter `limit`",
+                )?,
             offset: request.query("offset", ',')?,
-            leave_type: request.query("leave_type", ',')?,
+            leave_type: request
+                .checked(
+                    request.query("leave_type", ',')?,
+                    "{\"schema\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/LeaveType\"},{\"type\":\"null\"}],\"title\":\"Leave Type\"},\"defs\":{\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
+                    "query parameter `leave_type`",
+                )?,
         })
     },
     success: |value| codegen::FakeReply::json(200, &value),
@@ -189,7 +199,12 @@ static GET_LEAVE_BALANCE: codegen::FakeOperation<GetLeaveBalanceArgs, super::Bal
     arguments: |request| {
         Ok(GetLeaveBalanceArgs {
             employee_id: request.path("employee_id", false)?,
-            leave_type: request.query("leave_type", ',')?,
+            leave_type: request
+                .checked(
+                    request.query("leave_type", ',')?,
+                    "{\"schema\":{\"$ref\":\"#/components/schemas/LeaveType\",\"default\":\"annual\"},\"defs\":{\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
+                    "query parameter `leave_type`",
+                )?,
             as_of: request.query("as_of", ',')?,
         })
     },

@@ -229,7 +229,12 @@ static LIST_NOTIFICATIONS: codegen::FakeOperation<
             user_id: request.path("user_id", false)?,
             unread_only: request.query("unread_only", ',')?,
             limit: request.query("limit", ',')?,
-            channel: request.query("channel", ',')?,
+            channel: request
+                .checked(
+                    request.query("channel", ',')?,
+                    "{\"schema\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/Channel\"},{\"type\":\"null\"}],\"title\":\"Channel\"},\"defs\":{\"#/components/schemas/Channel\":{\"enum\":[\"email\",\"sms\",\"push\"],\"title\":\"Channel\",\"type\":\"string\"}}}",
+                    "query parameter `channel`",
+                )?,
         })
     },
     success: |value| codegen::FakeReply::json(200, &value),
