@@ -167,7 +167,7 @@ static LIST_CONFIG_VALUES: codegen::FakeOperation<
             limit: request
                 .checked(
                     request.query("limit", ',')?,
-                    "{\"schema\":{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":1,\"maximum\":500,\"default\":100},\"defs\":{}}",
+                    "{\"refSiblings\":false,\"schema\":{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":1,\"maximum\":500,\"default\":100},\"defs\":{}}",
                     "query parameter `limit`",
                 )?,
         })

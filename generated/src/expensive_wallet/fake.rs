@@ -218,7 +218,7 @@ static DEBIT_EXPENSE: codegen::FakeOperation<
     path: "/accounts/{employee_id}/debits",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/ExpenseTransactionRequest\"},\"defs\":{\"#/components/schemas/ExpenseTransactionRequest\":{\"type\":\"object\",\"description\":\"An amount to debit or credit, with its justification.\",\"required\":[\"amount_cents\",\"currency\",\"description\"],\"properties\":{\"amount_cents\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1},\"currency\":{\"$ref\":\"#/components/schemas/Currency\"},\"description\":{\"type\":\"string\"},\"receipt_id\":{\"type\":\"string\",\"nullable\":true,\"description\":\"Identifier of an uploaded receipt, if any.\"}}},\"#/components/schemas/Currency\":{\"type\":\"string\",\"description\":\"ISO 4217 currency code.\",\"enum\":[\"EUR\",\"USD\",\"GBP\"]}}}",
+        "{\"refSiblings\":false,\"schema\":{\"$ref\":\"#/components/schemas/ExpenseTransactionRequest\"},\"defs\":{\"#/components/schemas/ExpenseTransactionRequest\":{\"type\":\"object\",\"description\":\"An amount to debit or credit, with its justification.\",\"required\":[\"amount_cents\",\"currency\",\"description\"],\"properties\":{\"amount_cents\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1},\"currency\":{\"$ref\":\"#/components/schemas/Currency\"},\"description\":{\"type\":\"string\"},\"receipt_id\":{\"type\":\"string\",\"nullable\":true,\"description\":\"Identifier of an uploaded receipt, if any.\"}}},\"#/components/schemas/Currency\":{\"type\":\"string\",\"description\":\"ISO 4217 currency code.\",\"enum\":[\"EUR\",\"USD\",\"GBP\"]}}}",
     ),
     arguments: |request| {
         Ok(DebitExpenseArgs {
@@ -226,7 +226,7 @@ static DEBIT_EXPENSE: codegen::FakeOperation<
             idempotency_key: request
                 .checked(
                     request.header("Idempotency-Key", false)?,
-                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255},\"defs\":{}}",
+                    "{\"refSiblings\":false,\"schema\":{\"type\":\"string\",\"maxLength\":255},\"defs\":{}}",
                     "header `Idempotency-Key`",
                 )?,
             body: request.json()?,
@@ -283,7 +283,7 @@ static CREDIT_EXPENSE: codegen::FakeOperation<
     path: "/accounts/{employee_id}/credits",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/ExpenseTransactionRequest\"},\"defs\":{\"#/components/schemas/ExpenseTransactionRequest\":{\"type\":\"object\",\"description\":\"An amount to debit or credit, with its justification.\",\"required\":[\"amount_cents\",\"currency\",\"description\"],\"properties\":{\"amount_cents\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1},\"currency\":{\"$ref\":\"#/components/schemas/Currency\"},\"description\":{\"type\":\"string\"},\"receipt_id\":{\"type\":\"string\",\"nullable\":true,\"description\":\"Identifier of an uploaded receipt, if any.\"}}},\"#/components/schemas/Currency\":{\"type\":\"string\",\"description\":\"ISO 4217 currency code.\",\"enum\":[\"EUR\",\"USD\",\"GBP\"]}}}",
+        "{\"refSiblings\":false,\"schema\":{\"$ref\":\"#/components/schemas/ExpenseTransactionRequest\"},\"defs\":{\"#/components/schemas/ExpenseTransactionRequest\":{\"type\":\"object\",\"description\":\"An amount to debit or credit, with its justification.\",\"required\":[\"amount_cents\",\"currency\",\"description\"],\"properties\":{\"amount_cents\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1},\"currency\":{\"$ref\":\"#/components/schemas/Currency\"},\"description\":{\"type\":\"string\"},\"receipt_id\":{\"type\":\"string\",\"nullable\":true,\"description\":\"Identifier of an uploaded receipt, if any.\"}}},\"#/components/schemas/Currency\":{\"type\":\"string\",\"description\":\"ISO 4217 currency code.\",\"enum\":[\"EUR\",\"USD\",\"GBP\"]}}}",
     ),
     arguments: |request| {
         Ok(CreditExpenseArgs {
@@ -291,7 +291,7 @@ static CREDIT_EXPENSE: codegen::FakeOperation<
             idempotency_key: request
                 .checked(
                     request.header("Idempotency-Key", false)?,
-                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255},\"defs\":{}}",
+                    "{\"refSiblings\":false,\"schema\":{\"type\":\"string\",\"maxLength\":255},\"defs\":{}}",
                     "header `Idempotency-Key`",
                 )?,
             body: request.json()?,

@@ -209,7 +209,7 @@ static DEBIT_LEAVE: codegen::FakeOperation<DebitLeaveArgs, super::LeaveTransacti
     path: "/wallets/{employee_id}/debits",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/LeaveTransactionRequest\"},\"defs\":{\"#/components/schemas/LeaveTransactionRequest\":{\"properties\":{\"days\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"title\":\"Days\"},\"reason\":{\"type\":\"string\",\"title\":\"Reason\"},\"request_id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Request Id\",\"default\":null}},\"type\":\"object\",\"required\":[\"days\",\"reason\"],\"title\":\"LeaveTransactionRequest\",\"description\":\"Days to debit or credit, with the reason.\"}}}",
+        "{\"refSiblings\":true,\"schema\":{\"$ref\":\"#/components/schemas/LeaveTransactionRequest\"},\"defs\":{\"#/components/schemas/LeaveTransactionRequest\":{\"properties\":{\"days\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"title\":\"Days\"},\"reason\":{\"type\":\"string\",\"title\":\"Reason\"},\"request_id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Request Id\",\"default\":null}},\"type\":\"object\",\"required\":[\"days\",\"reason\"],\"title\":\"LeaveTransactionRequest\",\"description\":\"Days to debit or credit, with the reason.\"}}}",
     ),
     arguments: |request| {
         Ok(DebitLeaveArgs {
@@ -217,7 +217,7 @@ static DEBIT_LEAVE: codegen::FakeOperation<DebitLeaveArgs, super::LeaveTransacti
             idempotency_key: request
                 .checked(
                     request.header("Idempotency-Key", false)?,
-                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255,\"title\":\"Idempotency-Key\"},\"defs\":{}}",
+                    "{\"refSiblings\":true,\"schema\":{\"type\":\"string\",\"maxLength\":255,\"title\":\"Idempotency-Key\"},\"defs\":{}}",
                     "header `Idempotency-Key`",
                 )?,
             body: request.json()?,
@@ -268,7 +268,7 @@ static CREDIT_LEAVE: codegen::FakeOperation<CreditLeaveArgs, super::LeaveTransac
     path: "/wallets/{employee_id}/credits",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/LeaveTransactionRequest\"},\"defs\":{\"#/components/schemas/LeaveTransactionRequest\":{\"properties\":{\"days\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"title\":\"Days\"},\"reason\":{\"type\":\"string\",\"title\":\"Reason\"},\"request_id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Request Id\",\"default\":null}},\"type\":\"object\",\"required\":[\"days\",\"reason\"],\"title\":\"LeaveTransactionRequest\",\"description\":\"Days to debit or credit, with the reason.\"}}}",
+        "{\"refSiblings\":true,\"schema\":{\"$ref\":\"#/components/schemas/LeaveTransactionRequest\"},\"defs\":{\"#/components/schemas/LeaveTransactionRequest\":{\"properties\":{\"days\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"title\":\"Days\"},\"reason\":{\"type\":\"string\",\"title\":\"Reason\"},\"request_id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Request Id\",\"default\":null}},\"type\":\"object\",\"required\":[\"days\",\"reason\"],\"title\":\"LeaveTransactionRequest\",\"description\":\"Days to debit or credit, with the reason.\"}}}",
     ),
     arguments: |request| {
         Ok(CreditLeaveArgs {
@@ -276,7 +276,7 @@ static CREDIT_LEAVE: codegen::FakeOperation<CreditLeaveArgs, super::LeaveTransac
             idempotency_key: request
                 .checked(
                     request.header("Idempotency-Key", false)?,
-                    "{\"schema\":{\"type\":\"string\",\"maxLength\":255,\"title\":\"Idempotency-Key\"},\"defs\":{}}",
+                    "{\"refSiblings\":true,\"schema\":{\"type\":\"string\",\"maxLength\":255,\"title\":\"Idempotency-Key\"},\"defs\":{}}",
                     "header `Idempotency-Key`",
                 )?,
             body: request.json()?,

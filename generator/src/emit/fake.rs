@@ -4,6 +4,7 @@
 //! `on_`/`script_`/`_calls` methods of the service's fake, over the
 //! runtime's `ServiceFake`.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -14,7 +15,7 @@ use super::request::is_idempotency_key;
 use super::{ident, parent_type_tokens};
 use crate::ir::{
     ErrorBody, Media, Operation, Param, ParamLocation, ParamStyle, SecurityScheme, Service,
-    StatusMatch, Success, TypeRef,
+    StatusMatch, Success, TypeKind, TypeRef,
 };
 
 /// The fake type of a service whose client is `client` (`AuthClient` ->
@@ -181,9 +182,15 @@ fn operation_methods(service: &Service, range: Range<usize>) -> TokenStream {
 
 /// The arguments, errors and statics of the operations in `range`.
 fn operation_items_of(service: &Service, range: Range<usize>) -> TokenStream {
+    let untagged: BTreeSet<&str> = service
+        .types
+        .iter()
+        .filter(|def| matches!(def.kind, TypeKind::Untagged { .. }))
+        .map(|def| def.name.as_str())
+        .collect();
     let items = service.operations[range]
         .iter()
-        .map(|operation| operation_items(operation, &service.service_name));
+        .map(|operation| operation_items(operation, &service.service_name, &untagged));
     quote!(#(#items)*)
 }
 
@@ -288,8 +295,13 @@ fn param_field(param: &Param) -> Ident {
     field_name(&param.name, true)
 }
 
-/// The arguments struct, the error enum and the static of `operation`.
-fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
+/// The arguments struct, the error enum and the static of `operation`;
+/// `untagged` names the service's untagged unions.
+fn operation_items(
+    operation: &Operation,
+    service_name: &str,
+    untagged: &BTreeSet<&str>,
+) -> TokenStream {
     let Names {
         arguments,
         error,
@@ -331,7 +343,14 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
     let reads = operation.params.iter().map(|param| {
         let name = param_field(param);
         let read = param_read(param, operation);
-        match &param.schema {
+        // The runtime makes up an optional key the caller did not give; a
+        // value read by guessing (a union, any JSON) may not be the one sent.
+        let made_up = is_idempotency_key(param, operation) && !param.required;
+        let checked = param
+            .schema
+            .as_ref()
+            .filter(|_| !made_up && !guessed(&param.ty, untagged));
+        match checked {
             Some(schema) => {
                 let place = format!("{} `{}`", place_name(param.location), param.wire);
                 quote!(#name: request.checked(#read?, #schema, #place)?)
@@ -395,6 +414,20 @@ fn operation_items(operation: &Operation, service_name: &str) -> TokenStream {
             },
             success: #success_reply,
         };
+    }
+}
+
+/// Whether a parameter of type `ty` is read by guessing what its text
+/// holds (any JSON, an untagged union, or a list of those), so that its
+/// value may differ from the one the client wrote.
+fn guessed(ty: &TypeRef, untagged: &BTreeSet<&str>) -> bool {
+    match ty {
+        TypeRef::Json => true,
+        TypeRef::Named(name) => untagged.contains(name.as_str()),
+        TypeRef::Array(item) | TypeRef::Boxed(item) | TypeRef::Nullable(item) => {
+            guessed(item, untagged)
+        }
+        _ => false,
     }
 }
 

@@ -51,7 +51,12 @@ pub(crate) fn bundle(root: &Value, schema: &Value) -> Option<String> {
         references(target, &mut pending);
         defs.insert(reference, target.clone());
     }
-    let bundle = json!({"schema": schema, "defs": defs});
+    // OpenAPI 3.0 ignores a `$ref`'s siblings; 3.1 applies them.
+    let ref_siblings = !root
+        .get("openapi")
+        .and_then(Value::as_str)
+        .is_some_and(|version| version.starts_with("3.0"));
+    let bundle = json!({"refSiblings": ref_siblings, "schema": schema, "defs": defs});
     if !constrains(&bundle) {
         return None;
     }

@@ -250,10 +250,11 @@ impl<'a> FakeRequest<'a> {
         bundle: &str,
         place: &str,
     ) -> Result<T, Mismatch> {
-        let (Ok(json), Ok(bundle)) = (
-            serde_json::to_value(&value),
-            serde_json::from_str::<serde_json::Value>(bundle),
-        ) else {
+        // Through text, as on the wire: an `f32` keeps its shortest form.
+        let json = serde_json::to_string(&value)
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text));
+        let (Ok(json), Ok(bundle)) = (json, serde_json::from_str::<serde_json::Value>(bundle))
+        else {
             return Ok(value);
         };
         if json.is_null() {

@@ -7,10 +7,13 @@
 //!
 //! The check refuses only what the spec rules out for certain, so that a
 //! valid request never fails a test: a `$ref` it cannot follow, a `pattern`
-//! Rust's regex engine cannot compile and a `format` pass; `oneOf` counts
-//! as `anyOf` (specs often give overlapping variants); `additionalProperties`
-//! is not enforced (it breaks `allOf` compositions); a `readOnly` property
-//! need not be sent even when required.
+//! Rust's regex engine cannot compile (or that the schema's own example
+//! breaks) and a `format` pass; `oneOf` counts as `anyOf` (specs often give
+//! overlapping variants); `required` and `additionalProperties` are left to
+//! the generated types (specs require properties they never declare, and
+//! `allOf` breaks closed objects); a `readOnly` property's value is not
+//! checked (the client sends what the answer gave it); numbers compare by
+//! value. OpenAPI 3.0's `$ref` ignores its siblings but `nullable`.
 
 use serde_json::{Map, Value};
 
@@ -28,11 +31,14 @@ pub(crate) fn check(value: &Value, bundle: &Value) -> Result<(), String> {
         .get("defs")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    Checker { defs }.check(value, schema, "", 0)
+    let ref_siblings = bundle.get("refSiblings") != Some(&Value::Bool(false));
+    Checker { defs, ref_siblings }.check(value, schema, "", 0)
 }
 
 struct Checker<'a> {
     defs: &'a Map<String, Value>,
+    /// Whether a `$ref`'s sibling keywords apply (3.1), or not (3.0).
+    ref_siblings: bool,
 }
 
 impl Checker<'_> {
@@ -47,12 +53,15 @@ impl Checker<'_> {
         if let Some(Value::String(reference)) = schema.get("$ref")
             && let Some(target) = self.defs.get(reference)
         {
-            // 3.0 ignores a `$ref`'s siblings; 3.1 applies them too, and so
-            // do we, but a `nullable` beside it still admits `null`.
+            // 3.0 ignores a `$ref`'s siblings, but a `nullable` beside it
+            // still admits `null`; 3.1 applies them.
             if value.is_null() && nullable(schema) {
                 return Ok(());
             }
             self.check(value, target, at, depth + 1)?;
+            if !self.ref_siblings {
+                return Ok(());
+            }
         }
         if value.is_null() && nullable(schema) {
             return Ok(());
@@ -87,7 +96,7 @@ impl Checker<'_> {
             return fail(format!("{} is not of type {kinds}", excerpt(value)));
         }
         if let Some(Value::Array(allowed)) = schema.get("enum")
-            && !allowed.contains(value)
+            && !allowed.iter().any(|allowed| same(allowed, value))
         {
             return fail(format!(
                 "{} is not one of {}",
@@ -96,7 +105,7 @@ impl Checker<'_> {
             ));
         }
         if let Some(constant) = schema.get("const")
-            && constant != value
+            && !same(constant, value)
         {
             return fail(format!("{} is not {constant}", excerpt(value)));
         }
@@ -110,7 +119,7 @@ impl Checker<'_> {
                 check_count(items.len(), schema, "minItems", "maxItems", "items").or_else(fail)?;
                 if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
                     for (index, item) in items.iter().enumerate() {
-                        if items[..index].contains(item) {
+                        if items[..index].iter().any(|earlier| same(earlier, item)) {
                             return fail(format!("item {index} repeats an earlier one"));
                         }
                     }
@@ -135,19 +144,6 @@ impl Checker<'_> {
         depth: usize,
     ) -> Result<(), String> {
         let properties = schema.get("properties").and_then(Value::as_object);
-        if let Some(Value::Array(required)) = schema.get("required") {
-            for name in required.iter().filter_map(Value::as_str) {
-                let read_only = properties
-                    .and_then(|properties| properties.get(name))
-                    .is_some_and(|property| self.read_only(property));
-                if !fields.contains_key(name) && !read_only {
-                    return Err(format!(
-                        "at `{}`: the required property `{name}` is missing",
-                        shown(at)
-                    ));
-                }
-            }
-        }
         check_count(
             fields.len(),
             schema,
@@ -159,6 +155,7 @@ impl Checker<'_> {
         for (name, field) in fields {
             let place = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
             match properties.and_then(|properties| properties.get(name)) {
+                Some(property) if self.read_only(property) => {}
                 Some(property) => self.check(field, property, &place, depth + 1)?,
                 // A map (no properties of its own): each value by its schema.
                 None if properties.is_none() => {
@@ -217,7 +214,7 @@ fn check_string(text: &str, schema: &Map<String, Value>) -> Result<(), String> {
     let length = text.chars().count();
     check_count(length, schema, "minLength", "maxLength", "characters")?;
     if let Some(Value::String(pattern)) = schema.get("pattern")
-        && let Ok(regex) = regex::Regex::new(pattern)
+        && let Some(regex) = compiled(pattern, schema)
         && !regex.is_match(text)
     {
         return Err(format!(
@@ -226,6 +223,69 @@ fn check_string(text: &str, schema: &Map<String, Value>) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `pattern` compiled as ECMA-262 reads it, as far as Rust's regex engine
+/// can: a `/.../flags` wrapper taken off, `\d`, `\w` and `\b` in their
+/// ASCII sense. `None` (no check) when it does not compile, or when the
+/// schema's own `example` or `default` breaks it: the spec's pattern is
+/// then not to be trusted.
+fn compiled(pattern: &str, schema: &Map<String, Value>) -> Option<regex::Regex> {
+    let unwrapped = pattern
+        .strip_prefix('/')
+        .and_then(|rest| rest.rsplit_once('/'))
+        .filter(|(_, flags)| flags.chars().all(|flag| "gimsuy".contains(flag)))
+        .map_or(pattern, |(inner, _)| inner);
+    let regex = regex::Regex::new(&ascii_classes(unwrapped)).ok()?;
+    let contradicted = ["example", "default"]
+        .iter()
+        .filter_map(|key| schema.get(*key).and_then(Value::as_str))
+        .any(|example| !regex.is_match(example));
+    (!contradicted).then_some(regex)
+}
+
+/// `pattern` with ECMA-262's ASCII classes spelled out (Rust's `\d`, `\w`
+/// and `\b` are Unicode-aware).
+fn ascii_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('d') => out.push_str("[0-9]"),
+            Some('D') => out.push_str("[^0-9]"),
+            Some('w') => out.push_str("[0-9A-Za-z_]"),
+            Some('W') => out.push_str("[^0-9A-Za-z_]"),
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some('B') => out.push_str("(?-u:\\B)"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// JSON equality, numbers by value (`1` and `1.0` are the same).
+fn same(left: &Value, right: &Value) -> bool {
+    match (left, right) {
+        (Value::Number(left), Value::Number(right)) => left.as_f64() == right.as_f64(),
+        (Value::Array(left), Value::Array(right)) => {
+            left.len() == right.len() && left.iter().zip(right).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(left), Value::Object(right)) => {
+            left.len() == right.len()
+                && left
+                    .iter()
+                    .all(|(key, value)| right.get(key).is_some_and(|other| same(value, other)))
+        }
+        _ => left == right,
+    }
 }
 
 fn check_number(number: f64, schema: &Map<String, Value>) -> Result<(), String> {
@@ -261,7 +321,7 @@ fn check_number(number: f64, schema: &Map<String, Value>) -> Result<(), String> 
     }
     if let Some(step) = bound("multipleOf").filter(|step| *step > 0.0) {
         let quotient = number / step;
-        if (quotient - quotient.round()).abs() > 1e-9 {
+        if (quotient - quotient.round()).abs() > 1e-9 * quotient.abs().max(1.0) {
             return Err(format!("{number} is not a multiple of {step}"));
         }
     }
@@ -346,7 +406,6 @@ mod tests {
     #[test]
     fn each_broken_rule_is_named_with_its_place() {
         let cases = [
-            (json!({}), "at `/`: the required property `days` is missing"),
             (json!({"days": 0}), "at `/days`: 0 is not greater than 0"),
             (
                 json!({"days": 31}),
@@ -384,6 +443,52 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(leave(body.clone()), Err(expected.to_owned()), "{body}");
         }
+    }
+
+    #[test]
+    fn numbers_compare_by_value_and_steps_allow_for_rounding() {
+        let mode = json!({"type": "number", "enum": [-1, 0, 1]});
+        assert_eq!(verdict(json!(1.0), mode.clone()), Ok(()));
+        assert!(verdict(json!(2.0), mode).is_err());
+        let cents = json!({"type": "number", "multipleOf": 0.01});
+        assert_eq!(verdict(json!(112_291.43), cents.clone()), Ok(()));
+        assert!(verdict(json!(1.005), cents).is_err());
+        let unique = json!({"type": "array", "uniqueItems": true});
+        assert!(verdict(json!([1, 1.0]), unique).is_err());
+    }
+
+    #[test]
+    fn a_pattern_is_read_as_the_spec_meant_it_or_not_at_all() {
+        let wrapped = json!({"type": "string", "pattern": "/^[a-z0-9._]+$/"});
+        assert_eq!(verdict(json!("mira.k"), wrapped.clone()), Ok(()));
+        assert!(verdict(json!("Mira"), wrapped).is_err());
+        // Prose where a pattern should be: its own example breaks it.
+        let prose =
+            json!({"type": "string", "pattern": "a-z, A-Z, 0-9, /, _, -", "example": "/dev/sda"});
+        assert_eq!(verdict(json!("/dev/sdb"), prose), Ok(()));
+        // ECMA's `\d` is ASCII.
+        let digits = json!({"type": "string", "pattern": "^\\D+$"});
+        assert_eq!(verdict(json!("٣"), digits), Ok(()));
+    }
+
+    #[test]
+    fn read_only_values_and_undeclared_requirements_are_left_alone() {
+        // The client sends back a read-only value it was given; the spec
+        // requires a property it never declares: neither is the client's.
+        assert_eq!(leave(json!({"days": 1, "id": 5})), Ok(()));
+        let undeclared = json!({"type": "object", "required": ["call_id"], "properties": {}});
+        assert_eq!(verdict(json!({}), undeclared), Ok(()));
+    }
+
+    #[test]
+    fn a_3_0_reference_ignores_its_siblings() {
+        let bundle = |ref_siblings: bool| {
+            json!({"refSiblings": ref_siblings,
+                   "schema": {"$ref": "#/a", "maxLength": 1},
+                   "defs": {"#/a": {"type": "string"}}})
+        };
+        assert_eq!(check(&json!("long"), &bundle(false)), Ok(()));
+        assert!(check(&json!("long"), &bundle(true)).is_err());
     }
 
     #[test]

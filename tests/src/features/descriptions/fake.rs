@@ -94,7 +94,7 @@ static GET_ITEM: codegen::FakeOperation<GetItemArgs, super::Item> = codegen::Fak
             mode: request
                 .checked(
                     request.query("mode", ',')?,
-                    "{\"schema\":{\"$ref\":\"#/components/schemas/Mode\"},\"defs\":{\"#/components/schemas/Mode\":{\"type\":\"string\",\"description\":\"Exported from a Windows tool:\\rline two\\r\\nline three\\n\\n*/ /* `code` <b>html</b> \\\\ \\\" ' #[attr] \\u0000nul \\u0007bell \u{7f}del \u{2028}sep \u{feff}bom ``` # heading\\r\\n\\nExample:\\n\\n```\\nlet x = not rust;\\n```\\n\\n    indented code is not rust either\\n\\nSee https://example.com/docs and [the guide](https://example.com/guide), List<Item> and [attr].\",\"enum\":[\"fast\\rpath\",\"slow\",\"*/\"]}}}",
+                    "{\"refSiblings\":true,\"schema\":{\"$ref\":\"#/components/schemas/Mode\"},\"defs\":{\"#/components/schemas/Mode\":{\"type\":\"string\",\"description\":\"Exported from a Windows tool:\\rline two\\r\\nline three\\n\\n*/ /* `code` <b>html</b> \\\\ \\\" ' #[attr] \\u0000nul \\u0007bell \u{7f}del \u{2028}sep \u{feff}bom ``` # heading\\r\\n\\nExample:\\n\\n```\\nlet x = not rust;\\n```\\n\\n    indented code is not rust either\\n\\nSee https://example.com/docs and [the guide](https://example.com/guide), List<Item> and [attr].\",\"enum\":[\"fast\\rpath\",\"slow\",\"*/\"]}}}",
                     "query parameter `mode`",
                 )?,
         })

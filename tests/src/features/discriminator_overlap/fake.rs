@@ -120,7 +120,7 @@ static POST_ACTION: codegen::FakeOperation<PostActionArgs, ()> = codegen::FakeOp
     path: "/actions",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"oneOf\":[{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"reboot\",\"shutdown\"]}}},{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"reboot\",\"shutdown\"]},\"force\":{\"type\":\"boolean\"}}}],\"discriminator\":{\"propertyName\":\"type\"}},\"defs\":{}}",
+        "{\"refSiblings\":true,\"schema\":{\"oneOf\":[{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"reboot\",\"shutdown\"]}}},{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"reboot\",\"shutdown\"]},\"force\":{\"type\":\"boolean\"}}}],\"discriminator\":{\"propertyName\":\"type\"}},\"defs\":{}}",
     ),
     arguments: |request| {
         Ok(PostActionArgs {
@@ -159,7 +159,7 @@ static SEARCH: codegen::FakeOperation<SearchArgs, super::Tree> = codegen::FakeOp
     path: "/search",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/CompoundFilter\"},\"defs\":{\"#/components/schemas/CompoundFilter\":{\"$recursiveAnchor\":true,\"type\":\"object\",\"required\":[\"type\",\"filters\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"and\",\"or\"]},\"filters\":{\"type\":\"array\",\"items\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/ComparisonFilter\"},{\"$ref\":\"#/components/schemas/CompoundFilter\"}],\"discriminator\":{\"propertyName\":\"type\"}}}}},\"#/components/schemas/ComparisonFilter\":{\"type\":\"object\",\"required\":[\"type\",\"key\",\"value\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"eq\",\"ne\"]},\"key\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}}}}}",
+        "{\"refSiblings\":true,\"schema\":{\"$ref\":\"#/components/schemas/CompoundFilter\"},\"defs\":{\"#/components/schemas/CompoundFilter\":{\"$recursiveAnchor\":true,\"type\":\"object\",\"required\":[\"type\",\"filters\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"and\",\"or\"]},\"filters\":{\"type\":\"array\",\"items\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/ComparisonFilter\"},{\"$ref\":\"#/components/schemas/CompoundFilter\"}],\"discriminator\":{\"propertyName\":\"type\"}}}}},\"#/components/schemas/ComparisonFilter\":{\"type\":\"object\",\"required\":[\"type\",\"key\",\"value\"],\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"eq\",\"ne\"]},\"key\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}}}}}",
     ),
     arguments: |request| {
         Ok(SearchArgs {

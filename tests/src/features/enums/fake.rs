@@ -103,13 +103,13 @@ static LIST_TASKS: codegen::FakeOperation<ListTasksArgs, Vec<super::Task>> = cod
             status: request
                 .checked(
                     request.query("status", ',')?,
-                    "{\"schema\":{\"$ref\":\"#/components/schemas/TaskStatus\"},\"defs\":{\"#/components/schemas/TaskStatus\":{\"type\":\"string\",\"description\":\"Values that need renaming, one colliding with the catch-all.\",\"enum\":[\"in-progress\",\"DONE\",\"2fa\",\"unknown\",\"\",\"todo\"]}}}",
+                    "{\"refSiblings\":false,\"schema\":{\"$ref\":\"#/components/schemas/TaskStatus\"},\"defs\":{\"#/components/schemas/TaskStatus\":{\"type\":\"string\",\"description\":\"Values that need renaming, one colliding with the catch-all.\",\"enum\":[\"in-progress\",\"DONE\",\"2fa\",\"unknown\",\"\",\"todo\"]}}}",
                     "query parameter `status`",
                 )?,
             order: request
                 .checked(
                     request.query("order", ',')?,
-                    "{\"schema\":{\"type\":\"string\",\"enum\":[\"asc\",\"desc\"]},\"defs\":{}}",
+                    "{\"refSiblings\":false,\"schema\":{\"type\":\"string\",\"enum\":[\"asc\",\"desc\"]},\"defs\":{}}",
                     "query parameter `order`",
                 )?,
         })
@@ -131,7 +131,7 @@ static CREATE_TASK: codegen::FakeOperation<CreateTaskArgs, super::Task> = codege
     path: "/tasks",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/NewTask\"},\"defs\":{\"#/components/schemas/NewTask\":{\"type\":\"object\",\"required\":[\"title\",\"status\"],\"properties\":{\"title\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/components/schemas/TaskStatus\"},\"channel\":{\"type\":\"string\",\"nullable\":true,\"enum\":[\"email\",\"sms\",null]}}},\"#/components/schemas/TaskStatus\":{\"type\":\"string\",\"description\":\"Values that need renaming, one colliding with the catch-all.\",\"enum\":[\"in-progress\",\"DONE\",\"2fa\",\"unknown\",\"\",\"todo\"]}}}",
+        "{\"refSiblings\":false,\"schema\":{\"$ref\":\"#/components/schemas/NewTask\"},\"defs\":{\"#/components/schemas/NewTask\":{\"type\":\"object\",\"required\":[\"title\",\"status\"],\"properties\":{\"title\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/components/schemas/TaskStatus\"},\"channel\":{\"type\":\"string\",\"nullable\":true,\"enum\":[\"email\",\"sms\",null]}}},\"#/components/schemas/TaskStatus\":{\"type\":\"string\",\"description\":\"Values that need renaming, one colliding with the catch-all.\",\"enum\":[\"in-progress\",\"DONE\",\"2fa\",\"unknown\",\"\",\"todo\"]}}}",
     ),
     arguments: |request| {
         Ok(CreateTaskArgs {

@@ -84,13 +84,13 @@ static GET_SHAPE: codegen::FakeOperation<GetShapeArgs, super::Shape> = codegen::
             unit: request
                 .checked(
                     request.query("unit", ',')?,
-                    "{\"schema\":{\"type\":\"string\",\"enum\":[\"cm\",\"in\"]},\"defs\":{}}",
+                    "{\"refSiblings\":true,\"schema\":{\"type\":\"string\",\"enum\":[\"cm\",\"in\"]},\"defs\":{}}",
                     "query parameter `unit`",
                 )?,
             display_unit: request
                 .checked(
                     request.query("display_unit", ',')?,
-                    "{\"schema\":{\"type\":\"string\",\"enum\":[\"cm\",\"in\"]},\"defs\":{}}",
+                    "{\"refSiblings\":true,\"schema\":{\"type\":\"string\",\"enum\":[\"cm\",\"in\"]},\"defs\":{}}",
                     "query parameter `display_unit`",
                 )?,
         })

@@ -151,14 +151,14 @@ static LIST_LEAVE_WALLETS: codegen::FakeOperation<
             limit: request
                 .checked(
                     request.query("limit", ',')?,
-                    "{\"schema\":{\"default\":10,\"maximum\":100,\"minimum\":1,\"title\":\"Limit\",\"type\":\"integer\"},\"defs\":{}}",
+                    "{\"refSiblings\":true,\"schema\":{\"default\":10,\"maximum\":100,\"minimum\":1,\"title\":\"Limit\",\"type\":\"integer\"},\"defs\":{}}",
                     "query parameter `limit`",
                 )?,
             offset: request.query("offset", ',')?,
             leave_type: request
                 .checked(
                     request.query("leave_type", ',')?,
-                    "{\"schema\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/LeaveType\"},{\"type\":\"null\"}],\"title\":\"Leave Type\"},\"defs\":{\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
+                    "{\"refSiblings\":true,\"schema\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/LeaveType\"},{\"type\":\"null\"}],\"title\":\"Leave Type\"},\"defs\":{\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
                     "query parameter `leave_type`",
                 )?,
         })
@@ -202,7 +202,7 @@ static GET_LEAVE_BALANCE: codegen::FakeOperation<GetLeaveBalanceArgs, super::Bal
             leave_type: request
                 .checked(
                     request.query("leave_type", ',')?,
-                    "{\"schema\":{\"$ref\":\"#/components/schemas/LeaveType\",\"default\":\"annual\"},\"defs\":{\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
+                    "{\"refSiblings\":true,\"schema\":{\"$ref\":\"#/components/schemas/LeaveType\",\"default\":\"annual\"},\"defs\":{\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
                     "query parameter `leave_type`",
                 )?,
             as_of: request.query("as_of", ',')?,
@@ -241,7 +241,7 @@ static DEBIT_LEAVE: codegen::FakeOperation<DebitLeaveArgs, super::Debit> = codeg
     path: "/leave-wallets/{employee_id}/debits",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/DebitRequest\"},\"defs\":{\"#/components/schemas/DebitRequest\":{\"properties\":{\"approved_by\":{\"default\":[],\"items\":{\"type\":\"string\"},\"title\":\"Approved By\",\"type\":\"array\"},\"days\":{\"exclusiveMinimum\":0.0,\"maximum\":30.0,\"title\":\"Days\",\"type\":\"number\"},\"leave_type\":{\"$ref\":\"#/components/schemas/LeaveType\",\"default\":\"annual\"},\"reason\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Reason\"}},\"required\":[\"days\"],\"title\":\"DebitRequest\",\"type\":\"object\"},\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
+        "{\"refSiblings\":true,\"schema\":{\"$ref\":\"#/components/schemas/DebitRequest\"},\"defs\":{\"#/components/schemas/DebitRequest\":{\"properties\":{\"approved_by\":{\"default\":[],\"items\":{\"type\":\"string\"},\"title\":\"Approved By\",\"type\":\"array\"},\"days\":{\"exclusiveMinimum\":0.0,\"maximum\":30.0,\"title\":\"Days\",\"type\":\"number\"},\"leave_type\":{\"$ref\":\"#/components/schemas/LeaveType\",\"default\":\"annual\"},\"reason\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Reason\"}},\"required\":[\"days\"],\"title\":\"DebitRequest\",\"type\":\"object\"},\"#/components/schemas/LeaveType\":{\"enum\":[\"annual\",\"sick\",\"unpaid\"],\"title\":\"LeaveType\",\"type\":\"string\"}}}",
     ),
     arguments: |request| {
         Ok(DebitLeaveArgs {

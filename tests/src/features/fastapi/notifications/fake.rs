@@ -145,7 +145,7 @@ static SEND_NOTIFICATION: codegen::FakeOperation<
     path: "/notifications",
     query: Some(&[]),
     body_schema: Some(
-        "{\"schema\":{\"$ref\":\"#/components/schemas/NotificationCreate\"},\"defs\":{\"#/components/schemas/NotificationCreate\":{\"properties\":{\"action_url\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Action Url\"},\"channel\":{\"$ref\":\"#/components/schemas/Channel\",\"default\":\"email\"},\"message\":{\"title\":\"Message\",\"type\":\"string\"},\"tags\":{\"default\":[],\"items\":{\"type\":\"string\"},\"title\":\"Tags\",\"type\":\"array\"},\"user_id\":{\"title\":\"User Id\",\"type\":\"string\"}},\"required\":[\"user_id\",\"message\"],\"title\":\"NotificationCreate\",\"type\":\"object\"},\"#/components/schemas/Channel\":{\"enum\":[\"email\",\"sms\",\"push\"],\"title\":\"Channel\",\"type\":\"string\"}}}",
+        "{\"refSiblings\":true,\"schema\":{\"$ref\":\"#/components/schemas/NotificationCreate\"},\"defs\":{\"#/components/schemas/NotificationCreate\":{\"properties\":{\"action_url\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Action Url\"},\"channel\":{\"$ref\":\"#/components/schemas/Channel\",\"default\":\"email\"},\"message\":{\"title\":\"Message\",\"type\":\"string\"},\"tags\":{\"default\":[],\"items\":{\"type\":\"string\"},\"title\":\"Tags\",\"type\":\"array\"},\"user_id\":{\"title\":\"User Id\",\"type\":\"string\"}},\"required\":[\"user_id\",\"message\"],\"title\":\"NotificationCreate\",\"type\":\"object\"},\"#/components/schemas/Channel\":{\"enum\":[\"email\",\"sms\",\"push\"],\"title\":\"Channel\",\"type\":\"string\"}}}",
     ),
     arguments: |request| {
         Ok(SendNotificationArgs {
@@ -232,7 +232,7 @@ static LIST_NOTIFICATIONS: codegen::FakeOperation<
             channel: request
                 .checked(
                     request.query("channel", ',')?,
-                    "{\"schema\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/Channel\"},{\"type\":\"null\"}],\"title\":\"Channel\"},\"defs\":{\"#/components/schemas/Channel\":{\"enum\":[\"email\",\"sms\",\"push\"],\"title\":\"Channel\",\"type\":\"string\"}}}",
+                    "{\"refSiblings\":true,\"schema\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/Channel\"},{\"type\":\"null\"}],\"title\":\"Channel\"},\"defs\":{\"#/components/schemas/Channel\":{\"enum\":[\"email\",\"sms\",\"push\"],\"title\":\"Channel\",\"type\":\"string\"}}}",
                     "query parameter `channel`",
                 )?,
         })
