@@ -2,6 +2,7 @@
 //! pairs: `deepObject` query parameters, exploded `form` objects and
 //! form-urlencoded bodies.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -82,31 +83,18 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// Whether `byte` is left as it is: RFC 3986's unreserved characters.
-/// Everything else is percent-encoded, so a value stays one path segment or
-/// one query value whatever it holds.
-fn is_unreserved(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
-}
+/// Bytes left as they are: RFC 3986's unreserved characters. Everything
+/// else is percent-encoded, so a value stays one path segment or one query
+/// value whatever it holds.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
-/// Appends `value`, percent-encoded: runs of unreserved bytes as they are,
-/// every other byte as `%XX`.
+/// Appends `value`, percent-encoded.
 pub(crate) fn push_encoded(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.reserve(value.len());
-    let mut run = 0;
-    for (index, byte) in value.bytes().enumerate() {
-        if is_unreserved(byte) {
-            continue;
-        }
-        // A run of unreserved bytes is ASCII: its ends are char boundaries.
-        out.push_str(value.get(run..index).unwrap_or_default());
-        out.push('%');
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        run = index + 1;
-    }
-    out.push_str(value.get(run..).unwrap_or_default());
+    out.extend(utf8_percent_encode(value, UNRESERVED));
 }
 
 /// `a=1&b=2` with every component percent-encoded.

@@ -54,11 +54,16 @@ impl Text {
 
     /// One item of a list, or a value that is never a list.
     pub(crate) fn item(text: &str) -> Node {
+        Self::item_guessing(text, true)
+    }
+
+    /// An item, `guess`ing numbers and booleans or not.
+    fn item_guessing(text: &str, guess: bool) -> Node {
         Node::Text(Self {
             text: text.to_owned(),
             delimiter: None,
             explode: false,
-            guess: true,
+            guess,
         })
     }
 
@@ -68,25 +73,15 @@ impl Text {
             .is_some_and(|delimiter| self.text.contains(delimiter))
     }
 
-    /// The same text, given to an untyped reader as text.
-    fn as_text(&self, text: &str) -> Node {
-        Node::Text(Self {
-            text: text.to_owned(),
-            delimiter: None,
-            explode: false,
-            guess: self.guess,
-        })
-    }
-
     fn items(&self) -> Vec<Node> {
         match self.delimiter {
             _ if self.text.is_empty() => Vec::new(),
             Some(delimiter) => self
                 .text
                 .split(delimiter)
-                .map(|item| self.as_text(item))
+                .map(|item| Text::item_guessing(item, self.guess))
                 .collect(),
-            None => vec![self.as_text(&self.text)],
+            None => vec![Text::item_guessing(&self.text, self.guess)],
         }
     }
 
@@ -100,7 +95,7 @@ impl Text {
                 let (key, value) = item.split_once('=').ok_or_else(|| {
                     de::Error::custom(format!("`{item}` is not a `key=value` pair"))
                 })?;
-                pairs.push((key.to_owned(), self.as_text(value)));
+                pairs.push((key.to_owned(), Text::item_guessing(value, self.guess)));
             }
         } else {
             let mut items = self.text.split(',');
@@ -108,7 +103,7 @@ impl Text {
                 let value = items
                     .next()
                     .ok_or_else(|| de::Error::custom(format!("`{key}` has no value")))?;
-                pairs.push((key.to_owned(), self.as_text(value)));
+                pairs.push((key.to_owned(), Text::item_guessing(value, self.guess)));
             }
         }
         Ok(pairs)
