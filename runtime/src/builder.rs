@@ -174,8 +174,12 @@ impl<'a> Call<'a> {
 
     /// The call path for `request`, not started until polled.
     fn start(self, request: Request) -> Sending<'a> {
-        let (service, request) = self.settle(request);
-        Box::pin(async move { service.execute(request).await })
+        match self.settle(request) {
+            (Handle::Borrowed(service), request) => Box::pin(service.execute(request)),
+            (Handle::Owned(service), request) => {
+                Box::pin(async move { service.execute(request).await })
+            }
+        }
     }
 
     /// Sends `request` and reads its `text/event-stream` answer as events

@@ -17,7 +17,7 @@ use crate::response::Response;
 use crate::retry::{AttemptOutcome, retry_after};
 use crate::session::ServiceClient;
 use crate::stream::{ByteStream, StreamingResponse};
-use crate::transport::{Headers, HttpRequest, ResponseBody, TransportErrorKind};
+use crate::transport::{Headers, ResponseBody, TransportErrorKind, TransportFuture};
 
 use super::prepare::Prepared;
 
@@ -115,7 +115,12 @@ impl Attempt {
                 status, headers, ..
             } => AttemptOutcome::Status {
                 status: *status,
-                retry_after: retry_after_of(headers),
+                // A success is never retried: its `Retry-After` is not read.
+                retry_after: if (200..300).contains(status) {
+                    None
+                } else {
+                    retry_after_of(headers)
+                },
             },
             Self::Failed { reason, .. } => match reason {
                 UnavailableReason::Connect => AttemptOutcome::Connect,
@@ -132,11 +137,11 @@ fn retry_after_of(headers: &Headers) -> Option<Duration> {
 }
 
 impl ServiceClient {
-    /// Sends `request` and reads the answer, within `attempt_timeout` and
-    /// what is left before `deadline`.
+    /// Waits for the answer the transport is `sending` and reads it, within
+    /// `attempt_timeout` and what is left before `deadline`.
     pub(super) async fn attempt(
         &self,
-        request: HttpRequest,
+        sending: TransportFuture<'_>,
         reading: Reading,
         attempt_timeout: Duration,
         deadline: Instant,
@@ -147,7 +152,7 @@ impl ServiceClient {
         } else {
             (attempt_timeout, UnavailableReason::AttemptTimeout)
         };
-        match tokio::time::timeout(limit, self.exchange(request, reading)).await {
+        match tokio::time::timeout(limit, self.exchange(sending, reading)).await {
             Ok(attempt) => attempt,
             Err(_) => Attempt::Failed {
                 reason,
@@ -158,8 +163,8 @@ impl ServiceClient {
 
     /// The exchange itself: the transport's answer, and its body read whole
     /// within the configured limit (a streaming call's 2xx body excepted).
-    async fn exchange(&self, request: HttpRequest, reading: Reading) -> Attempt {
-        let response = match self.session.transport().send(request).await {
+    async fn exchange(&self, sending: TransportFuture<'_>, reading: Reading) -> Attempt {
+        let response = match sending.await {
             Ok(response) => response,
             Err(error) => {
                 let reason = match error.kind() {

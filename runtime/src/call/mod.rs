@@ -12,12 +12,13 @@ mod attempt;
 mod credentials;
 mod prepare;
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::breaker::{BreakerOpen, CallVerdict};
+use crate::breaker::{BreakerOpen, CallVerdict, Permit};
 use crate::error::{CallContext, MicroserviceError, UnavailableReason};
 use crate::request::Request;
 use crate::response::Response;
@@ -30,6 +31,14 @@ use crate::telemetry;
 use attempt::{Finished, Reading, finish};
 use credentials::CallAuth;
 use prepare::Prepared;
+
+/// A call the breaker let through, ready for its attempts.
+struct Admitted<'a> {
+    plan: Plan,
+    permit: Permit,
+    prepared: Prepared,
+    auth: CallAuth<'a>,
+}
 
 /// What a call's attempts go by.
 struct Plan {
@@ -48,59 +57,90 @@ impl ServiceClient {
     ///
     /// Nothing happens until the future is polled. The call's span is a
     /// child of the span current at its first poll.
-    pub async fn execute(&self, request: Request) -> Result<Response, MicroserviceError> {
-        let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
-        let result = match self
-            .call(request, Reading::Whole)
-            .instrument(span.clone())
-            .await
-        {
-            Ok(Finished::Whole(response)) => Ok(response),
-            // Not made by a call that reads whole; read it whole all the same.
-            Ok(Finished::Stream(response)) => {
-                response
-                    .read_whole(self.session.config().max_body_bytes)
-                    .await
-            }
-            Err(error) => Err(error),
-        };
-        telemetry::record_call(&span, &result);
-        result
+    #[expect(clippy::manual_async_fn, reason = "an async fn holds its argument twice")]
+    pub fn execute(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response, MicroserviceError>> + Send + '_ {
+        async move {
+            let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
+            let called = match span.in_scope(|| self.admit(request, Reading::Whole)) {
+                Ok(admitted) => self.call(admitted).instrument(span.clone()).await,
+                Err(error) => Err(error),
+            };
+            let result = match called {
+                Ok(Finished::Whole(response)) => Ok(response),
+                // Not made by a call that reads whole; read it whole all the same.
+                Ok(Finished::Stream(response)) => {
+                    response
+                        .read_whole(self.session.config().max_body_bytes)
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            telemetry::record_call(&span, &result);
+            result
+        }
     }
 
     /// Sends `request` like [`execute`](Self::execute), but returns once a
     /// 2xx answer's head is in: its body is read by the caller, as it
     /// arrives ([`crate::stream`]). Retries and the deadline cover getting
     /// the head; an error status's body is read (bounded) for the error.
-    pub async fn execute_streaming(
+    #[expect(clippy::manual_async_fn, reason = "an async fn holds its argument twice")]
+    pub fn execute_streaming(
         &self,
         request: Request,
-    ) -> Result<StreamingResponse, MicroserviceError> {
-        let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
-        let result = self
-            .call(request, Reading::Stream)
-            .instrument(span.clone())
-            .await;
-        telemetry::record_call_head(
-            &span,
-            result.as_ref().map(|finished| match finished {
-                Finished::Whole(response) => (response.status(), response.attempts()),
-                Finished::Stream(response) => (response.status(), response.attempts()),
-            }),
-        );
-        match result? {
-            Finished::Stream(response) => Ok(response),
-            Finished::Whole(response) => Ok(StreamingResponse::from(response)),
+    ) -> impl Future<Output = Result<StreamingResponse, MicroserviceError>> + Send + '_ {
+        async move {
+            let span = telemetry::call_span(&self.state.name, &self.state.base, request.operation);
+            let result = match span.in_scope(|| self.admit(request, Reading::Stream)) {
+                Ok(admitted) => self.call(admitted).instrument(span.clone()).await,
+                Err(error) => Err(error),
+            };
+            telemetry::record_call_head(
+                &span,
+                result.as_ref().map(|finished| match finished {
+                    Finished::Whole(response) => (response.status(), response.attempts()),
+                    Finished::Stream(response) => (response.status(), response.attempts()),
+                }),
+            );
+            match result? {
+                Finished::Stream(response) => Ok(response),
+                Finished::Whole(response) => Ok(StreamingResponse::from(response)),
+            }
         }
     }
 
-    /// The call: its plan, its request, the breaker's permit, the attempts,
-    /// and the breaker's verdict on how they ended.
-    async fn call(
-        &self,
-        request: Request,
-        reading: Reading,
-    ) -> Result<Finished, MicroserviceError> {
+    /// The admitted call's attempts, and the breaker's verdict on how they
+    /// ended.
+    #[expect(clippy::manual_async_fn, reason = "an async fn holds its argument twice")]
+    fn call<'a>(
+        &'a self,
+        admitted: Admitted<'a>,
+    ) -> impl Future<Output = Result<Finished, MicroserviceError>> + Send + 'a {
+        async move {
+            let (result, last) = self
+                .attempts(&admitted.prepared, &admitted.auth, &admitted.plan)
+                .await;
+            match last {
+                Some(verdict) => {
+                    let now = Instant::now().into_std();
+                    self.state.breaker.record(admitted.permit, verdict, now);
+                }
+                // Cut short by the caller's deadline, or refused before any
+                // attempt: the permit goes back unjudged.
+                None => drop(admitted.permit),
+            }
+            result
+        }
+    }
+
+    /// Admits a call of `request` that starts now: its plan, the breaker's
+    /// permit, the request prepared and the credentials chosen, and a token
+    /// deposited in the retry budget. Done before the call's future is
+    /// made, so that the future holds the prepared request alone.
+    fn admit(&self, request: Request, reading: Reading) -> Result<Admitted<'_>, MicroserviceError> {
         let started = Instant::now();
         let plan = self.plan(started, reading);
         let operation = request.operation;
@@ -117,17 +157,12 @@ impl ServiceClient {
         let prepared = self.prepare(request, context)?;
         let auth = self.call_auth(prepared.operation, &prepared.context)?;
         self.state.budget.deposit(started.into_std());
-        let (result, last) = self.attempts(&prepared, &auth, &plan).await;
-        match last {
-            Some(verdict) => {
-                let now = Instant::now().into_std();
-                self.state.breaker.record(permit, verdict, now);
-            }
-            // Cut short by the caller's deadline, or refused before any
-            // attempt: the permit goes back unjudged.
-            None => drop(permit),
-        }
-        result
+        Ok(Admitted {
+            plan,
+            permit,
+            prepared,
+            auth,
+        })
     }
 
     /// The plan of a call that started at `started`, from the handle's
@@ -187,8 +222,11 @@ impl ServiceClient {
                 return (Err(error), judged);
             }
             let span = telemetry::attempt_span(attempt);
+            // Handed over here, the request is not held by the attempt's
+            // future, only the transport's (boxed) one.
+            let sending = span.in_scope(|| self.session.transport().send(request));
             let outcome = self
-                .attempt(request, plan.reading, plan.attempt_timeout, plan.deadline)
+                .attempt(sending, plan.reading, plan.attempt_timeout, plan.deadline)
                 .instrument(span.clone())
                 .await;
             telemetry::record_attempt(&span, outcome.status(), outcome.error_type());
