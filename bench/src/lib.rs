@@ -5,6 +5,7 @@
 
 pub mod cpu;
 pub mod generation;
+pub mod hyper_transport;
 pub mod padding;
 pub mod requests;
 pub mod server;

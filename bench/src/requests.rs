@@ -5,12 +5,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use clientgen_runtime::{BreakerConfig, Credentials, RuntimeConfig, Session};
-use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use reqwest::header::{
+    ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT as USER_AGENT_HEADER,
+};
 use service_clients::{audit, config};
 use tracing::instrument::WithSubscriber;
 
 use crate::cpu::process_cpu;
+use crate::hyper_transport::HyperTransport;
 use crate::padding::Padding;
 
 /// The `User-Agent` our session sends by default, given to the tuned raw
@@ -54,6 +61,14 @@ pub enum Kind {
     Naive,
     /// progenitor 0.15.1's positional client.
     Progenitor,
+    /// hyper-util's pooled client without reqwest's layers, set up and
+    /// prepared like the tuned raw client: what the transport underneath
+    /// every client here costs.
+    Hyper,
+    /// Our generated client on a plain-HTTP hyper-util transport plugged
+    /// into the runtime's seam ([`crate::hyper_transport`]): our call path
+    /// without reqwest.
+    OverHyper,
     /// The tuned raw client again, with its own pool: the control that shows
     /// how far two identical clients drift apart on this machine.
     Control,
@@ -61,12 +76,14 @@ pub enum Kind {
 
 impl Kind {
     /// Every client, in table order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Generated,
         Kind::Traced,
         Kind::Tuned,
         Kind::Naive,
         Kind::Progenitor,
+        Kind::Hyper,
+        Kind::OverHyper,
         Kind::Control,
     ];
 
@@ -78,6 +95,8 @@ impl Kind {
             Kind::Tuned => "tuned",
             Kind::Naive => "naive",
             Kind::Progenitor => "progenitor",
+            Kind::Hyper => "hyper",
+            Kind::OverHyper => "over-hyper",
             Kind::Control => "control",
         }
     }
@@ -95,29 +114,56 @@ impl Kind {
             Kind::Tuned => "raw reqwest, tuned (baseline)",
             Kind::Naive => "raw reqwest, naive",
             Kind::Progenitor => "progenitor 0.15.1",
+            Kind::Hyper => "raw hyper-util, tuned",
+            Kind::OverHyper => "ours over hyper-util",
             Kind::Control => "control: tuned again",
         }
     }
 }
 
-/// What the tuned raw client builds once and clones per call.
+/// What the tuned raw clients build once and clone per call.
 struct Prepared {
     get_url: reqwest::Url,
     post_url: reqwest::Url,
+    get_uri: hyper::Uri,
+    post_uri: hyper::Uri,
     api_key: HeaderName,
     audit_key: HeaderName,
     key: HeaderValue,
     json: HeaderValue,
+    /// The headers reqwest adds to every request, for the hyper client.
+    user_agent: HeaderValue,
+    accept: HeaderValue,
+}
+
+/// hyper-util's pooled HTTP/1 client.
+pub type HyperClient = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
+
+/// hyper-util's client with the settings of the tuned raw reqwest client:
+/// `TCP_NODELAY`, the same connect timeout and pool.
+fn hyper_client() -> HyperClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(Duration::from_secs(2)));
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(usize::MAX)
+        .build(connector)
 }
 
 /// The clients compared.
 pub struct Clients {
     config: config::ConfigClient,
     audit: audit::AuditClient,
+    /// Ours on the hyper-util transport ([`Kind::OverHyper`]).
+    over_hyper_config: config::ConfigClient,
+    over_hyper_audit: audit::AuditClient,
     /// The subscriber of [`Kind::Traced`]'s calls, once asked for.
     subscriber: Option<tracing::Dispatch>,
     tuned: reqwest::Client,
     control: reqwest::Client,
+    hyper: HyperClient,
     prepared: Prepared,
     naive: reqwest::Client,
     progenitor_config: crate::progenitor::config::Client,
@@ -213,7 +259,11 @@ impl Clients {
             .credentials("config", Credentials::api_key("bench-key"))
             .credentials("audit", Credentials::api_key("bench-key"))
             .build()?;
-        let session = Session::new(runtime_config)?;
+        let session = Session::new(runtime_config.clone())?;
+        let over_hyper = Session::with_transport(
+            runtime_config,
+            HyperTransport::new(hyper_client(), USER_AGENT),
+        );
         let control_padding = match std::env::var("CLIENTGEN_BENCH_CONTROL_PADDING") {
             Err(std::env::VarError::NotPresent) => Padding::default(),
             Ok(text) => Padding::parse(&text).ok_or_else(|| {
@@ -237,18 +287,25 @@ impl Clients {
         let prepared = Prepared {
             get_url: reqwest::Url::parse(&format!("{base}/namespaces/hr/keys/limits.max_days"))?,
             post_url: reqwest::Url::parse(&format!("{base}/events"))?,
+            get_uri: format!("{base}/namespaces/hr/keys/limits.max_days").parse()?,
+            post_uri: format!("{base}/events").parse()?,
             api_key: HeaderName::from_static("x-api-key"),
             audit_key: HeaderName::from_static("x-audit-key"),
             key: HeaderValue::from_static("bench-key"),
             json: HeaderValue::from_static("application/json"),
+            user_agent: HeaderValue::from_static(USER_AGENT),
+            accept: HeaderValue::from_static("*/*"),
         };
         let progenitor_event = serde_json::from_value(serde_json::to_value(&event)?)?;
         Ok(Clients {
             config: config::ConfigClient::new(&session)?,
             audit: audit::AuditClient::new(&session)?,
+            over_hyper_config: config::ConfigClient::new(&over_hyper)?,
+            over_hyper_audit: audit::AuditClient::new(&over_hyper)?,
             subscriber: None,
             tuned: tuned_builder()?.build()?,
             control: tuned_builder()?.build()?,
+            hyper: hyper_client(),
             prepared,
             naive: naive_client()?,
             progenitor_config: crate::progenitor::config::Client::new_with_client(
@@ -288,14 +345,18 @@ impl Clients {
         self
     }
 
-    async fn generated(&self, call: Call) -> bool {
+    async fn generated(
+        &self,
+        config: &config::ConfigClient,
+        audit: &audit::AuditClient,
+        call: Call,
+    ) -> bool {
         match call {
-            Call::Get => self
-                .config
+            Call::Get => config
                 .get_config_value("hr", "limits.max_days")
                 .await
                 .is_ok(),
-            Call::Post => self.audit.write_audit_event(&self.event).await.is_ok(),
+            Call::Post => audit.write_audit_event(&self.event).await.is_ok(),
         }
     }
 
@@ -344,6 +405,47 @@ impl Clients {
             return false;
         };
         decode(call, response).await
+    }
+
+    /// The raw hyper-util call: the tuned call without reqwest, the same
+    /// headers on the wire (reqwest's `User-Agent` and `Accept` included).
+    async fn hyper(&self, call: Call) -> bool {
+        let prepared = &self.prepared;
+        let mut request = match call {
+            Call::Get => {
+                let mut request = hyper::Request::new(Full::default());
+                *request.uri_mut() = prepared.get_uri.clone();
+                request
+                    .headers_mut()
+                    .append(prepared.api_key.clone(), prepared.key.clone());
+                request
+            }
+            Call::Post => {
+                let Ok(body) = serde_json::to_vec(&self.event) else {
+                    return false;
+                };
+                let mut request = hyper::Request::new(Full::new(Bytes::from(body)));
+                *request.method_mut() = hyper::Method::POST;
+                *request.uri_mut() = prepared.post_uri.clone();
+                let headers = request.headers_mut();
+                headers.append(prepared.audit_key.clone(), prepared.key.clone());
+                headers.append(CONTENT_TYPE, prepared.json.clone());
+                request
+            }
+        };
+        let headers = request.headers_mut();
+        headers.append(USER_AGENT_HEADER, prepared.user_agent.clone());
+        headers.append(ACCEPT, prepared.accept.clone());
+        let Ok(response) = self.hyper.request(request).await else {
+            return false;
+        };
+        if !response.status().is_success() {
+            return false;
+        }
+        let Ok(collected) = response.into_body().collect().await else {
+            return false;
+        };
+        decode_bytes(call, &collected.to_bytes())
     }
 
     /// The naive raw call: URL formatted, header names and values parsed,
@@ -431,7 +533,13 @@ impl Clients {
         for _ in 0..count {
             let made = self.timed.then(Instant::now);
             let success = match kind {
-                Kind::Generated | Kind::Traced => self.generated(call).await,
+                Kind::Generated | Kind::Traced => {
+                    self.generated(&self.config, &self.audit, call).await
+                }
+                Kind::OverHyper => {
+                    let (config, audit) = (&self.over_hyper_config, &self.over_hyper_audit);
+                    self.generated(config, audit, call).await
+                }
                 Kind::Tuned => self.tuned(&self.tuned, call).await,
                 Kind::Naive => self.naive(call).await,
                 Kind::Control => {
@@ -440,6 +548,7 @@ impl Clients {
                     success
                 }
                 Kind::Progenitor => self.progenitor(call).await,
+                Kind::Hyper => self.hyper(call).await,
             };
             ok += usize::from(success);
             if let (true, Some(made)) = (success, made) {
@@ -458,9 +567,14 @@ async fn decode(call: Call, response: reqwest::Response) -> bool {
     let Ok(bytes) = response.bytes().await else {
         return false;
     };
+    decode_bytes(call, &bytes)
+}
+
+/// Decodes a raw client's body into the generated types.
+fn decode_bytes(call: Call, bytes: &[u8]) -> bool {
     match call {
-        Call::Get => serde_json::from_slice::<config::ConfigValue>(&bytes).is_ok(),
-        Call::Post => serde_json::from_slice::<audit::AuditEvent>(&bytes).is_ok(),
+        Call::Get => serde_json::from_slice::<config::ConfigValue>(bytes).is_ok(),
+        Call::Post => serde_json::from_slice::<audit::AuditEvent>(bytes).is_ok(),
     }
 }
 
