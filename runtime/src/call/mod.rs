@@ -57,7 +57,10 @@ impl ServiceClient {
     ///
     /// Nothing happens until the future is polled. The call's span is a
     /// child of the span current at its first poll.
-    #[expect(clippy::manual_async_fn, reason = "an async fn holds its argument twice")]
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its argument twice"
+    )]
     pub fn execute(
         &self,
         request: Request,
@@ -87,7 +90,10 @@ impl ServiceClient {
     /// 2xx answer's head is in: its body is read by the caller, as it
     /// arrives ([`crate::stream`]). Retries and the deadline cover getting
     /// the head; an error status's body is read (bounded) for the error.
-    #[expect(clippy::manual_async_fn, reason = "an async fn holds its argument twice")]
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its argument twice"
+    )]
     pub fn execute_streaming(
         &self,
         request: Request,
@@ -114,7 +120,10 @@ impl ServiceClient {
 
     /// The admitted call's attempts, and the breaker's verdict on how they
     /// ended.
-    #[expect(clippy::manual_async_fn, reason = "an async fn holds its argument twice")]
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its argument twice"
+    )]
     fn call<'a>(
         &'a self,
         admitted: Admitted<'a>,
