@@ -1,9 +1,10 @@
 //! A plain-HTTP transport on hyper-util's pooled client, through the
 //! runtime's public `Transport` seam: what our call path costs without
 //! reqwest underneath. A measuring probe, not a product transport (no TLS,
-//! no proxies), and an upper bound: the seam's public types make it parse
-//! header names and values back into hyper's, which a transport inside the
-//! runtime would not need to.
+//! no proxies, no streamed uploads; response header values that are not
+//! visible ASCII are dropped), and an upper bound: the seam's public types
+//! make it copy request and response headers one by one, parsing them
+//! again, which a transport inside the runtime would not need to.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -16,16 +17,18 @@ use clientgen_runtime::transport::{
 use clientgen_runtime::{Headers, ResponseBody};
 use http_body_util::Full;
 use hyper::body::{Body as _, Incoming};
-use hyper::header::{HeaderName, HeaderValue, USER_AGENT};
+use hyper::header::{ACCEPT, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::requests::HyperClient;
 
-/// Our call path's transport on hyper-util, with the `User-Agent` our
-/// session's default transport adds.
+/// Our call path's transport on hyper-util, adding the `User-Agent` and
+/// `Accept` headers our session's default transport (reqwest) adds when a
+/// request has none.
 #[derive(Clone)]
 pub struct HyperTransport {
     client: HyperClient,
     user_agent: HeaderValue,
+    accept: HeaderValue,
 }
 
 impl std::fmt::Debug for HyperTransport {
@@ -40,13 +43,14 @@ impl HyperTransport {
         Self {
             client,
             user_agent: HeaderValue::from_static(user_agent),
+            accept: HeaderValue::from_static("*/*"),
         }
     }
 }
 
 impl Transport for HyperTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
-        let outgoing = match outgoing(request, &self.user_agent) {
+        let outgoing = match self.outgoing(request) {
             Ok(outgoing) => outgoing,
             Err(error) => return Box::pin(async { Err(error) }),
         };
@@ -72,23 +76,31 @@ impl Transport for HyperTransport {
     }
 }
 
-/// `request` as hyper's: its URL parsed as a URI, its headers copied.
-fn outgoing(
-    request: HttpRequest,
-    user_agent: &HeaderValue,
-) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
-    let body = request.body.bytes().cloned().unwrap_or_default();
-    let mut outgoing = hyper::Request::new(Full::new(body));
-    *outgoing.method_mut() =
-        hyper::Method::from_bytes(request.method.as_str().as_bytes()).map_err(broken)?;
-    *outgoing.uri_mut() = request.url.as_str().parse().map_err(broken)?;
-    let headers = outgoing.headers_mut();
-    for (name, value) in request.headers.iter() {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(broken)?;
-        headers.append(name, HeaderValue::from_bytes(value).map_err(broken)?);
+impl HyperTransport {
+    /// `request` as hyper's: its URL parsed as a URI, its headers copied.
+    fn outgoing(
+        &self,
+        request: HttpRequest,
+    ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
+        if request.body.take_stream().is_some() {
+            return Err(TransportError::of_kind(TransportErrorKind::Broken));
+        }
+        let body = request.body.bytes().cloned().unwrap_or_default();
+        let mut outgoing = hyper::Request::new(Full::new(body));
+        *outgoing.method_mut() =
+            hyper::Method::from_bytes(request.method.as_str().as_bytes()).map_err(broken)?;
+        *outgoing.uri_mut() = request.url.as_str().parse().map_err(broken)?;
+        let headers = outgoing.headers_mut();
+        for (name, value) in request.headers.iter() {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(broken)?;
+            headers.append(name, HeaderValue::from_bytes(value).map_err(broken)?);
+        }
+        headers
+            .entry(USER_AGENT)
+            .or_insert_with(|| self.user_agent.clone());
+        headers.entry(ACCEPT).or_insert_with(|| self.accept.clone());
+        Ok(outgoing)
     }
-    headers.insert(USER_AGENT, user_agent.clone());
-    Ok(outgoing)
 }
 
 fn broken(error: impl std::error::Error + Send + Sync + 'static) -> TransportError {

@@ -140,10 +140,14 @@ struct Prepared {
 pub type HyperClient = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
 
 /// hyper-util's client with the settings of the tuned raw reqwest client:
-/// `TCP_NODELAY`, the same connect timeout and pool.
+/// `TCP_NODELAY`, reqwest's default TCP keepalive, the same connect
+/// timeout and pool.
 fn hyper_client() -> HyperClient {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
+    connector.set_keepalive(Some(Duration::from_secs(15)));
+    connector.set_keepalive_interval(Some(Duration::from_secs(15)));
+    connector.set_keepalive_retries(Some(3));
     connector.set_connect_timeout(Some(Duration::from_secs(2)));
     hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())

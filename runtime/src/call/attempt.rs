@@ -1,6 +1,6 @@
-//! One attempt: the request through the transport and its body read within
-//! the size limit, both under the attempt's timeout; then what its ending
-//! means for the call.
+//! One attempt: the transport's answer and its body read within the size
+//! limit, both before the attempt's limit (set before the request is handed
+//! to the transport); then what its ending means for the call.
 
 use std::time::Duration;
 
@@ -136,26 +136,43 @@ fn retry_after_of(headers: &Headers) -> Option<Duration> {
     retry_after::parse(value, std::time::SystemTime::now())
 }
 
+/// When an attempt starting now ends unanswered, and why.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct AttemptLimit {
+    end: Instant,
+    reason: UnavailableReason,
+}
+
+impl AttemptLimit {
+    /// The limit of an attempt starting now: its own timeout, or what is
+    /// left before the call's `deadline` when that comes first.
+    pub(super) fn starting_now(attempt_timeout: Duration, deadline: Instant) -> Self {
+        match Instant::now().checked_add(attempt_timeout) {
+            Some(own) if own < deadline => Self {
+                end: own,
+                reason: UnavailableReason::AttemptTimeout,
+            },
+            _ => Self {
+                end: deadline,
+                reason: UnavailableReason::DeadlineExceeded,
+            },
+        }
+    }
+}
+
 impl ServiceClient {
-    /// Waits for the answer the transport is `sending` and reads it, within
-    /// `attempt_timeout` and what is left before `deadline`.
+    /// Waits for the answer the transport is `sending` and reads it, until
+    /// `limit` ends the attempt.
     pub(super) async fn attempt(
         &self,
         sending: TransportFuture<'_>,
         reading: Reading,
-        attempt_timeout: Duration,
-        deadline: Instant,
+        limit: AttemptLimit,
     ) -> Attempt {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let (limit, reason) = if remaining <= attempt_timeout {
-            (remaining, UnavailableReason::DeadlineExceeded)
-        } else {
-            (attempt_timeout, UnavailableReason::AttemptTimeout)
-        };
-        match tokio::time::timeout(limit, self.exchange(sending, reading)).await {
+        match tokio::time::timeout_at(limit.end, self.exchange(sending, reading)).await {
             Ok(attempt) => attempt,
             Err(_) => Attempt::Failed {
-                reason,
+                reason: limit.reason,
                 source: None,
             },
         }

@@ -28,7 +28,7 @@ use crate::session::{ServiceClient, now};
 use crate::stream::StreamingResponse;
 use crate::telemetry;
 
-use attempt::{Finished, Reading, finish};
+use attempt::{AttemptLimit, Finished, Reading, finish};
 use credentials::CallAuth;
 use prepare::Prepared;
 
@@ -231,11 +231,12 @@ impl ServiceClient {
                 return (Err(error), judged);
             }
             let span = telemetry::attempt_span(attempt);
+            let limit = AttemptLimit::starting_now(plan.attempt_timeout, plan.deadline);
             // Handed over here, the request is not held by the attempt's
             // future, only the transport's (boxed) one.
             let sending = span.in_scope(|| self.session.transport().send(request));
             let outcome = self
-                .attempt(sending, plan.reading, plan.attempt_timeout, plan.deadline)
+                .attempt(sending, plan.reading, limit)
                 .instrument(span.clone())
                 .await;
             telemetry::record_attempt(&span, outcome.status(), outcome.error_type());
