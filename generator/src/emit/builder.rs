@@ -322,7 +322,11 @@ fn success(operation: &Operation) -> (TokenStream, TokenStream, TokenStream) {
             quote!(codegen::decode_nothing),
             TokenStream::new(),
         ),
-        Success::One { ty, media } => (media_type(ty, *media), decoder(*media), TokenStream::new()),
+        Success::One { ty, media } => (
+            media_type(ty, *media, type_tokens),
+            decoder(*media),
+            TokenStream::new(),
+        ),
         Success::Several {
             name,
             variants,
@@ -366,10 +370,15 @@ fn success(operation: &Operation) -> (TokenStream, TokenStream, TokenStream) {
     }
 }
 
-/// The Rust type of a success body.
-pub(super) fn media_type(ty: &TypeRef, media: Media) -> TokenStream {
+/// The Rust type of a body of `media` holding `ty`, a JSON one written by
+/// `tokens` (the type's path from where it is used).
+pub(super) fn media_type(
+    ty: &TypeRef,
+    media: Media,
+    tokens: fn(&TypeRef) -> TokenStream,
+) -> TokenStream {
     match media {
-        Media::Json => type_tokens(ty),
+        Media::Json => tokens(ty),
         Media::Text => quote!(String),
         Media::Binary | Media::Form | Media::Multipart => quote!(codegen::Bytes),
     }

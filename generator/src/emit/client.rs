@@ -10,7 +10,7 @@ use quote::quote;
 pub(super) use super::builder::Emitted;
 use super::builder::{emit_operation, media_type};
 use super::decoders::Decoders;
-use super::{doc_attr, ident};
+use super::{doc_attr, ident, type_tokens};
 use crate::ir::{Operation, Service, Success, TypeKind};
 
 /// A service's client, in parts that can be placed in one file or several.
@@ -131,7 +131,7 @@ fn emit_success_enum(operation: &Operation) -> Option<TokenStream> {
         };
         match &variant.ty {
             Some(ty) => {
-                let ty = media_type(ty, variant.media);
+                let ty = media_type(ty, variant.media, type_tokens);
                 quote!(#[doc = #doc] #variant_name(#ty),)
             }
             None => quote!(#[doc = #doc] #variant_name,),

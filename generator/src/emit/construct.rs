@@ -88,7 +88,7 @@ pub(crate) fn field_type(field: &Field, defaulted: bool) -> TokenStream {
             quote!(codegen::Nullable<#inner>)
         }
         other => {
-            let inner = type_tokens(other.non_null());
+            let inner = type_tokens(other);
             quote!(Option<#inner>)
         }
     }

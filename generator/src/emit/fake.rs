@@ -10,8 +10,8 @@ use std::ops::Range;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::builder::field_name;
-use super::request::is_idempotency_key;
+use super::builder::{field_name, media_type};
+use super::request::{is_idempotency_key, spreads_over_query};
 use super::{ident, parent_type_tokens};
 use crate::ir::{
     ErrorBody, Media, Operation, Param, ParamLocation, ParamStyle, SecurityScheme, Service,
@@ -227,19 +227,11 @@ fn static_name(operation: &Operation) -> Ident {
 fn success_type(operation: &Operation) -> TokenStream {
     match &operation.success {
         Success::Empty => quote!(()),
-        Success::One { ty, media } => media_type(ty, *media),
+        Success::One { ty, media } => media_type(ty, *media, parent_type_tokens),
         Success::Several { name, .. } => {
             let name = ident(name);
             quote!(super::#name)
         }
-    }
-}
-
-fn media_type(ty: &TypeRef, media: Media) -> TokenStream {
-    match media {
-        Media::Json => parent_type_tokens(ty),
-        Media::Text => quote!(String),
-        Media::Binary | Media::Form | Media::Multipart => quote!(codegen::Bytes),
     }
 }
 
@@ -324,9 +316,8 @@ fn operation_items(
     });
     let body_field = operation.body.as_ref().map(|body| {
         let ty = match body.media {
-            Media::Json | Media::Form => parent_type_tokens(&body.ty),
-            Media::Text => quote!(String),
-            Media::Binary | Media::Multipart => quote!(codegen::Bytes),
+            Media::Form => parent_type_tokens(&body.ty),
+            media => media_type(&body.ty, media, parent_type_tokens),
         };
         let ty = if body.required || matches!(body.media, Media::Binary | Media::Multipart) {
             ty
@@ -507,17 +498,6 @@ fn param_read(param: &Param, operation: &Operation) -> TokenStream {
     }
 }
 
-/// Whether a query parameter is an object written as its properties, each
-/// its own query parameter (exploded `form`).
-fn spreads_over_query(param: &Param) -> bool {
-    param.location == ParamLocation::Query
-        && !param.structured
-        && param.style == ParamStyle::Form
-        && !param.scalar_like
-        && !param.ty.is_copy()
-        && !matches!(param.ty, TypeRef::String | TypeRef::Array(_))
-}
-
 /// The query parameters `operation` declares, API keys included; `None`
 /// when an object is spread over the query, whose names cannot be listed.
 fn declared_query(operation: &Operation) -> Option<Vec<&str>> {
@@ -529,15 +509,7 @@ fn declared_query(operation: &Operation) -> Option<Vec<&str>> {
         .iter()
         .filter(|param| param.location == ParamLocation::Query)
         .map(|param| param.wire.as_str());
-    let keys = operation
-        .security
-        .iter()
-        .flatten()
-        .filter_map(|scheme| match scheme {
-            SecurityScheme::ApiKeyQuery(name) => Some(name.as_str()),
-            _ => None,
-        });
-    let mut names: Vec<&str> = params.chain(keys).collect();
+    let mut names: Vec<&str> = params.chain(query_api_keys(operation)).collect();
     names.sort_unstable();
     names.dedup();
     Some(names)

@@ -128,10 +128,15 @@ pub(crate) fn body_type(media: Media, ty: &TypeRef) -> TokenStream {
     }
 }
 
-/// Whether a named parameter type is a string enum or alias of a scalar
-/// (written with `Display`), as opposed to an object.
-fn is_scalar_named(param: &Param) -> bool {
-    param.scalar_like
+/// Whether a query parameter is an object written as its properties, each
+/// its own query parameter (exploded `form`).
+pub(super) fn spreads_over_query(param: &Param) -> bool {
+    param.location == ParamLocation::Query
+        && !param.structured
+        && param.style == ParamStyle::Form
+        && !param.scalar_like
+        && !param.ty.is_copy()
+        && !matches!(param.ty, TypeRef::String | TypeRef::Array(_))
 }
 
 pub(crate) fn is_idempotency_key(param: &Param, operation: &Operation) -> bool {
@@ -190,12 +195,6 @@ fn param_step(param: &Param, operation: &Operation, name: &TokenStream) -> Token
         _ => quote!(codegen::join(#values.iter(), #separator)),
     };
     let is_array = matches!(param.ty, TypeRef::Array(_));
-    let is_object = !is_array
-        && !param.ty.is_copy()
-        && !matches!(param.ty, TypeRef::String)
-        && matches!(param.style, ParamStyle::DeepObject | ParamStyle::Form)
-        && param.location == ParamLocation::Query
-        && !is_scalar_named(param);
     let (call, value): (TokenStream, Box<dyn Fn(TokenStream) -> TokenStream>) =
         match (param.location, param.style) {
             (ParamLocation::Query, ParamStyle::DeepObject) if !param.scalar_like => {
@@ -204,7 +203,7 @@ fn param_step(param: &Param, operation: &Operation, name: &TokenStream) -> Token
             (ParamLocation::Query, _) if is_array && !param.scalar_like => {
                 (quote!(query_deep), Box::new(|v| v))
             }
-            (ParamLocation::Query, ParamStyle::Form) if is_object => {
+            (ParamLocation::Query, ParamStyle::Form) if spreads_over_query(param) => {
                 (quote!(query_object), Box::new(|v| v))
             }
             (ParamLocation::Query, ParamStyle::Form) if is_array => {

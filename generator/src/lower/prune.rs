@@ -68,14 +68,8 @@ fn names_in<'a>(ty: &'a TypeRef, out: &mut Vec<&'a String>) {
 
 fn kind_refs(kind: &TypeKind) -> Vec<&String> {
     let mut out = Vec::new();
-    match kind {
-        TypeKind::Struct { fields } => fields.iter().for_each(|f| names_in(&f.ty, &mut out)),
-        TypeKind::Tagged { variants, .. } => {
-            variants.iter().for_each(|v| names_in(&v.ty, &mut out))
-        }
-        TypeKind::Untagged { variants } => variants.iter().for_each(|v| names_in(&v.ty, &mut out)),
-        TypeKind::Alias(ty) => names_in(ty, &mut out),
-        TypeKind::Enum { .. } => {}
+    for ty in kind.held_types() {
+        names_in(ty, &mut out);
     }
     out
 }
