@@ -310,7 +310,7 @@ fn assign<'a>(
         })?;
         pairs.push((member, *scheme));
     }
-    (!pairs.is_empty()).then_some(pairs)
+    Some(pairs)
 }
 
 /// Where static `credentials` go under `scheme`.

@@ -164,6 +164,31 @@ pub(crate) struct Body {
     pub(crate) stream: crate::transport::RequestBody,
 }
 
+impl Body {
+    /// A body whose bytes are all here.
+    fn whole(content_type: Cow<'static, str>, bytes: Bytes, kind: BodyKind) -> Self {
+        Self {
+            content_type,
+            bytes,
+            kind,
+            stream: crate::transport::RequestBody::empty(),
+        }
+    }
+
+    /// A body read from `stream` as it is sent.
+    fn streamed(
+        content_type: Cow<'static, str>,
+        stream: impl crate::transport::BodyStream,
+    ) -> Self {
+        Self {
+            content_type,
+            bytes: Bytes::new(),
+            kind: BodyKind::Stream,
+            stream: crate::transport::RequestBody::from_stream(stream),
+        }
+    }
+}
+
 /// What a body's bytes are until the call prepares them: link fields are
 /// resolved in JSON, and a form is encoded only after that.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -352,14 +377,7 @@ impl Request {
         kind: BodyKind,
     ) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => {
-                self.body = Some(Body {
-                    content_type: content_type.into(),
-                    bytes: bytes.into(),
-                    kind,
-                    stream: crate::transport::RequestBody::empty(),
-                });
-            }
+            Ok(bytes) => self.body = Some(Body::whole(content_type.into(), bytes.into(), kind)),
             Err(error) => self.fail(InvalidRequestReason::Body, Some(error.to_string())),
         }
         self
@@ -367,12 +385,11 @@ impl Request {
 
     /// Sets a raw body with its content type.
     pub fn raw_body(mut self, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
-        self.body = Some(Body {
-            content_type: content_type.into(),
-            bytes: bytes.into(),
-            kind: BodyKind::Raw,
-            stream: crate::transport::RequestBody::empty(),
-        });
+        self.body = Some(Body::whole(
+            content_type.into(),
+            bytes.into(),
+            BodyKind::Raw,
+        ));
         self
     }
 
@@ -384,12 +401,7 @@ impl Request {
         content_type: &'static str,
         stream: impl crate::transport::BodyStream,
     ) -> Self {
-        self.body = Some(Body {
-            content_type: content_type.into(),
-            bytes: Bytes::new(),
-            kind: BodyKind::Stream,
-            stream: crate::transport::RequestBody::from_stream(stream),
-        });
+        self.body = Some(Body::streamed(content_type.into(), stream));
         self
     }
 
@@ -404,18 +416,10 @@ impl Request {
     pub fn multipart(mut self, form: crate::multipart::Multipart) -> Self {
         let (content_type, encoded) = form.encode();
         self.body = Some(match encoded {
-            crate::multipart::Encoded::Whole(bytes) => Body {
-                content_type: content_type.into(),
-                bytes,
-                kind: BodyKind::Raw,
-                stream: crate::transport::RequestBody::empty(),
-            },
-            crate::multipart::Encoded::Stream(form) => Body {
-                content_type: content_type.into(),
-                bytes: Bytes::new(),
-                kind: BodyKind::Stream,
-                stream: crate::transport::RequestBody::from_stream(form),
-            },
+            crate::multipart::Encoded::Whole(bytes) => {
+                Body::whole(content_type.into(), bytes, BodyKind::Raw)
+            }
+            crate::multipart::Encoded::Stream(form) => Body::streamed(content_type.into(), form),
         });
         self
     }

@@ -76,13 +76,13 @@ impl<'a> FakeRequest<'a> {
             .map(|(name, value)| (name.into_owned(), value.into_owned()))
             .collect();
         // `page[number]` may be declared whole, `filter[role]` as `filter`.
-        let declared = |name: &str| {
-            [name, base_name(name)].iter().any(|name| {
-                query_names.is_none_or(|names| names.contains(name)) || literal_names.contains(name)
-            })
+        let declared = |names: &[&str], name: &str| {
+            [name, base_name(name)]
+                .iter()
+                .any(|name| names.contains(name) || literal_names.contains(name))
         };
-        if query_names.is_some()
-            && let Some((name, _)) = query.iter().find(|(name, _)| !declared(name))
+        if let Some(names) = query_names
+            && let Some((name, _)) = query.iter().find(|(name, _)| !declared(names, name))
         {
             return Err(Mismatch::new(
                 format!("query parameter `{name}`"),

@@ -231,8 +231,7 @@ impl FakeUpstream {
         operation: &'static str,
         handler: impl Fn(&RecordedCall) -> FakeReply + Send + Sync + 'static,
     ) -> &Self {
-        let handler: Handler = Arc::new(move |call| Ok(handler(call)));
-        self.change_route(("", operation), |route| route.handler = Some(handler));
+        self.answer_in(("", operation), move |call| Ok(handler(call)));
         self
     }
 
@@ -243,7 +242,7 @@ impl FakeUpstream {
         operation: &'static str,
         replies: impl IntoIterator<Item = FakeReply>,
     ) -> &Self {
-        self.change_route(("", operation), |route| route.script.extend(replies));
+        self.script_in(("", operation), replies);
         self
     }
 
@@ -268,7 +267,6 @@ impl FakeUpstream {
             .collect()
     }
 
-    #[cfg(feature = "fakes")]
     /// Answers `operation` of `service` with `handler`, which may find
     /// that the request does not match the spec.
     pub(crate) fn answer_in(
@@ -280,7 +278,6 @@ impl FakeUpstream {
         self.change_route(key, |route| route.handler = Some(handler));
     }
 
-    #[cfg(feature = "fakes")]
     /// Scripts the next replies of `operation` of `service`.
     pub(crate) fn script_in(&self, key: RouteKey, replies: impl IntoIterator<Item = FakeReply>) {
         self.change_route(key, |route| route.script.extend(replies));
